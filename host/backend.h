@@ -1,0 +1,69 @@
+// The one verification interface (SPEC §2): a batch of signature checks in,
+// one verdict per item out; plus batched SHA-256 and Merkle roots. Backends:
+// `cpu` (reference libraries on all cores), `kernels-on-cpu` (the GPU kernels'
+// per-item code on CPU threads) and `gpu` (CUDA). make_backend() chooses.
+#pragma once
+
+#include <absl/status/status.h>
+#include <absl/status/statusor.h>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "host/bytes.h"
+#include "host/transaction.h"
+
+namespace bg {
+
+// One signature check. Pointers stay valid for the duration of the call.
+struct SigItem {
+  Scheme scheme;
+  const uint8_t* public_key;  // public_key_size(scheme) bytes
+  const uint8_t* signature;   // 64 bytes
+  const uint8_t* message;     // the payload; ECDSA backends hash it with SHA-256
+  uint32_t message_len;
+};
+
+inline SigItem sig_item(const Transaction& tx) {
+  return SigItem{tx.scheme, tx.public_key.data(), tx.signature.data(), tx.payload.data(),
+                 uint32_t(tx.payload.size())};
+}
+
+class VerifyBackend {
+ public:
+  virtual ~VerifyBackend() = default;
+
+  // "cpu", "kernels-on-cpu" or "gpu".
+  virtual std::string_view name() const = 0;
+  // Human-readable detail for logs and /metrics (device name, thread count).
+  virtual std::string description() const = 0;
+
+  // valid[i] = 1 exactly when items[i] verifies under SPEC §2, else 0.
+  // valid.size() == items.size(). Thread-safe: callers may overlap.
+  virtual absl::Status verify_batch(std::span<const SigItem> items, std::span<uint8_t> valid) = 0;
+
+  // out[i] = SHA-256(messages[i]) (transaction ids from canonical encodings).
+  virtual absl::Status hash_batch(std::span<const ByteSpan> messages, std::span<Hash32> out) = 0;
+
+  // RFC 6962 Merkle Tree Hash over the ids.
+  virtual absl::StatusOr<Hash32> merkle_root(std::span<const Hash32> ids) = 0;
+};
+
+struct BackendOptions {
+  size_t cpu_threads = 0;  // 0: all cores
+};
+
+// name: "auto" (gpu when usable, else cpu), "cpu", "gpu", "kernels-on-cpu".
+// "gpu" fails with a clear status when no device is usable.
+absl::StatusOr<std::unique_ptr<VerifyBackend>> make_backend(std::string_view name,
+                                                            const BackendOptions& opts = {});
+
+std::unique_ptr<VerifyBackend> make_cpu_backend(const BackendOptions& opts);
+std::unique_ptr<VerifyBackend> make_kernels_cpu_backend(const BackendOptions& opts);
+// Defined in host/gpu/ when CUDA is compiled in, else returns Unavailable.
+absl::StatusOr<std::unique_ptr<VerifyBackend>> make_gpu_backend(const BackendOptions& opts);
+
+}  // namespace bg

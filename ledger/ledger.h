@@ -1,0 +1,82 @@
+// The append-only ledger (SPEC §4): segment files of checksummed records, a
+// single group-commit writer thread, height and transaction-id indexes.
+//
+// Contract used by the server:
+//  - open() recovers (truncates a torn/corrupt tail, logging what was cut),
+//    creates genesis in a new directory, and refuses corruption before the tail.
+//  - submit() checks that the block extends the *pending* tip (the last block
+//    submitted, durable or not): height = tip + 1, prev_hash = tip hash,
+//    timestamp >= tip's. It then queues the block for the writer and returns.
+//    The writer takes every queued block, writes them, issues one fdatasync,
+//    and only then calls each block's callback with OkStatus (in height order).
+//  - A failed write or fsync: the callback gets the error. ENOSPC gives
+//    ResourceExhausted and the pending tip falls back to the durable tip, so the
+//    caller can resubmit once space returns; any other I/O failure (fsync
+//    above all) stops the writer for good: every later submit fails Internal.
+//  - Lookups see durable blocks only, except contains_id(), which also sees
+//    ids in blocks submitted but not yet durable (for duplicate rejection).
+#pragma once
+
+#include <absl/status/status.h>
+#include <absl/status/statusor.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "host/block.h"
+#include "host/bytes.h"
+
+namespace bg {
+
+struct LedgerOptions {
+  uint64_t segment_bytes = 256ull << 20;  // start a new segment past this size
+  bool read_only = false;                  // audit: never writes, never truncates
+};
+
+struct TipInfo {
+  uint64_t height = 0;
+  Hash32 hash{};
+  uint64_t timestamp_ms = 0;
+};
+
+struct TxLocation {
+  uint64_t height = 0;
+  uint32_t index = 0;
+};
+
+struct LedgerStats {
+  uint64_t blocks_committed = 0;
+  uint64_t txs_committed = 0;
+  uint64_t fsyncs = 0;
+  uint64_t bytes_written = 0;
+  double last_fsync_seconds = 0;
+};
+
+using CommitCallback = std::function<void(absl::Status)>;
+
+class Ledger {
+ public:
+  static absl::StatusOr<std::unique_ptr<Ledger>> open(const std::string& dir, const LedgerOptions& opts = {});
+  virtual ~Ledger() = default;  // drains the queue: queued blocks are written and fsynced first
+
+  virtual TipInfo durable_tip() const = 0;
+  virtual TipInfo pending_tip() const = 0;
+
+  // FailedPrecondition when the block does not extend the pending tip;
+  // Internal / ResourceExhausted when the writer is stopped / the disk is full.
+  virtual absl::Status submit(Block block, CommitCallback done) = 0;
+  // submit() and wait for durability.
+  virtual absl::Status append(Block block) = 0;
+
+  virtual absl::StatusOr<Block> read_block(uint64_t height) const = 0;         // NotFound past the tip
+  virtual absl::StatusOr<Bytes> read_block_bytes(uint64_t height) const = 0;   // binary block
+  virtual std::optional<TxLocation> find_tx(const Hash32& id) const = 0;       // durable only
+  virtual bool contains_id(const Hash32& id) const = 0;                        // durable or pending
+
+  virtual LedgerStats stats() const = 0;
+};
+
+}  // namespace bg
