@@ -247,7 +247,7 @@ BG_HD bool fe_isnegative(const Fe& f) {
 BG_HD bool fe_equal(const Fe& f, const Fe& g) { return fe_iszero(fe_sub(f, g)); }
 
 // z^(2^250 - 1) and z^11, the common prefix of the inversion and square-root
-// addition chains: 249 S + 11 M... precisely 250 S + 10 M with z^11's 2 S + 2 M.
+// addition chains (the ref10 chain): 249 S + 10 M.
 BG_HD void fe_pow_2_250_1(const Fe& z, Fe* z_250_1, Fe* z11) {
   Fe z2 = fe_sq(z);                  // 2
   Fe t = fe_sq_n(z2, 2);             // 8
@@ -278,7 +278,7 @@ BG_HD Fe fe_invert(const Fe& z) {
   return fe_mul(fe_sq_n(z250, 5), z11);  // 2^255 - 32 + 11 = p - 2
 }
 
-// z^((p-5)/8) = z^(2^252 - 3), the square-root exponent. 252 S + 11 M.
+// z^((p-5)/8) = z^(2^252 - 3), the square-root exponent. 251 S + 11 M.
 BG_HD Fe fe_pow22523(const Fe& z) {
   Fe z250, z11;
   fe_pow_2_250_1(z, &z250, &z11);
