@@ -22,6 +22,17 @@
 
 #include "kernels/hd.h"
 
+// fe_mul, fe_sq and fe_sq2 are where the time goes. On the GPU, inlining
+// them everywhere (the default) makes verification one large function (sm_90:
+// 255 registers with a few spills); defining BG_FE_NOINLINE makes them real
+// calls (158 registers, no spills, more call traffic). Which is faster is for
+// the device benchmark to decide; host code is unaffected either way.
+#if defined(BG_FE_NOINLINE)
+#define BG_FE_HOT BG_HD_NOINLINE
+#else
+#define BG_FE_HOT BG_HD
+#endif
+
 namespace bg::k {
 
 struct Fe {
@@ -88,7 +99,7 @@ BG_HD Fe fe_neg(const Fe& f) {
 // f * g. Loose inputs, tight output. 100 32x32->64 products + 9 small
 // multiplications by 19 and 4 doublings; the 64-bit column sums stay below
 // 2^62 under the loose bound.
-BG_HD Fe fe_mul(const Fe& f, const Fe& g) {
+BG_FE_HOT Fe fe_mul(const Fe& f, const Fe& g) {
   using fe_detail::m;
   const int32_t f0 = f.v[0], f1 = f.v[1], f2 = f.v[2], f3 = f.v[3], f4 = f.v[4];
   const int32_t f5 = f.v[5], f6 = f.v[6], f7 = f.v[7], f8 = f.v[8], f9 = f.v[9];
@@ -148,7 +159,7 @@ BG_HD void fe_sq_columns(const Fe& f, int64_t h[10]) {
 }
 
 // f^2. Loose input, tight output.
-BG_HD Fe fe_sq(const Fe& f) {
+BG_FE_HOT Fe fe_sq(const Fe& f) {
   int64_t h[10];
   fe_sq_columns(f, h);
   Fe out;
@@ -157,7 +168,7 @@ BG_HD Fe fe_sq(const Fe& f) {
 }
 
 // 2 f^2 (the doubling formula's 2Z^2). Loose input, tight output.
-BG_HD Fe fe_sq2(const Fe& f) {
+BG_FE_HOT Fe fe_sq2(const Fe& f) {
   int64_t h[10];
   fe_sq_columns(f, h);
   for (int i = 0; i < 10; ++i) h[i] += h[i];
