@@ -144,7 +144,9 @@ class Corpus {
     fill(wide, 64);
     crypto_core_ed25519_scalar_reduce(r, wide);
     ASSERT_EQ(crypto_scalarmult_ed25519_base_noclamp(rb, r), 0);
-    if (torsion_r != nullptr) ASSERT_EQ(crypto_core_ed25519_add(rb, rb, torsion_r), 0);
+    if (torsion_r != nullptr) {
+      ASSERT_EQ(crypto_core_ed25519_add(rb, rb, torsion_r), 0);
+    }
     crypto_hash_sha512_state st;
     crypto_hash_sha512_init(&st);
     crypto_hash_sha512_update(&st, rb, 32);
