@@ -25,7 +25,7 @@
 // fe_mul, fe_sq and fe_sq2 are where the time goes. On the GPU, inlining
 // them everywhere (the default) makes verification one large function (sm_90:
 // 255 registers with a few spills); defining BG_FE_NOINLINE makes them real
-// calls (158 registers, no spills, more call traffic). Which is faster is for
+// calls (136 registers, no spills, more call traffic). Which is faster is for
 // the device benchmark to decide; host code is unaffected either way.
 #if defined(BG_FE_NOINLINE)
 #define BG_FE_HOT BG_HD_NOINLINE
