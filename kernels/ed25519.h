@@ -40,8 +40,6 @@ BG_HD const GeNiels& ge_base_niels(int i) {
 #endif
 }
 
-BG_HD GeP2 ge_p2_identity() { return GeP2{fe_zero(), fe_one(), fe_one()}; }
-
 BG_HD GeP2 ge_p3_to_p2(const GeP3& p) { return GeP2{p.X, p.Y, p.Z}; }
 
 // 1 M.
@@ -141,8 +139,9 @@ constexpr int kEd25519Digits = 51;
 
 // Signed radix-2^5 digits of a 32-byte little-endian scalar below 2^253 (every
 // scalar here is reduced mod L < 2^253): scalar = sum digits[i] 32^i with
-// -15 <= digits[i] <= 16. A digit above 16 borrows 32 from the next window;
-// the top window (bits 250..252) is at most 7 + 1, so nothing carries out.
+// -15 <= digits[i] <= 16. A window above 16 becomes (window - 32) and carries
+// 1 into the next; the top window (bits 250..252) is at most 7 + 1, so
+// nothing carries out.
 BG_HD void sc_signed_radix32(int8_t digits[kEd25519Digits], const uint8_t scalar[32]) {
   int carry = 0;
   for (int i = 0; i < kEd25519Digits; ++i) {
