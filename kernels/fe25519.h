@@ -8,9 +8,10 @@
 //
 // Limb bounds (the contract every function relies on):
 //   "tight"  : |h[i]| <= 1.01 * 2^25 (even i) / 1.01 * 2^24 (odd i), roughly;
-//              what fe_mul/fe_sq/fe_sq2/fe_frombytes/fe_carry return.
+//              what fe_mul/fe_sq/fe_sq2/fe_carry return.
 //   "loose"  : |h[i]| <= 1.65 * 2^26 / 1.65 * 2^25; fe_add/fe_sub/fe_neg of
-//              tight inputs, or a sum/difference of three tight values, is loose.
+//              tight inputs, or a sum/difference of three tight values, is
+//              loose; so is fe_frombytes (limbs in [0, 2^26) / [0, 2^25)).
 // fe_mul/fe_sq/fe_sq2/fe_tobytes accept loose inputs; add/sub never carry, so
 // callers must not chain more than that before a multiplication (the group
 // formulas in ed25519.h never do). Nothing here is constant time: verification
@@ -184,8 +185,9 @@ BG_HD Fe fe_sq_n(Fe f, int n) {
 }
 
 // Loads 255 bits (bit 255 ignored, as RFC 8032 and libsodium do). The value
-// may be >= p; the limbs are then still tight and every operation is correct
-// mod p. Use fe_tobytes for the canonical form.
+// may be >= p; every operation is still correct mod p. The limbs are
+// non-negative and loose (fe_carry makes them tight); fe_tobytes gives the
+// canonical form.
 BG_HD Fe fe_frombytes(const uint8_t s[32]) {
   uint64_t w[4];
   for (int i = 0; i < 4; ++i) w[i] = load_le64(s + 8 * i);
