@@ -67,6 +67,7 @@ struct P256CurveConsts {
   static constexpr int kCombBits = 7;
   static constexpr int kCombWindows = 37;
   static constexpr int kCombEntries = 64;
+  static constexpr bool kHasGlv = false;
 };
 
 }  // namespace bg::k

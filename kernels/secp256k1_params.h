@@ -67,6 +67,35 @@ struct Secp256k1CurveConsts {
   static constexpr int kCombBits = 7;
   static constexpr int kCombWindows = 37;
   static constexpr int kCombEntries = 64;
+  static constexpr bool kHasGlv = true;
+};
+
+// GLV decomposition constants (kernels/ecc.h ec_mul_glv_var).
+struct Secp256k1GlvConsts {
+  static constexpr uint64_t kBeta0 = 0xc1396c28719501eeull;  // beta, stored field form
+  static constexpr uint64_t kBeta1 = 0x9cf0497512f58995ull;  // beta, stored field form
+  static constexpr uint64_t kBeta2 = 0x6e64479eac3434e9ull;  // beta, stored field form
+  static constexpr uint64_t kBeta3 = 0x7ae96a2b657c0710ull;  // beta, stored field form
+  static constexpr uint64_t kLambda0 = 0xf07deb3dc9926c9eull;  // lambda, Montgomery form mod n
+  static constexpr uint64_t kLambda1 = 0x2c93e7ad83c6944cull;  // lambda, Montgomery form mod n
+  static constexpr uint64_t kLambda2 = 0x73a9660652697d91ull;  // lambda, Montgomery form mod n
+  static constexpr uint64_t kLambda3 = 0x532840178558d639ull;  // lambda, Montgomery form mod n
+  static constexpr uint64_t kMinusB10 = 0xc50468d00ad9263cull;  // -b1 mod n, Montgomery form
+  static constexpr uint64_t kMinusB11 = 0x1b1c8205faa6ed42ull;  // -b1 mod n, Montgomery form
+  static constexpr uint64_t kMinusB12 = 0x1571b4ae8ac47f71ull;  // -b1 mod n, Montgomery form
+  static constexpr uint64_t kMinusB13 = 0x221208ac9df506c6ull;  // -b1 mod n, Montgomery form
+  static constexpr uint64_t kMinusB20 = 0x0cac5e506a144696ull;  // -b2 mod n, Montgomery form
+  static constexpr uint64_t kMinusB21 = 0x1e8a8dc5f3ba5939ull;  // -b2 mod n, Montgomery form
+  static constexpr uint64_t kMinusB22 = 0x176cdf65ba244fceull;  // -b2 mod n, Montgomery form
+  static constexpr uint64_t kMinusB23 = 0xc25575eb8e173580ull;  // -b2 mod n, Montgomery form
+  static constexpr uint64_t kG10 = 0xe893209a45dbb031ull;  // round(2^384 b2 / n)
+  static constexpr uint64_t kG11 = 0x3daa8a1471e8ca7full;  // round(2^384 b2 / n)
+  static constexpr uint64_t kG12 = 0xe86c90e49284eb15ull;  // round(2^384 b2 / n)
+  static constexpr uint64_t kG13 = 0x3086d221a7d46bcdull;  // round(2^384 b2 / n)
+  static constexpr uint64_t kG20 = 0x1571b4ae8ac47f71ull;  // round(2^384 (-b1) / n)
+  static constexpr uint64_t kG21 = 0x221208ac9df506c6ull;  // round(2^384 (-b1) / n)
+  static constexpr uint64_t kG22 = 0x6f547fa90abfe4c4ull;  // round(2^384 (-b1) / n)
+  static constexpr uint64_t kG23 = 0xe4437ed6010e8828ull;  // round(2^384 (-b1) / n)
 };
 
 }  // namespace bg::k

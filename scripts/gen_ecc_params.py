@@ -18,7 +18,16 @@ CURVES = {
         a=0,
         b=7,
         gx=0x79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798,
-        gy=0x483ADA7726A3C4655DA4FBFC0E1108A8FD17B448A68554199C47D08FFB10D4B8),
+        gy=0x483ADA7726A3C4655DA4FBFC0E1108A8FD17B448A68554199C47D08FFB10D4B8,
+        # GLV endomorphism (beta x, y) = lambda (x, y) and a reduced basis
+        # (a1, b1), (a2, b2) of {(x, y): x + y lambda = 0 mod n}.
+        glv=dict(
+            lam=0x5363ad4cc05c30e0a5261c028812645a122e22ea20816678df02967c1b23bd72,
+            beta=0x7ae96a2b657c07106e64479eac3434e99cf0497512f58995c1396c28719501ee,
+            a1=0x3086d221a7d46bcde86c90e49284eb15,
+            b1=-0xe4437ed6010e88286f547fa90abfe4c3,
+            a2=0x114ca50f7a8e2f3f657c1108d9d44cfd8,
+            b2=0x3086d221a7d46bcde86c90e49284eb15)),
     "p256": dict(
         struct="P256",
         p=0xffffffff00000001000000000000000000000000ffffffffffffffffffffffff,
@@ -129,11 +138,34 @@ def gen(curve, c):
         f"  static constexpr int kCombBits = {COMB_BITS};",
         f"  static constexpr int kCombWindows = {COMB_WINDOWS};",
         f"  static constexpr int kCombEntries = {COMB_ENTRIES};",
+        f"  static constexpr bool kHasGlv = {'true' if 'glv' in c else 'false'};",
         "};",
         "",
-        "}  // namespace bg::k",
-        "",
     ]
+    if "glv" in c:
+        e = c["glv"]
+        lam, beta = e["lam"], e["beta"]
+        assert pow(lam, 3, n) == 1 and pow(beta, 3, p) == 1
+        assert ec_mul(lam, G, p, a) == (beta * G[0] % p, G[1])
+        assert (e["a1"] + e["b1"] * lam) % n == 0 and (e["a2"] + e["b2"] * lam) % n == 0
+        # k = k1 + k2 lambda with c1 = round(k b2 / n), c2 = round(-k b1 / n),
+        # approximated as round(k g / 2^384); k2 = -c1 b1 - c2 b2 mod n.
+        consts = [
+            ("kBeta", mont(beta, p), "beta, stored field form"),
+            ("kLambda", mont(lam, n), "lambda, Montgomery form mod n"),
+            ("kMinusB1", mont(-e["b1"] % n, n), "-b1 mod n, Montgomery form"),
+            ("kMinusB2", mont(-e["b2"] % n, n), "-b2 mod n, Montgomery form"),
+            ("kG1", (e["b2"] * 2**384 + n // 2) // n, "round(2^384 b2 / n)"),
+            ("kG2", (-e["b1"] * 2**384 + n // 2) // n, "round(2^384 (-b1) / n)"),
+        ]
+        hdr += ["// GLV decomposition constants (kernels/ecc.h ec_mul_glv_var).",
+                f"struct {S}GlvConsts {{"]
+        for name, v, what in consts:
+            assert v < 2**256
+            for i, l in enumerate(limbs(v)):
+                hdr.append(f"  static constexpr uint64_t {name}{i} = 0x{l:016x}ull;  // {what}")
+        hdr += ["};", ""]
+    hdr += ["}  // namespace bg::k", ""]
     with open(f"kernels/{curve}_params.h", "w") as f:
         f.write("\n".join(hdr))
 
