@@ -14,6 +14,8 @@
 
 #include <boost/json.hpp>
 
+#include <array>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <string>
@@ -171,6 +173,88 @@ void be_add(const uint8_t* a, const uint8_t* b, uint8_t* out, bool subtract) {
   if (subtract) k::u256_sub(&z, x, y);
   else k::u256_add(&z, x, y);
   k::u256_to_be(z, out);
+}
+
+// ---- digests >= n ----------------------------------------------------------
+// The kernel reduces e = digest mod n; SHA-256 outputs >= n are too rare to
+// meet at random, so sign such digests directly with the libraries and check
+// the kernel functions against the libraries' own verification.
+TEST(EcdsaVerify, DigestsAtLeastOrder) {
+  secp256k1_context* sctx = secp256k1_context_create(SECP256K1_CONTEXT_SIGN | SECP256K1_CONTEXT_VERIFY);
+  EC_KEY* pkey = EC_KEY_new_by_curve_name(NID_X9_62_prime256v1);
+  {  // fixed secret 0x0102...20 (deterministic key; OpenSSL's nonces stay random)
+    uint8_t d[32];
+    for (int i = 0; i < 32; ++i) d[i] = uint8_t(i + 1);
+    BIGNUM* priv = BN_bin2bn(d, 32, nullptr);
+    EC_POINT* pub = EC_POINT_new(EC_KEY_get0_group(pkey));
+    ASSERT_EQ(EC_POINT_mul(EC_KEY_get0_group(pkey), pub, priv, nullptr, nullptr, nullptr), 1);
+    ASSERT_EQ(EC_KEY_set_private_key(pkey, priv), 1);
+    ASSERT_EQ(EC_KEY_set_public_key(pkey, pub), 1);
+    EC_POINT_free(pub);
+    BN_free(priv);
+  }
+  uint8_t p256_pub[33];
+  ASSERT_EQ(EC_POINT_point2oct(EC_KEY_get0_group(pkey), EC_KEY_get0_public_key(pkey), POINT_CONVERSION_COMPRESSED,
+                               p256_pub, 33, nullptr),
+            33u);
+  const BIGNUM* p256_n = EC_GROUP_get0_order(EC_KEY_get0_group(pkey));
+  uint8_t secret[32];
+  for (int i = 0; i < 32; ++i) secret[i] = uint8_t(i + 1);
+  secp256k1_pubkey spk;
+  ASSERT_EQ(secp256k1_ec_pubkey_create(sctx, &spk, secret), 1);
+  uint8_t secp_pub[33];
+  size_t len = 33;
+  secp256k1_ec_pubkey_serialize(sctx, secp_pub, &len, &spk, SECP256K1_EC_COMPRESSED);
+
+  for (Scheme scheme : {Scheme::kSecp256k1, Scheme::kP256}) {
+    const CurveBytes c = curve_bytes(scheme);
+    std::vector<std::array<uint8_t, 32>> digests;
+    std::array<uint8_t, 32> d;
+    std::memcpy(d.data(), c.n, 32);
+    digests.push_back(d);  // e = n -> 0
+    d[31] ^= 1;
+    digests.push_back(d);  // n + 1 -> 1 (n is odd)
+    d.fill(0xff);
+    digests.push_back(d);  // 2^256 - 1
+    d.fill(0);
+    digests.push_back(d);  // 0
+    for (const auto& digest : digests) {
+      uint8_t sig[64];
+      bool lib_ok;
+      if (scheme == Scheme::kSecp256k1) {
+        secp256k1_ecdsa_signature s;
+        ASSERT_EQ(secp256k1_ecdsa_sign(sctx, &s, digest.data(), secret, nullptr, nullptr), 1);
+        secp256k1_ecdsa_signature_serialize_compact(sctx, sig, &s);
+        lib_ok = secp256k1_ecdsa_verify(sctx, &s, digest.data(), &spk) == 1;
+        EXPECT_EQ(k::secp256k1_ecdsa_verify(secp_pub, sig, digest.data()), lib_ok);
+      } else {
+        ECDSA_SIG* s = ECDSA_do_sign(digest.data(), 32, pkey);
+        ASSERT_NE(s, nullptr);
+        const BIGNUM *r, *sv;
+        ECDSA_SIG_get0(s, &r, &sv);
+        BIGNUM* low = BN_dup(sv);
+        BIGNUM* half = BN_dup(p256_n);
+        BN_rshift1(half, half);
+        if (BN_cmp(low, half) > 0) BN_sub(low, p256_n, sv);
+        bn_to_be32(r, sig);
+        bn_to_be32(low, sig + 32);
+        ECDSA_SIG* s2 = ECDSA_SIG_new();
+        ECDSA_SIG_set0(s2, BN_dup(r), low);
+        lib_ok = ECDSA_do_verify(digest.data(), 32, s2, pkey) == 1;
+        EXPECT_EQ(k::p256_ecdsa_verify(p256_pub, sig, digest.data()), lib_ok);
+        // A different digest congruent mod n only when both are >= n or 0.
+        auto other = digest;
+        other[0] ^= 0x80;
+        EXPECT_EQ(k::p256_ecdsa_verify(p256_pub, sig, other.data()), ECDSA_do_verify(other.data(), 32, s2, pkey) == 1);
+        BN_free(half);
+        ECDSA_SIG_free(s2);
+        ECDSA_SIG_free(s);
+      }
+      EXPECT_TRUE(lib_ok);
+    }
+  }
+  EC_KEY_free(pkey);
+  secp256k1_context_destroy(sctx);
 }
 
 constexpr int kDamageKinds = 20;
