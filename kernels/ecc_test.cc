@@ -119,6 +119,18 @@ void check_field(uint64_t seed) {
     EXPECT_TRUE(u256_eq(u256_from_be(buf), a));
     EXPECT_EQ(u256_lt(a, b), BN_cmp(ba.get(), bb.get()) < 0);
   }
+  // Every pair of edge values (reduction corners: (m-1)^2, (2^256-1) * (m-1)).
+  const std::vector<U256> edges = edge_values(m);
+  for (const U256& a : edges) {
+    for (const U256& b : edges) {
+      Bn ba = to_bn(a), bb = to_bn(b);
+      BN_nnmod(bb_red.get(), bb.get(), bm.get(), ctx);
+      BN_mod_mul(t.get(), ba.get(), bb_red.get(), bm.get(), ctx);
+      const Fp<P> fb = fp_to_mont<P>(b);
+      EXPECT_EQ(hex(fp_from_mont(fp_mul(fp_to_mont<P>(a), fb))), hex(from_bn(t.get()))) << hex(a) << " " << hex(b);
+      EXPECT_EQ(hex(fp_mul(Fp<P>{a}, fb).v), hex(from_bn(t.get()))) << "plain*mont " << hex(a) << " " << hex(b);
+    }
+  }
   BN_CTX_free(ctx);
 }
 
