@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <tuple>
+
 #include "host/backend.h"
 #include "host/transaction.h"
 #include "tests/test_util.h"
@@ -22,19 +24,24 @@ std::string verdict_of(VerifyBackend& backend, const std::string& line) {
   return valid ? "valid" : "invalid_signature";
 }
 
-class EngineVectors : public ::testing::TestWithParam<const char*> {};
+// (vector file, backend name)
+class EngineVectors : public ::testing::TestWithParam<std::tuple<const char*, const char*>> {
+ protected:
+  const char* file() const { return std::get<0>(GetParam()); }
+  const char* backend_name() const { return std::get<1>(GetParam()); }
+};
 
-TEST_P(EngineVectors, CpuBackendGivesEveryExpectedVerdict) {
-  auto backend = make_cpu_backend({});
-  auto vectors = read_vectors(GetParam());
+TEST_P(EngineVectors, BackendGivesEveryExpectedVerdict) {
+  auto backend = *make_backend(backend_name(), {.cpu_threads = 1});
+  auto vectors = read_vectors(file());
   ASSERT_GT(vectors.size(), 10u);
   for (const auto& v : vectors) EXPECT_EQ(verdict_of(*backend, v.text), v.expected) << v.source;
 }
 
-TEST_P(EngineVectors, CpuBackendBatchEqualsOneByOne) {
+TEST_P(EngineVectors, BackendBatchEqualsOneByOne) {
   // The whole file as one mixed batch must give the same verdicts.
-  auto backend = make_cpu_backend({.cpu_threads = 2});
-  auto vectors = read_vectors(GetParam());
+  auto backend = *make_backend(backend_name(), {.cpu_threads = 2});
+  auto vectors = read_vectors(file());
   std::vector<Transaction> txs;
   std::vector<size_t> index;
   for (size_t i = 0; i < vectors.size(); ++i) {
@@ -53,10 +60,10 @@ TEST_P(EngineVectors, CpuBackendBatchEqualsOneByOne) {
 }
 
 TEST_P(EngineVectors, VerifyCommandPrintsEveryExpectedVerdict) {
-  auto vectors = read_vectors(GetParam());
+  auto vectors = read_vectors(file());
   int status = -1;
-  std::string out = testing::run_command(std::string(BLOCKGATE_BINARY) + " verify --backend cpu --input " +
-                                             BLOCKGATE_TESTVECTORS + "/" + GetParam() + " 2>/dev/null",
+  std::string out = testing::run_command(std::string(BLOCKGATE_BINARY) + " verify --backend " + backend_name() +
+                                             " --input " + BLOCKGATE_TESTVECTORS + "/" + file() + " 2>/dev/null",
                                          &status);
   EXPECT_EQ(status, 0);
   auto lines = testing::split_lines(out);
@@ -65,7 +72,8 @@ TEST_P(EngineVectors, VerifyCommandPrintsEveryExpectedVerdict) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shared, EngineVectors,
-                         ::testing::Values("blockgate_wycheproof.jsonl", "blockgate_speccheck.jsonl"));
+                         ::testing::Combine(::testing::Values("blockgate_wycheproof.jsonl", "blockgate_speccheck.jsonl"),
+                                            ::testing::Values("cpu", "kernels-on-cpu")));
 
 // RFC 8032 §7.1: TEST 1, 2, 3 and TEST SHA(abc) (public key, message, signature).
 struct Rfc8032 {
