@@ -385,7 +385,7 @@ void FileLedger::writer_loop() {
       if (fatal) writer_error_ = st;
       else disk_full_ = true;
     }
-    log_line(std::string(st.message()));
+    std::fprintf(stderr, "blockgate %s\n", std::string(st.message()).c_str());
     for (PendingBlock& p : batch)
       if (p.done) p.done(st);
     batch.clear();
