@@ -120,6 +120,22 @@ TEST(Ledger, SubmitMustExtendPendingTip) {
   EXPECT_EQ(l->pending_tip().hash, b2.header.hash());
 }
 
+TEST(Ledger, SubmitRefusesAnIdTwiceInsideABlock) {
+  TempDir dir;
+  BlockMaker maker(10);
+  auto l = must_open(dir.path());
+  ASSERT_TRUE(l);
+  for (size_t n : {4, 20}) {  // the pairwise path and the hash-set path
+    Block b = maker.next(l->pending_tip(), n);
+    b.txs[n - 1] = b.txs[1];
+    b.header.merkle_root = compute_merkle_root(b.txs);
+    absl::Status st = l->submit(b, nullptr);
+    EXPECT_EQ(st.code(), absl::StatusCode::kAlreadyExists);
+    EXPECT_NE(st.message().find("tx_index " + std::to_string(n - 1)), std::string::npos) << st;
+  }
+  EXPECT_EQ(l->pending_tip().height, 0u);
+}
+
 TEST(Ledger, PendingIdsAreVisibleAndCallbacksInOrder) {
   TempDir dir;
   BlockMaker maker(5);
