@@ -1,5 +1,6 @@
-// The Ledger implementation: segment files written by one group-commit writer
-// thread, in-memory height and id indexes rebuilt by a scan at open.
+// The Ledger implementation: the submit queue and its group-commit writer
+// thread (bytes go through SegmentWriter), in-memory height and id indexes
+// rebuilt by a scan at open, and the recovery decisions that scan informs.
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 #include <absl/strings/str_cat.h>
@@ -19,10 +20,10 @@
 #include <thread>
 
 #include "host/hash.h"
-#include "ledger/crc32c.h"
 #include "ledger/ledger.h"
 #include "ledger/record.h"
 #include "ledger/scan.h"
+#include "ledger/segment_writer.h"
 
 namespace bg {
 namespace {
@@ -32,17 +33,6 @@ std::string errno_text(int e) { return std::strerror(e); }
 void log_line(const std::string& s) {
   // One fprintf so concurrent log lines do not interleave.
   std::fprintf(stderr, "blockgate ledger: %s\n", s.c_str());
-}
-
-// Makes a new directory entry durable: fsync of the directory holding it.
-int fsync_dir_of(FileOps& ops, const std::string& dir) {
-  int fd = ops.open(dir.c_str(), O_RDONLY | O_DIRECTORY, 0);
-  if (fd < 0) return -1;
-  int r = ops.fsync(fd);
-  int e = errno;
-  ::close(fd);
-  errno = e;
-  return r;
 }
 
 std::string parent_of(const std::string& dir) {
@@ -87,12 +77,6 @@ std::optional<uint32_t> repeated_inside(const std::vector<Hash32>& ids) {
   return std::nullopt;
 }
 
-struct BlockLoc {
-  uint32_t segment = 0;
-  uint32_t block_bytes = 0;
-  uint64_t offset = 0;  // of the record
-};
-
 // A block on its way to disk.
 struct PendingBlock {
   Bytes bytes;  // Block::encode()
@@ -116,7 +100,7 @@ class FileLedger final : public Ledger {
     cv_.notify_all();
     if (writer_.joinable()) writer_.join();
     for (int fd : read_fds_) ::close(fd);
-    if (write_fd_ >= 0) ::close(write_fd_);
+    writer_segments_.reset();
     if (lock_fd_ >= 0) ::close(lock_fd_);
   }
 
@@ -160,12 +144,10 @@ class FileLedger final : public Ledger {
   std::string recovery_summary() const override { return recovery_summary_; }
 
  private:
-  // Writes `batch` as one run of records and one fdatasync. On success fills
-  // `locs`. ENOSPC: the file is cut back to the last durable offset and the
-  // status is ResourceExhausted; any other failure is Internal and fatal.
-  absl::Status write_batch(const std::vector<PendingBlock>& batch, std::vector<BlockLoc>* locs, bool* fatal);
-  absl::Status start_segment(bool* fatal);
-  void publish(std::vector<PendingBlock>& batch, const std::vector<BlockLoc>& locs);
+  // One batch through the segment writer; stats on success.
+  absl::Status write_batch(const std::vector<PendingBlock>& batch, std::vector<RecordLoc>* locs, bool* fatal);
+  absl::Status add_read_fd(uint32_t index, const std::string& path);
+  void publish(std::vector<PendingBlock>& batch, const std::vector<RecordLoc>& locs);
   void writer_loop();
 
   const std::string dir_;
@@ -174,16 +156,14 @@ class FileLedger final : public Ledger {
   int lock_fd_ = -1;
   std::string recovery_summary_;
 
-  // Writer-thread state (init() runs before the thread starts).
-  int write_fd_ = -1;
-  uint32_t write_segment_ = 0;
-  uint64_t write_offset_ = 0;  // durable end of the current segment
-  Bytes write_buf_;
+  // Used by the writer thread only (and by init() before it starts).
+  std::unique_ptr<SegmentWriter> writer_segments_;
+  std::vector<ByteSpan> write_spans_;
 
   mutable std::shared_mutex mu_;  // guards everything below
   std::condition_variable_any cv_;
   std::vector<int> read_fds_;  // one per segment; closed only in the destructor
-  std::vector<BlockLoc> heights_;
+  std::vector<RecordLoc> heights_;
   absl::flat_hash_map<Hash32, TxLocation, Hash32Hasher> ids_;
   absl::flat_hash_map<Hash32, uint32_t, Hash32Hasher> pending_ids_;  // id -> count
   std::deque<PendingBlock> queue_;
@@ -198,7 +178,7 @@ class FileLedger final : public Ledger {
 absl::Status FileLedger::init() {
   if (!opts_.read_only) {
     if (::mkdir(dir_.c_str(), 0755) == 0) {
-      if (fsync_dir_of(*ops_, parent_of(dir_)) != 0)
+      if (fsync_directory(*ops_, parent_of(dir_)) != 0)
         return absl::InternalError(absl::StrCat("ledger: fsync of ", parent_of(dir_), ": ", errno_text(errno)));
     } else if (errno != EEXIST) {
       return absl::UnavailableError(absl::StrCat("ledger: cannot create ", dir_, ": ", errno_text(errno)));
@@ -212,7 +192,7 @@ absl::Status FileLedger::init() {
 
   LedgerScan scan(dir_, opts_.scan_threads);
   auto res = scan.run([&](const ScannedBlock& b) -> std::optional<std::string> {
-    heights_.push_back(BlockLoc{b.segment, uint32_t(b.block_bytes.size()), b.offset});
+    heights_.push_back(RecordLoc{b.segment, uint32_t(b.block_bytes.size()), b.offset});
     for (uint32_t i = 0; i < b.ids.size(); ++i) ids_.try_emplace(b.ids[i], TxLocation{b.header.height, i});
     return std::nullopt;
   });
@@ -257,15 +237,14 @@ absl::Status FileLedger::init() {
   }
 
   bool fatal = false;
+  writer_segments_ = std::make_unique<SegmentWriter>(
+      dir_, opts_.segment_bytes, ops_,
+      [this](uint32_t index, const std::string& path) { return add_read_fd(index, path); });
   if (segs.empty()) {
-    if (absl::Status st = start_segment(&fatal); !st.ok()) return st;
+    if (absl::Status st = writer_segments_->start_first(); !st.ok()) return st;
   } else {
     const SegmentFile& last = segs.back();
-    write_segment_ = last.index;
-    write_offset_ = last.valid_end;
-    write_fd_ = ops_->open(last.path.c_str(), O_WRONLY, 0);
-    if (write_fd_ < 0)
-      return absl::UnavailableError(absl::StrCat("ledger: cannot open ", last.path, ": ", errno_text(errno)));
+    if (absl::Status st = writer_segments_->resume(last.index, last.path, last.valid_end); !st.ok()) return st;
   }
   if (!res->tip) {
     // A new ledger (or one that crashed before genesis became durable).
@@ -274,7 +253,7 @@ absl::Status FileLedger::init() {
     batch[0].bytes = g.encode();
     batch[0].header = g.header;
     batch[0].hash = g.header.hash();
-    std::vector<BlockLoc> locs;
+    std::vector<RecordLoc> locs;
     if (absl::Status st = write_batch(batch, &locs, &fatal); !st.ok()) return st;
     publish(batch, locs);
     pending_tip_ = durable_tip_;
@@ -289,91 +268,32 @@ absl::Status FileLedger::init() {
   return absl::OkStatus();
 }
 
-absl::Status FileLedger::start_segment(bool* fatal) {
-  const uint32_t index = write_fd_ < 0 && read_fds_.empty() ? 0 : write_segment_ + 1;
-  const std::string path = absl::StrCat(dir_, "/", segment_file_name(index));
-  int fd = ops_->open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
-  if (fd < 0) {
-    const int e = errno;
-    if (e == ENOSPC || e == EDQUOT)
-      return absl::ResourceExhaustedError(absl::StrCat("ledger: disk full creating ", path));
-    *fatal = true;
-    return absl::InternalError(absl::StrCat("ledger: cannot create ", path, ": ", errno_text(e)));
-  }
-  if (fsync_dir_of(*ops_, dir_) != 0) {
-    const int e = errno;
-    ::close(fd);
-    *fatal = true;
-    return absl::InternalError(absl::StrCat("ledger: fsync of directory ", dir_, " failed: ", errno_text(e)));
-  }
-  int rfd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (rfd < 0) {
-    const int e = errno;
-    ::close(fd);
-    *fatal = true;
-    return absl::InternalError(absl::StrCat("ledger: cannot open ", path, ": ", errno_text(e)));
-  }
-  if (write_fd_ >= 0) ::close(write_fd_);
-  write_fd_ = fd;
-  write_segment_ = index;
-  write_offset_ = 0;
+absl::Status FileLedger::add_read_fd(uint32_t index, const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::InternalError(absl::StrCat("ledger: cannot open ", path, ": ", errno_text(errno)));
   std::unique_lock lk(mu_);
-  read_fds_.push_back(rfd);
+  if (index != read_fds_.size()) {
+    ::close(fd);
+    return absl::InternalError(absl::StrCat("ledger: segment ", index, " out of sequence"));
+  }
+  read_fds_.push_back(fd);
   return absl::OkStatus();
 }
 
-absl::Status FileLedger::write_batch(const std::vector<PendingBlock>& batch, std::vector<BlockLoc>* locs,
+absl::Status FileLedger::write_batch(const std::vector<PendingBlock>& batch, std::vector<RecordLoc>* locs,
                                      bool* fatal) {
-  *fatal = false;
-  if (write_offset_ >= opts_.segment_bytes) {
-    if (absl::Status st = start_segment(fatal); !st.ok()) return st;
-  }
-  const uint64_t start = write_offset_;
-  write_buf_.clear();
-  locs->clear();
-  for (const PendingBlock& p : batch) {
-    locs->push_back(BlockLoc{write_segment_, uint32_t(p.bytes.size()), start + write_buf_.size()});
-    append_record(write_buf_, p.bytes, start);
-  }
-  size_t done = 0;
-  while (done < write_buf_.size()) {
-    ssize_t r = ops_->pwrite(write_fd_, write_buf_.data() + done, write_buf_.size() - done, off_t(start + done));
-    if (r > 0) {
-      done += size_t(r);
-      continue;
-    }
-    const int e = r == 0 ? EIO : errno;
-    if (e == ENOSPC || e == EDQUOT) {
-      // Nothing of this batch was acknowledged: cut it off so the next batch
-      // starts at the durable end again.
-      if (ops_->ftruncate(write_fd_, off_t(start)) != 0) {
-        *fatal = true;
-        return absl::InternalError(absl::StrCat("ledger: disk full, and truncating the partial write failed: ",
-                                                errno_text(errno), "; writer stopped"));
-      }
-      return absl::ResourceExhaustedError(
-          absl::StrCat("ledger: disk full (", errno_text(e), "); ", batch.size(), " block(s) not written"));
-    }
-    *fatal = true;
-    return absl::InternalError(absl::StrCat("ledger: write failed: ", errno_text(e), "; writer stopped"));
-  }
-  const auto t0 = std::chrono::steady_clock::now();
-  if (ops_->fdatasync(write_fd_) != 0) {
-    // Never retried: after a failed fsync the kernel may have dropped the dirty
-    // pages, so a later success would prove nothing.
-    *fatal = true;
-    return absl::InternalError(absl::StrCat("ledger: fdatasync failed: ", errno_text(errno), "; writer stopped"));
-  }
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  write_offset_ = start + write_buf_.size();
+  write_spans_.clear();
+  for (const PendingBlock& p : batch) write_spans_.push_back(p.bytes);
+  auto res = writer_segments_->write_batch(write_spans_, locs, fatal);
+  if (!res.ok()) return res.status();
   std::unique_lock lk(mu_);
   stats_.fsyncs++;
-  stats_.bytes_written += write_buf_.size();
-  stats_.last_fsync_seconds = secs;
+  stats_.bytes_written += res->bytes;
+  stats_.last_fsync_seconds = res->fsync_seconds;
   return absl::OkStatus();
 }
 
-void FileLedger::publish(std::vector<PendingBlock>& batch, const std::vector<BlockLoc>& locs) {
+void FileLedger::publish(std::vector<PendingBlock>& batch, const std::vector<RecordLoc>& locs) {
   std::unique_lock lk(mu_);
   for (size_t i = 0; i < batch.size(); ++i) {
     const PendingBlock& p = batch[i];
@@ -392,7 +312,7 @@ void FileLedger::publish(std::vector<PendingBlock>& batch, const std::vector<Blo
 
 void FileLedger::writer_loop() {
   std::vector<PendingBlock> batch;
-  std::vector<BlockLoc> locs;
+  std::vector<RecordLoc> locs;
   while (true) {
     {
       std::unique_lock lk(mu_);
@@ -477,7 +397,7 @@ absl::Status FileLedger::append(Block block) {
 }
 
 absl::StatusOr<Bytes> FileLedger::read_block_bytes(uint64_t height) const {
-  BlockLoc loc;
+  RecordLoc loc;
   int fd;
   {
     std::shared_lock lk(mu_);

@@ -34,6 +34,16 @@ int FileOps::ftruncate(int fd, off_t length) {
   return r;
 }
 
+int fsync_directory(FileOps& ops, const std::string& dir) {
+  int fd = ops.open(dir.c_str(), O_RDONLY | O_DIRECTORY, 0);
+  if (fd < 0) return -1;
+  int r = ops.fsync(fd);
+  const int e = errno;
+  ::close(fd);
+  errno = e;
+  return r;
+}
+
 std::shared_ptr<FileOps> posix_file_ops() {
   static const std::shared_ptr<FileOps> ops = std::make_shared<FileOps>();
   return ops;

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 
 namespace bg {
 
@@ -23,5 +24,8 @@ class FileOps {
 
 // The real system calls; shared, stateless.
 std::shared_ptr<FileOps> posix_file_ops();
+
+// Makes the entries of `dir` durable (a new file's name): open + fsync.
+int fsync_directory(FileOps& ops, const std::string& dir);
 
 }  // namespace bg
