@@ -1,0 +1,122 @@
+// SegmentWriter: the only code that writes segment bytes after open.
+#include "ledger/segment_writer.h"
+
+#include <absl/strings/str_cat.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "ledger/record.h"
+#include "ledger/scan.h"
+
+namespace bg {
+namespace {
+
+std::string errno_text(int e) { return std::strerror(e); }
+
+}  // namespace
+
+SegmentWriter::SegmentWriter(std::string dir, uint64_t segment_bytes, std::shared_ptr<FileOps> ops,
+                             NewSegmentHook hook)
+    : dir_(std::move(dir)), segment_bytes_(segment_bytes), ops_(std::move(ops)), hook_(std::move(hook)) {}
+
+SegmentWriter::~SegmentWriter() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+absl::Status SegmentWriter::resume(uint32_t index, const std::string& path, uint64_t end) {
+  fd_ = ops_->open(path.c_str(), O_WRONLY, 0);
+  if (fd_ < 0) return absl::UnavailableError(absl::StrCat("ledger: cannot open ", path, ": ", errno_text(errno)));
+  segment_ = index;
+  end_ = end;
+  return absl::OkStatus();
+}
+
+absl::Status SegmentWriter::start_first() {
+  bool fatal = false;
+  return start_segment(0, &fatal);
+}
+
+absl::Status SegmentWriter::start_segment(uint32_t index, bool* fatal) {
+  const std::string path = absl::StrCat(dir_, "/", segment_file_name(index));
+  int fd = ops_->open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+  if (fd < 0) {
+    const int e = errno;
+    if (e == ENOSPC || e == EDQUOT)
+      return absl::ResourceExhaustedError(absl::StrCat("ledger: disk full creating ", path));
+    *fatal = true;
+    return absl::InternalError(absl::StrCat("ledger: cannot create ", path, ": ", errno_text(e)));
+  }
+  if (fsync_directory(*ops_, dir_) != 0) {
+    const int e = errno;
+    ::close(fd);
+    *fatal = true;
+    return absl::InternalError(absl::StrCat("ledger: fsync of directory ", dir_, " failed: ", errno_text(e)));
+  }
+  if (absl::Status st = hook_(index, path); !st.ok()) {
+    ::close(fd);
+    *fatal = true;
+    return st;
+  }
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+  segment_ = index;
+  end_ = 0;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SegmentWriter::BatchResult> SegmentWriter::write_batch(std::span<const ByteSpan> blocks,
+                                                                      std::vector<RecordLoc>* locs, bool* fatal) {
+  *fatal = false;
+  // Rotate only between batches: the previous segment's last batch is
+  // already fsynced, so every segment but the last is complete.
+  if (end_ >= segment_bytes_) {
+    if (absl::Status st = start_segment(segment_ + 1, fatal); !st.ok()) return st;
+  }
+  const uint64_t start = end_;
+  buf_.clear();
+  locs->clear();
+  for (ByteSpan b : blocks) {
+    locs->push_back(RecordLoc{segment_, uint32_t(b.size()), start + buf_.size()});
+    append_record(buf_, b, start);
+  }
+  size_t done = 0;
+  while (done < buf_.size()) {
+    ssize_t r = ops_->pwrite(fd_, buf_.data() + done, buf_.size() - done, off_t(start + done));
+    if (r > 0) {
+      done += size_t(r);
+      continue;
+    }
+    const int e = r == 0 ? EIO : errno;
+    if (e == ENOSPC || e == EDQUOT) {
+      // Nothing of this batch was acknowledged: cut it off so the next batch
+      // starts at the durable end again.
+      if (ops_->ftruncate(fd_, off_t(start)) != 0) {
+        *fatal = true;
+        return absl::InternalError(absl::StrCat("ledger: disk full, and truncating the partial write failed: ",
+                                                errno_text(errno), "; writer stopped"));
+      }
+      return absl::ResourceExhaustedError(
+          absl::StrCat("ledger: disk full (", errno_text(e), "); ", blocks.size(), " block(s) not written"));
+    }
+    *fatal = true;
+    return absl::InternalError(absl::StrCat("ledger: write failed: ", errno_text(e), "; writer stopped"));
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  if (ops_->fdatasync(fd_) != 0) {
+    // Never retried: after a failed fsync the kernel may have dropped the dirty
+    // pages, so a later success would prove nothing.
+    *fatal = true;
+    return absl::InternalError(absl::StrCat("ledger: fdatasync failed: ", errno_text(errno), "; writer stopped"));
+  }
+  BatchResult res;
+  res.fsync_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  res.bytes = buf_.size();
+  end_ = start + buf_.size();
+  return res;
+}
+
+}  // namespace bg
