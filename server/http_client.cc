@@ -144,7 +144,11 @@ HttpClient::HttpClient(std::string host, uint16_t port, HttpClientOptions opts) 
   impl_->opts = opts;
 }
 
-HttpClient::~HttpClient() { impl_->disconnect(); }
+HttpClient::~HttpClient() {
+  if (impl_) impl_->disconnect();
+}
+HttpClient::HttpClient(HttpClient&&) noexcept = default;
+HttpClient& HttpClient::operator=(HttpClient&&) noexcept = default;
 
 absl::Status HttpClient::connect() { return impl_->connect(); }
 bool HttpClient::connected() const { return impl_->connected; }
