@@ -23,6 +23,7 @@
 #include "host/block.h"
 #include "host/signer.h"
 #include "host/transaction.h"
+#include "ledger/ledger.h"
 #include "server/http_client.h"
 
 namespace bg::testing {
@@ -205,6 +206,31 @@ inline boost::json::array results_of(const std::string& body) {
 
 inline std::string str(const boost::json::value& v) {
   return v.is_string() ? std::string(v.get_string()) : std::string();
+}
+
+// The durable tip, from GET /v1/blocks/latest.
+inline TipInfo latest_tip(HttpClient& c) {
+  TipInfo t;
+  auto r = c.get("/v1/blocks/latest");
+  if (!r.ok() || r->status != 200) return t;
+  boost::json::object b = parse_json(r->body).as_object();
+  const boost::json::object& h = b["header"].as_object();
+  t.height = h.at("height").to_number<uint64_t>();
+  t.timestamp_ms = h.at("timestamp_ms").to_number<uint64_t>();
+  t.hash = *hash_from_hex(str(b["hash"]));
+  return t;
+}
+
+// A valid block extending `t` with `txs`.
+inline Block block_on(const TipInfo& t, std::vector<Transaction> txs) {
+  Block b;
+  b.header.height = t.height + 1;
+  b.header.prev_hash = t.hash;
+  b.header.timestamp_ms = t.timestamp_ms + 1;
+  b.header.tx_count = uint32_t(txs.size());
+  b.txs = std::move(txs);
+  b.header.merkle_root = compute_merkle_root(b.txs);
+  return b;
 }
 
 }  // namespace bg::testing
