@@ -188,6 +188,10 @@ bool Api::ready(std::string* why) const {
     if (why) *why = std::string(ctx_.pipeline.writer_status().message());
     return false;
   }
+  if (absl::Status b = ctx_.pipeline.backend_status(); !b.ok()) {
+    if (why) *why = absl::StrCat("verification backend failing: ", std::string(b.message()));
+    return false;
+  }
   // Disk full is not "not ready": writes are retried (and answered 503) until
   // space returns, and only a write can find out that it has.
   if (absl::Status h = ctx_.ledger.health(); absl::IsInternal(h)) {

@@ -27,6 +27,11 @@ absl::Status TxPipeline::writer_status() const {
   return writer_status_;
 }
 
+absl::Status TxPipeline::backend_status() const {
+  std::lock_guard lk(status_mu_);
+  return backend_status_;
+}
+
 absl::Status TxPipeline::admit(const std::shared_ptr<TxRequest>& req, std::vector<Candidate> cands,
                                std::function<void()> done) {
   std::vector<Candidate> fresh;
@@ -95,6 +100,10 @@ void TxPipeline::run() {
     absl::Status st = backend_.verify_batch(items, *valid);
     metrics_.verify_seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     metrics_.batch_size.observe(double(n));
+    {
+      std::lock_guard slk(status_mu_);
+      backend_status_ = st;
+    }
     post_([this, jobs, valid, st] { verified(std::move(*jobs), std::move(*valid), st); });
     lk.lock();
   }

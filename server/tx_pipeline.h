@@ -66,6 +66,9 @@ class TxPipeline {
   // The ledger writer failed for good (Internal): readiness and admission say so.
   bool writer_failed() const { return writer_failed_.load(); }
   absl::Status writer_status() const;
+  // The last verify_batch call's status: a failing backend (a lost GPU)
+  // makes the server not ready until a later call succeeds.
+  absl::Status backend_status() const;
 
   // Refuses new work, verifies everything queued and waits until the sealer
   // has received it. Does not stop the sealer.
@@ -106,6 +109,7 @@ class TxPipeline {
   std::atomic<bool> writer_failed_{false};
   mutable std::mutex status_mu_;
   absl::Status writer_status_;
+  absl::Status backend_status_;
 };
 
 }  // namespace bg
