@@ -158,8 +158,9 @@ TEST(ServerLimitsTest, ConnectionsOverTheLimitAreRefused) {
 
 TEST(ServerLimitsTest, FullPipelineSheds503WithRetryAfter) {
   ScratchDir dir;
-  // Four transactions fill the pipeline until their block commits (1.5 s).
-  auto s = start(dir, {"--max-pending-txs", "4", "--block-interval-ms", "1500"});
+  // Four transactions fill the pipeline until their block commits (3 s: room
+  // for a slow, shared test machine between the two requests).
+  auto s = start(dir, {"--max-pending-txs", "4", "--block-interval-ms", "3000"});
   HttpClient c = s->client();
   TxFactory txs;
   auto r = c.post("/v1/transactions?wait=verify", txs_json({txs.tx(1), txs.tx(2), txs.tx(3), txs.tx(4)}));
