@@ -17,7 +17,7 @@
 // Nested objects under "rates" or "latency" with the same names also work.
 #include "server/status_page.h"
 
-namespace bg::server {
+namespace bg {
 namespace {
 
 constexpr std::string_view kPage = R"BGHTML(<!doctype html>
@@ -240,4 +240,4 @@ loop();
 
 std::string_view status_page_html() { return kPage; }
 
-}  // namespace bg::server
+}  // namespace bg
