@@ -1,5 +1,7 @@
 // `blockgate loadgen`: signed load against a running server (SPEC §5). Exit 0
 // only when every transaction came back committed (or verified) with its id.
+#include <boost/json.hpp>
+#include <fstream>
 #include <iostream>
 
 #include "cmd/args.h"
@@ -13,14 +15,38 @@ namespace {
 constexpr const char* kLoadgenUsage =
     "usage: blockgate loadgen --url URL [--scheme ed25519|secp256k1|p256|mixed] [--transactions N]\n"
     "                         [--batch B] [--connections C] [--wait commit|verify] [--seed S]\n"
-    "                         [--keys K] [--payload-bytes P] [--timeout-ms T]\n";
+    "                         [--keys K] [--payload-bytes P] [--timeout-ms T]\n"
+    "       blockgate loadgen --out FILE [--scheme S] [--transactions N] ...\n"
+    "  --out writes the signed transactions as JSON lines (input for `blockgate verify`)\n"
+    "  instead of sending them.\n";
+
+// One transaction per line: the plan's bodies are JSON arrays whose elements
+// contain no newline, so splitting them needs no re-encoding.
+int write_plan(const LoadPlan& plan, const std::string& path) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    std::cerr << "blockgate loadgen: cannot open " << path << "\n";
+    return 2;
+  }
+  for (const LoadPlan::Batch& b : plan.batches) {
+    boost::json::value v = boost::json::parse(b.body);
+    for (const boost::json::value& tx : v.as_array()) out << boost::json::serialize(tx) << '\n';
+  }
+  out.close();
+  if (!out) {
+    std::cerr << "blockgate loadgen: writing " << path << " failed\n";
+    return 2;
+  }
+  std::cerr << "loadgen: wrote " << plan.transactions << " transactions to " << path << "\n";
+  return 0;
+}
 
 }  // namespace
 
 int loadgen(int argc, char** argv) {
   auto args = Args::parse(argc, argv,
                           {"url", "scheme", "transactions", "batch", "connections", "wait", "seed", "keys",
-                           "payload-bytes", "timeout-ms"},
+                           "payload-bytes", "timeout-ms", "out"},
                           {"help"});
   if (!args.ok()) {
     std::cerr << "blockgate loadgen: " << args.status().message() << "\n" << kLoadgenUsage;
@@ -30,11 +56,11 @@ int loadgen(int argc, char** argv) {
     std::cout << kLoadgenUsage;
     return 0;
   }
-  if (!args->has("url")) {
-    std::cerr << "blockgate loadgen: --url is required\n" << kLoadgenUsage;
+  if (args->has("url") == args->has("out")) {
+    std::cerr << "blockgate loadgen: give exactly one of --url and --out\n" << kLoadgenUsage;
     return 2;
   }
-  auto url = parse_http_url(args->get("url"));
+  auto url = parse_http_url(args->has("url") ? args->get("url") : "http://unused:1");
   auto transactions = args->get_u64("transactions", 10000);
   auto batch = args->get_u64("batch", 100);
   auto connections = args->get_u64("connections", 4);
@@ -72,6 +98,8 @@ int loadgen(int argc, char** argv) {
     std::cerr << "blockgate loadgen: " << plan.status().message() << "\n";
     return 2;
   }
+
+  if (args->has("out")) return write_plan(*plan, args->get("out"));
 
   LoadRunOptions run_opts;
   run_opts.url = *url;
