@@ -6,6 +6,8 @@
 //   height          u64     tip height (fallback: /v1/blocks/latest header.height)
 //   tip_hash        hex     tip block hash (fallback: /v1/blocks/latest hash)
 //   backend         string  "cpu", "gpu", "kernels-on-cpu", ...
+//   backend_description string  shown as the backend's tooltip
+//   ready           bool    false shows "not ready" and not_ready_reason
 //   uptime_s        number
 //   tx_per_s        number  committed tx/s over the server's recent window
 //                           (fallback: the page's own delta of a counter whose
@@ -17,7 +19,7 @@
 // Nested objects under "rates" or "latency" with the same names also work.
 #include "server/status_page.h"
 
-namespace bg {
+namespace bg::server {
 namespace {
 
 constexpr std::string_view kPage = R"BGHTML(<!doctype html>
@@ -207,6 +209,7 @@ async function poll() {
   $("height").textContent = height !== undefined ? String(height) : "-";
   $("tip").textContent = tipHash ? "tip " + short(tipHash) : "-";
   $("backend").textContent = pick(status, "backend") ?? "-";
+  $("backend").title = pick(status, "backend_description") ?? "";
   $("uptime").textContent = fmtDur(pick(status, "uptime_s"));
   $("txps").textContent = fmtNum(txps, txps < 10 ? 1 : 0);
   $("bps").textContent = fmtNum(bps, 2);
@@ -221,9 +224,10 @@ async function poll() {
   renderSpark();
   if (fresh) renderBlocks();
   $("err").textContent = errors.join(" · ");
-  const conn = $("conn");
-  conn.textContent = latest ? "live" : "unreachable";
-  conn.className = latest ? "ok" : "bad";
+  const conn = $("conn"), notReady = status.ready === false;
+  conn.textContent = !latest ? "unreachable" : notReady ? "not ready" : "live";
+  conn.className = latest && !notReady ? "ok" : "bad";
+  conn.title = notReady ? (status.not_ready_reason ?? "") : "";
 }
 
 async function loop() {
@@ -240,4 +244,4 @@ loop();
 
 std::string_view status_page_html() { return kPage; }
 
-}  // namespace bg
+}  // namespace bg::server

@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-namespace bg {
+namespace bg::server {
 
 // The whole page, static for the life of the process. The page reads:
 //   GET /v1/status         height, rates, latencies, backend, counters
@@ -14,4 +14,4 @@ namespace bg {
 // Serve it with `Content-Type: text/html; charset=utf-8`.
 std::string_view status_page_html();
 
-}  // namespace bg
+}  // namespace bg::server

@@ -36,7 +36,7 @@ std::vector<std::string> chromium_args(const std::string& profile_dir) {
 }
 
 TEST(StatusPage, IsSelfContained) {
-  const std::string page(status_page_html());
+  const std::string page(server::status_page_html());
   EXPECT_NE(page.find("<!doctype html>"), std::string::npos);
   // No external scripts, styles, images or fonts: everything is inline.
   EXPECT_FALSE(std::regex_search(page, std::regex(R"((src|href)\s*=\s*["']?(https?:)?//)")));
@@ -74,7 +74,7 @@ TEST(StatusPage, ChromiumRendersLiveHeight) {
   ASSERT_TRUE(index.ok()) << index.status();
   EXPECT_EQ(index->status, 200);
   EXPECT_NE(index->header("Content-Type").find("text/html"), std::string::npos);
-  EXPECT_EQ(index->body, status_page_html());
+  EXPECT_EQ(index->body, server::status_page_html());
 
   auto latest = client.get("/v1/blocks/latest");
   ASSERT_TRUE(latest.ok()) << latest.status();
