@@ -66,7 +66,7 @@ TEST(CrashRecovery, KillNineLosesNoCommittedTransaction) {
 
     LoadPlanOptions plan_opts;
     plan_opts.scheme = "mixed";
-    plan_opts.transactions = 6000;
+    plan_opts.transactions = 10000;
     plan_opts.batch = 20;
     plan_opts.seed = 100 + round;
     plan_opts.run_nonce = 1000 + round;
@@ -86,7 +86,7 @@ TEST(CrashRecovery, KillNineLosesNoCommittedTransaction) {
     std::thread load([&] { report = run_load(*plan, run_opts); });
 
     // Kill somewhere after the first commits, at a seeded random delay, while
-    // requests are in flight (6000 mixed transactions take seconds here).
+    // requests are in flight (10000 mixed transactions take seconds here).
     const auto deadline = std::chrono::steady_clock::now() + seconds(20);
     while (progress.load() == 0 && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(milliseconds(1));
