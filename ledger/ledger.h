@@ -15,6 +15,10 @@
 //    above all) stops the writer for good: every later submit fails Internal.
 //  - Lookups see durable blocks only, except contains_id(), which also sees
 //    ids in blocks submitted but not yet durable (for duplicate rejection).
+//  - submit() also refuses (AlreadyExists, naming the tx_index) a block holding
+//    an id that is already durable or pending, or twice in itself: the last
+//    line of defence if two callers validated against the same tip.
+// Storage format, recovery rules and costs: docs/LEDGER.md.
 #pragma once
 
 #include <absl/status/status.h>
@@ -28,12 +32,16 @@
 
 #include "host/block.h"
 #include "host/bytes.h"
+#include "ledger/file_ops.h"
 
 namespace bg {
 
 struct LedgerOptions {
   uint64_t segment_bytes = 256ull << 20;  // start a new segment past this size
   bool read_only = false;                  // audit: never writes, never truncates
+  // The system calls the writer makes; null means the real ones. Tests inject
+  // ENOSPC and fsync failures here.
+  std::shared_ptr<FileOps> file_ops;
 };
 
 struct TipInfo {
@@ -77,6 +85,12 @@ class Ledger {
   virtual bool contains_id(const Hash32& id) const = 0;                        // durable or pending
 
   virtual LedgerStats stats() const = 0;
+
+  // OK while the writer accepts blocks; ResourceExhausted after the last write
+  // hit a full disk (until a write succeeds); Internal once the writer stopped.
+  virtual absl::Status health() const { return absl::OkStatus(); }
+  // Where recovery found the ledger and what it did (for logs and /readyz).
+  virtual std::string recovery_summary() const { return ""; }
 };
 
 }  // namespace bg

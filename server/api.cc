@@ -1,0 +1,440 @@
+// Api: routing, the whole-request checks (method, auth, content type, body
+// syntax), decoding, and the JSON answers of SPEC §3. Transactions and blocks
+// are answered later, from the pipeline's and sealer's completions.
+#include "server/api.h"
+
+#include <absl/strings/ascii.h>
+#include <absl/strings/numbers.h>
+#include <absl/strings/str_cat.h>
+#include <openssl/crypto.h>
+
+#include <boost/json.hpp>
+#include <optional>
+
+#include "server/status_page.h"
+
+namespace bg {
+namespace http = boost::beast::http;
+namespace {
+
+constexpr std::string_view kJson = "application/json";
+constexpr std::string_view kOctets = "application/octet-stream";
+
+HttpResponseMsg make_response(int status, std::string body, std::string_view content_type) {
+  HttpResponseMsg res{http::status(status), 11};
+  res.set(http::field::server, "blockgate");
+  res.set(http::field::content_type, content_type);
+  res.body() = std::move(body);
+  res.keep_alive(true);
+  return res;
+}
+
+HttpResponseMsg json_response(int status, const boost::json::value& v) {
+  return make_response(status, boost::json::serialize(v), kJson);
+}
+
+HttpResponseMsg unavailable(std::string_view detail) {
+  HttpResponseMsg res = Api::error_response(503, "unavailable", detail);
+  res.set(http::field::retry_after, "1");
+  return res;
+}
+
+// Value of `key` in a query string (no percent-decoding: our values are
+// numbers and words).
+std::optional<std::string_view> query_param(std::string_view query, std::string_view key) {
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    std::string_view part = query.substr(0, amp);
+    const size_t eq = part.find('=');
+    if (part.substr(0, eq) == key) return eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+bool parse_u64(std::string_view s, uint64_t* out) {
+  if (s.empty() || s.size() > 20) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return absl::SimpleAtoi(std::string(s), out);
+}
+
+enum class BodyKind { kJson, kBinary, kUnsupported };
+
+// No Content-Type means JSON (what curl --data-raw users expect to work).
+BodyKind body_kind(const HttpRequest& req) {
+  auto it = req.find(http::field::content_type);
+  if (it == req.end()) return BodyKind::kJson;
+  std::string v(it->value());
+  if (auto semi = v.find(';'); semi != std::string::npos) v.resize(semi);
+  v = absl::AsciiStrToLower(absl::StripAsciiWhitespace(v));
+  if (v.empty() || v == kJson) return BodyKind::kJson;
+  if (v == kOctets) return BodyKind::kBinary;
+  return BodyKind::kUnsupported;
+}
+
+bool wants_binary(const HttpRequest& req) {
+  auto it = req.find(http::field::accept);
+  return it != req.end() && std::string_view(it->value()).find(kOctets) != std::string_view::npos;
+}
+
+// Counts every answer under its route for /metrics.
+class CountingReply : public Reply {
+ public:
+  CountingReply(std::shared_ptr<Reply> inner, std::string_view route, Metrics& metrics)
+      : inner_(std::move(inner)), route_(route), metrics_(metrics) {}
+  void send(HttpResponseMsg res) override {
+    metrics_.count_request(route_, res.result_int());
+    inner_->send(std::move(res));
+  }
+  void stream_blocks(uint64_t from) override {
+    metrics_.count_request(route_, 200);
+    inner_->stream_blocks(from);
+  }
+
+ private:
+  std::shared_ptr<Reply> inner_;
+  std::string_view route_;
+  Metrics& metrics_;
+};
+
+void append_result(std::string& out, const TxResult& r) {
+  out += "{\"id\":";
+  if (r.id) absl::StrAppend(&out, "\"", to_hex(*r.id), "\"");
+  else out += "null";
+  switch (r.status) {
+    case TxStatus::kCommitted:
+      absl::StrAppend(&out, ",\"status\":\"committed\",\"height\":", r.height, ",\"index\":", r.index, "}");
+      return;
+    case TxStatus::kVerified:
+      out += ",\"status\":\"verified\"}";
+      return;
+    case TxStatus::kRejected:
+      absl::StrAppend(&out, ",\"status\":\"rejected\",\"error\":\"", std::string(error_name(r.error)), "\"}");
+      return;
+    case TxStatus::kUnavailable:
+    case TxStatus::kPending:
+      out += ",\"status\":\"unavailable\"}";
+      return;
+  }
+}
+
+// {"results":[...]}; when the ledger failed some transactions (disk full,
+// writer stopped, shutdown) the whole answer is a 503 that still lists every
+// result, so the client knows which ones did commit.
+HttpResponseMsg tx_results_response(const std::vector<TxResult>& results) {
+  bool failed = false;
+  std::string body;
+  body.reserve(32 + results.size() * 120);
+  body += "{";
+  for (const TxResult& r : results) failed |= r.status == TxStatus::kUnavailable || r.status == TxStatus::kPending;
+  if (failed) body += "\"error\":\"unavailable\",\"detail\":\"some transactions could not be committed; retry them\",";
+  body += "\"results\":[";
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (i) body.push_back(',');
+    append_result(body, results[i]);
+  }
+  body += "]}";
+  HttpResponseMsg res = make_response(failed ? 503 : 200, std::move(body), kJson);
+  if (failed) res.set(http::field::retry_after, "1");
+  return res;
+}
+
+HttpResponseMsg block_outcome_response(const BlockOutcome& o) {
+  switch (o.kind) {
+    case BlockOutcome::Kind::kCommitted:
+      return json_response(200, {{"hash", to_hex(o.hash)}, {"height", o.height}});
+    case BlockOutcome::Kind::kNotExtendingTip:
+      return json_response(409, {{"error", "not_extending_tip"},
+                                 {"tip", {{"height", o.tip.height}, {"hash", to_hex(o.tip.hash)}}}});
+    case BlockOutcome::Kind::kInvalid: {
+      boost::json::object body{{"error", std::string(error_name(o.code))}};
+      if (o.tx_index) body["tx_index"] = *o.tx_index;
+      return json_response(422, body);
+    }
+    case BlockOutcome::Kind::kUnavailable:
+      break;
+  }
+  return unavailable(std::string(o.status.message()));
+}
+
+}  // namespace
+
+HttpResponseMsg Api::error_response(int status, std::string_view code, std::string_view detail) {
+  boost::json::object body{{"error", code}};
+  if (!detail.empty()) body["detail"] = detail;
+  return json_response(status, body);
+}
+
+std::string_view Api::route_of(std::string_view target) {
+  std::string_view path = target.substr(0, target.find('?'));
+  static constexpr std::string_view kExact[] = {"/",           "/healthz",   "/readyz",          "/metrics",
+                                                "/v1/status",  "/v1/stream", "/v1/transactions", "/v1/blocks",
+                                                "/v1/blocks/latest"};
+  for (std::string_view r : kExact)
+    if (path == r) return r;
+  if (path.rfind("/v1/blocks/", 0) == 0) return "/v1/blocks/{height}";
+  if (path.rfind("/v1/transactions/", 0) == 0) return "/v1/transactions/{id}";
+  return "other";
+}
+
+bool Api::ready(std::string* why) const {
+  if (ctx_.draining.load()) {
+    if (why) *why = "shutting down";
+    return false;
+  }
+  if (ctx_.pipeline.writer_failed()) {
+    if (why) *why = std::string(std::string(ctx_.pipeline.writer_status().message()));
+    return false;
+  }
+  return true;
+}
+
+void Api::handle(HttpRequest req, std::shared_ptr<Reply> raw_reply) {
+  const std::string target(req.target());
+  const std::string_view route = route_of(target);
+  auto reply = std::make_shared<CountingReply>(std::move(raw_reply), route, ctx_.metrics);
+  const std::string_view t = target;
+  const std::string_view path = t.substr(0, t.find('?'));
+  const std::string_view query = path.size() < t.size() ? t.substr(path.size() + 1) : std::string_view();
+  const http::verb method = req.method();
+
+  auto allow_only = [&](std::string_view allowed) {
+    HttpResponseMsg res = error_response(405, "method_not_allowed");
+    res.set(http::field::allow, allowed);
+    reply->send(std::move(res));
+  };
+  try {
+    if (route == "other") return reply->send(error_response(404, "not_found"));
+    const bool is_post_route = route == "/v1/transactions" || route == "/v1/blocks";
+    if (is_post_route ? method != http::verb::post : method != http::verb::get)
+      return allow_only(is_post_route ? "POST" : "GET");
+
+    if (is_post_route) {
+      if (!ctx_.opts.auth_token.empty()) {
+        const std::string expected = absl::StrCat("Bearer ", ctx_.opts.auth_token);
+        auto it = req.find(http::field::authorization);
+        const std::string_view got = it == req.end() ? std::string_view() : std::string_view(it->value());
+        if (got.size() != expected.size() || CRYPTO_memcmp(got.data(), expected.data(), got.size()) != 0) {
+          HttpResponseMsg res = error_response(401, "unauthorized", "POST needs Authorization: Bearer <token>");
+          res.set(http::field::www_authenticate, "Bearer");
+          return reply->send(std::move(res));
+        }
+      }
+      if (body_kind(req) == BodyKind::kUnsupported)
+        return reply->send(error_response(415, "unsupported_media_type",
+                                          "Content-Type must be application/json or application/octet-stream"));
+      if (route == "/v1/transactions") return post_transactions(req, query, reply);
+      return post_block(req, reply);
+    }
+    if (route == "/") return reply->send(make_response(200, std::string(server::status_page_html()),
+                                                       "text/html; charset=utf-8"));
+    if (route == "/healthz") return reply->send(json_response(200, {{"status", "ok"}}));
+    if (route == "/readyz") {
+      std::string why;
+      if (ready(&why)) return reply->send(json_response(200, {{"status", "ready"}}));
+      return reply->send(json_response(503, {{"status", "not_ready"}, {"reason", why}}));
+    }
+    if (route == "/metrics") return reply->send(get_metrics());
+    if (route == "/v1/status") return reply->send(get_status());
+    if (route == "/v1/stream") return get_stream(query, reply);
+    if (route == "/v1/blocks/latest") return reply->send(get_block(req, "latest"));
+    if (route == "/v1/blocks/{height}") return reply->send(get_block(req, path.substr(strlen("/v1/blocks/"))));
+    if (route == "/v1/transactions/{id}")
+      return reply->send(get_transaction(path.substr(strlen("/v1/transactions/"))));
+    reply->send(error_response(404, "not_found"));
+  } catch (const std::exception& e) {
+    reply->send(error_response(500, "internal", e.what()));
+  }
+}
+
+void Api::post_transactions(HttpRequest& req, std::string_view query, std::shared_ptr<Reply> reply) {
+  bool wait_commit = true;
+  if (auto w = query_param(query, "wait")) {
+    if (*w == "verify") wait_commit = false;
+    else if (*w != "commit") return reply->send(error_response(400, "malformed", "wait must be commit or verify"));
+  }
+  const size_t max_payload = ctx_.opts.max_payload_bytes;
+  std::vector<TxResult> results;
+  std::vector<Candidate> cands;
+  auto decoded = [&](ErrorCode code, Transaction&& tx) {
+    TxResult r;
+    if (code == ErrorCode::kOk) {
+      Candidate c{std::move(tx), {}, uint32_t(results.size())};
+      c.id = c.tx.id();
+      r.id = c.id;
+      cands.push_back(std::move(c));
+    } else {
+      r.status = TxStatus::kRejected;
+      r.error = code;
+      ctx_.metrics.count_rejected(code);
+    }
+    results.push_back(r);
+  };
+
+  const std::string& body = req.body();
+  if (body_kind(req) == BodyKind::kBinary) {
+    // Items one after another. An item whose length is known but bad (payload
+    // over the limit) is skipped; when framing is lost, that item is the last
+    // answered and the rest of the body is dropped.
+    ByteSpan in(reinterpret_cast<const uint8_t*>(body.data()), body.size());
+    while (!in.empty()) {
+      Transaction tx;
+      size_t consumed = 0;
+      ErrorCode code = decode_tx_binary(in, max_payload, &tx, &consumed);
+      decoded(code, std::move(tx));
+      if (consumed == 0) break;
+      in = in.subspan(consumed);
+    }
+  } else {
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(body, ec);
+    if (ec) return reply->send(error_response(400, "malformed", absl::StrCat("body is not JSON: ", ec.message())));
+    if (v.is_array()) {
+      results.reserve(v.get_array().size());
+      for (const boost::json::value& item : v.get_array()) {
+        Transaction tx;
+        ErrorCode code = decode_tx_json(item, max_payload, &tx);
+        decoded(code, std::move(tx));
+      }
+    } else if (v.is_object()) {
+      Transaction tx;
+      ErrorCode code = decode_tx_json(v, max_payload, &tx);
+      decoded(code, std::move(tx));
+    } else {
+      return reply->send(error_response(400, "malformed", "body must be a transaction object or an array of them"));
+    }
+  }
+
+  auto request = std::make_shared<TxRequest>(std::move(results), wait_commit);
+  absl::Status st = ctx_.pipeline.admit(request, std::move(cands), [request, reply] {
+    reply->send(tx_results_response(request->results()));
+  });
+  if (!st.ok()) {
+    ctx_.metrics.shed_requests.fetch_add(1);
+    reply->send(unavailable(std::string(st.message())));
+  }
+}
+
+void Api::post_block(HttpRequest& req, std::shared_ptr<Reply> reply) {
+  const size_t max_payload = ctx_.opts.max_payload_bytes;
+  Block block;
+  BlockDecodeError err;
+  const std::string& body = req.body();
+  if (body_kind(req) == BodyKind::kBinary) {
+    err = decode_block_binary(ByteSpan(reinterpret_cast<const uint8_t*>(body.data()), body.size()), max_payload,
+                              &block);
+  } else {
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(body, ec);
+    if (ec) return reply->send(error_response(400, "malformed", absl::StrCat("body is not JSON: ", ec.message())));
+    err = decode_block_json(v, max_payload, &block);
+  }
+  if (!err.ok()) {
+    BlockOutcome o;
+    o.kind = BlockOutcome::Kind::kInvalid;
+    o.code = err.code;
+    o.tx_index = err.tx_index;
+    return reply->send(block_outcome_response(o));
+  }
+  if (ctx_.draining.load()) return reply->send(unavailable("server is shutting down"));
+  if (ctx_.pipeline.writer_failed()) return reply->send(unavailable(std::string(ctx_.pipeline.writer_status().message())));
+  if (!ctx_.sealer.push_block(std::move(block), [reply](BlockOutcome o) { reply->send(block_outcome_response(o)); })) {
+    ctx_.metrics.shed_requests.fetch_add(1);
+    reply->send(unavailable("block queue full"));
+  }
+}
+
+HttpResponseMsg Api::get_block(const HttpRequest& req, std::string_view which) {
+  uint64_t height = 0;
+  if (which == "latest") height = ctx_.ledger.durable_tip().height;
+  else if (!parse_u64(which, &height)) return error_response(400, "malformed", "height must be a decimal number");
+  if (wants_binary(req)) {
+    auto bytes = ctx_.ledger.read_block_bytes(height);
+    if (absl::IsNotFound(bytes.status())) return error_response(404, "not_found");
+    if (!bytes.ok()) return error_response(500, "internal", std::string(bytes.status().message()));
+    return make_response(200, std::string(bytes->begin(), bytes->end()), kOctets);
+  }
+  auto block = ctx_.ledger.read_block(height);
+  if (absl::IsNotFound(block.status())) return error_response(404, "not_found");
+  if (!block.ok()) return error_response(500, "internal", std::string(block.status().message()));
+  return make_response(200, block_to_json_text(*block), kJson);
+}
+
+HttpResponseMsg Api::get_transaction(std::string_view id_hex) {
+  auto id = hash_from_hex(id_hex);
+  if (!id) return error_response(400, "malformed", "transaction id must be 64 hex digits");
+  auto loc = ctx_.ledger.find_tx(*id);
+  if (!loc) return error_response(404, "not_found");
+  auto block = ctx_.ledger.read_block(loc->height);
+  if (!block.ok()) return error_response(500, "internal", std::string(block.status().message()));
+  if (loc->index >= block->txs.size()) return error_response(500, "internal", "index past the block's transactions");
+  return json_response(200, {{"id", to_hex(*id)},
+                             {"height", loc->height},
+                             {"index", loc->index},
+                             {"transaction", tx_to_json(block->txs[loc->index])}});
+}
+
+HttpResponseMsg Api::get_status() {
+  const TipInfo tip = ctx_.ledger.durable_tip();
+  const LedgerStats ls = ctx_.ledger.stats();
+  Metrics& m = ctx_.metrics;
+  boost::json::object counters{
+      {"transactions_committed", m.outcome(TxOutcome::kCommitted)},
+      {"transactions_verified_answers", m.outcome(TxOutcome::kVerified)},
+      {"transactions_rejected", m.outcome(TxOutcome::kRejected)},
+      {"transactions_unavailable", m.outcome(TxOutcome::kUnavailable)},
+      {"rejected_invalid_signature", m.rejected(ErrorCode::kInvalidSignature)},
+      {"rejected_duplicate", m.rejected(ErrorCode::kDuplicate)},
+      {"rejected_malformed", m.rejected(ErrorCode::kMalformed)},
+      {"pending_transactions", ctx_.pipeline.pending()},
+      {"pending_blocks", ctx_.sealer.pending_blocks()},
+      {"connections_open", m.connections_open.load()},
+      {"streams_open", m.streams_open.load()},
+      {"requests_shed", m.shed_requests.load()},
+      {"ledger_fsyncs", ls.fsyncs},
+      {"ledger_bytes_written", ls.bytes_written},
+  };
+  std::string why;
+  const bool is_ready = ready(&why);
+  boost::json::object body{
+      {"height", tip.height},
+      {"tip_hash", to_hex(tip.hash)},
+      {"backend", std::string(ctx_.backend.name())},
+      {"backend_description", ctx_.backend.description()},
+      {"uptime_s", m.uptime_seconds()},
+      {"tx_per_s", m.recent_tx_rate()},
+      {"latency_ms",
+       {{"p50", 1000 * m.commit_latency_seconds.quantile(0.5)},
+        {"p99", 1000 * m.commit_latency_seconds.quantile(0.99)},
+        {"p999", 1000 * m.commit_latency_seconds.quantile(0.999)}}},
+      {"ready", is_ready},
+      {"counters", std::move(counters)},
+  };
+  if (!is_ready) body["not_ready_reason"] = why;
+  return json_response(200, body);
+}
+
+HttpResponseMsg Api::get_metrics() {
+  MetricsSnapshot snap;
+  snap.ledger_height = ctx_.ledger.durable_tip().height;
+  snap.pending_txs = ctx_.pipeline.pending();
+  snap.pending_blocks = ctx_.sealer.pending_blocks();
+  const LedgerStats ls = ctx_.ledger.stats();
+  snap.fsyncs = ls.fsyncs;
+  snap.bytes_written = ls.bytes_written;
+  snap.ready = ready();
+  snap.backend = std::string(ctx_.backend.name());
+  snap.backend_description = ctx_.backend.description();
+  return make_response(200, ctx_.metrics.render(snap), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+void Api::get_stream(std::string_view query, std::shared_ptr<Reply> reply) {
+  uint64_t from = ctx_.ledger.durable_tip().height + 1;
+  if (auto f = query_param(query, "from"); f && !parse_u64(*f, &from))
+    return reply->send(error_response(400, "malformed", "from must be a decimal height"));
+  reply->stream_blocks(from);
+}
+
+}  // namespace bg

@@ -1,0 +1,198 @@
+// Metrics: bucketed histograms and the Prometheus text rendering.
+#include "server/metrics.h"
+
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_format.h>
+
+#include <algorithm>
+
+namespace bg {
+namespace {
+
+std::vector<double> exponential(double start, double factor, int n) {
+  std::vector<double> v;
+  for (int i = 0; i < n; ++i, start *= factor) v.push_back(start);
+  return v;
+}
+
+std::string fmt_double(double v) { return absl::StrFormat("%.9g", v); }
+
+// Label values: escape backslash, quote and newline (exposition format).
+std::string escape_label(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+constexpr std::array<std::string_view, 4> kOutcomeNames = {"committed", "verified", "rejected", "unavailable"};
+
+}  // namespace
+
+Histogram::Histogram(std::vector<double> upper_bounds)
+    : bounds_(std::move(upper_bounds)), counts_(bounds_.size() + 1, 0) {}
+
+void Histogram::observe(double v, uint64_t times) {
+  const size_t i = std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin();
+  std::lock_guard lk(mu_);
+  counts_[i] += times;
+  count_ += times;
+  sum_ += v * double(times);
+}
+
+uint64_t Histogram::count() const {
+  std::lock_guard lk(mu_);
+  return count_;
+}
+
+double Histogram::quantile(double q) const {
+  std::lock_guard lk(mu_);
+  if (count_ == 0) return 0;
+  const double target = q * double(count_);
+  uint64_t seen = 0;
+  for (size_t i = 0; i < counts_.size(); ++i) {
+    seen += counts_[i];
+    if (double(seen) >= target) return i < bounds_.size() ? bounds_[i] : bounds_.back();
+  }
+  return bounds_.back();
+}
+
+void Histogram::render(std::string& out, std::string_view name, std::string_view help) const {
+  std::lock_guard lk(mu_);
+  absl::StrAppend(&out, "# HELP ", std::string(name), " ", std::string(help), "\n# TYPE ", std::string(name),
+                  " histogram\n");
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < bounds_.size(); ++i) {
+    cumulative += counts_[i];
+    absl::StrAppend(&out, std::string(name), "_bucket{le=\"", fmt_double(bounds_[i]), "\"} ", cumulative, "\n");
+  }
+  absl::StrAppend(&out, std::string(name), "_bucket{le=\"+Inf\"} ", count_, "\n", std::string(name), "_sum ",
+                  fmt_double(sum_), "\n", std::string(name), "_count ", count_, "\n");
+}
+
+Metrics::Metrics()
+    : batch_size(exponential(1, 4, 10)),             // 1 .. 262144
+      verify_seconds(exponential(1e-5, 2.5, 16)),    // 10 µs .. ~9 s
+      commit_latency_seconds(exponential(1e-4, 2, 18)),  // 100 µs .. ~13 s
+      block_commit_seconds(exponential(1e-4, 2, 18)),
+      fsync_seconds(exponential(1e-5, 2.5, 16)),
+      block_txs(exponential(1, 4, 10)),
+      start_(std::chrono::steady_clock::now()) {}
+
+void Metrics::count_request(std::string_view route, int status) {
+  std::lock_guard lk(mu_);
+  ++requests_[{std::string(route), status}];
+}
+
+void Metrics::count_txs(TxOutcome outcome, uint64_t n) {
+  tx_outcomes_[size_t(outcome)].fetch_add(n, std::memory_order_relaxed);
+}
+
+void Metrics::count_rejected(ErrorCode code, uint64_t n) {
+  rejected_[size_t(code)].fetch_add(n, std::memory_order_relaxed);
+  count_txs(TxOutcome::kRejected, n);
+}
+
+void Metrics::count_block(bool posted) { (posted ? blocks_posted_ : blocks_sealed_).fetch_add(1); }
+
+double Metrics::uptime_seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+double Metrics::recent_tx_rate() {
+  const auto now = std::chrono::steady_clock::now();
+  const uint64_t committed = committed_txs();
+  std::lock_guard lk(rate_mu_);
+  if (rate_samples_.empty() || now - rate_samples_.back().first >= std::chrono::milliseconds(200))
+    rate_samples_.emplace_back(now, committed);
+  while (rate_samples_.size() > 2 && now - rate_samples_[1].first >= std::chrono::seconds(5)) rate_samples_.pop_front();
+  const auto& [t0, c0] = rate_samples_.front();
+  const double dt = std::chrono::duration<double>(now - t0).count();
+  return dt > 0.05 ? double(committed - c0) / dt : 0.0;
+}
+
+std::string Metrics::render(const MetricsSnapshot& snap) const {
+  std::string out;
+  out.reserve(8192);
+  out += "# HELP blockgate_http_requests_total HTTP requests answered, by route and status code.\n"
+         "# TYPE blockgate_http_requests_total counter\n";
+  {
+    std::lock_guard lk(mu_);
+    for (const auto& [key, n] : requests_)
+      absl::StrAppend(&out, "blockgate_http_requests_total{path=\"", escape_label(key.first), "\",code=\"",
+                      key.second, "\"} ", n, "\n");
+  }
+  out += "# HELP blockgate_transactions_total Submitted transactions by final outcome.\n"
+         "# TYPE blockgate_transactions_total counter\n";
+  for (size_t i = 0; i < kOutcomeNames.size(); ++i)
+    absl::StrAppend(&out, "blockgate_transactions_total{outcome=\"", std::string(kOutcomeNames[i]), "\"} ",
+                    tx_outcomes_[i].load(), "\n");
+  out += "# HELP blockgate_transactions_rejected_total Rejected transactions by error code.\n"
+         "# TYPE blockgate_transactions_rejected_total counter\n";
+  for (uint8_t c = uint8_t(ErrorCode::kMalformed); c <= uint8_t(ErrorCode::kNotExtendingTip); ++c)
+    absl::StrAppend(&out, "blockgate_transactions_rejected_total{error=\"", std::string(error_name(ErrorCode(c))),
+                    "\"} ", rejected_[c].load(), "\n");
+  absl::StrAppend(&out,
+                  "# HELP blockgate_blocks_committed_total Blocks made durable, sealed here or POSTed whole.\n"
+                  "# TYPE blockgate_blocks_committed_total counter\n"
+                  "blockgate_blocks_committed_total{source=\"sealed\"} ", blocks_sealed_.load(), "\n",
+                  "blockgate_blocks_committed_total{source=\"posted\"} ", blocks_posted_.load(), "\n");
+  absl::StrAppend(&out,
+                  "# HELP blockgate_connections_accepted_total TCP connections accepted.\n"
+                  "# TYPE blockgate_connections_accepted_total counter\n"
+                  "blockgate_connections_accepted_total ", connections_accepted.load(), "\n",
+                  "# HELP blockgate_connections_refused_total Connections refused over --max-connections.\n"
+                  "# TYPE blockgate_connections_refused_total counter\n"
+                  "blockgate_connections_refused_total ", connections_refused.load(), "\n",
+                  "# HELP blockgate_requests_shed_total Requests answered 503 because a queue was full.\n"
+                  "# TYPE blockgate_requests_shed_total counter\n"
+                  "blockgate_requests_shed_total ", shed_requests.load(), "\n",
+                  "# HELP blockgate_connections_open Open client connections.\n"
+                  "# TYPE blockgate_connections_open gauge\n"
+                  "blockgate_connections_open ", connections_open.load(), "\n",
+                  "# HELP blockgate_streams_open Open /v1/stream consumers.\n"
+                  "# TYPE blockgate_streams_open gauge\n"
+                  "blockgate_streams_open ", streams_open.load(), "\n");
+  absl::StrAppend(&out,
+                  "# HELP blockgate_ledger_height Height of the durable tip.\n"
+                  "# TYPE blockgate_ledger_height gauge\n"
+                  "blockgate_ledger_height ", snap.ledger_height, "\n",
+                  "# HELP blockgate_pending_transactions Transactions admitted and not yet final.\n"
+                  "# TYPE blockgate_pending_transactions gauge\n"
+                  "blockgate_pending_transactions ", snap.pending_txs, "\n",
+                  "# HELP blockgate_pending_blocks POSTed blocks waiting for the writer.\n"
+                  "# TYPE blockgate_pending_blocks gauge\n"
+                  "blockgate_pending_blocks ", snap.pending_blocks, "\n",
+                  "# HELP blockgate_ledger_fsyncs_total fsync calls by the ledger writer.\n"
+                  "# TYPE blockgate_ledger_fsyncs_total counter\n"
+                  "blockgate_ledger_fsyncs_total ", snap.fsyncs, "\n",
+                  "# HELP blockgate_ledger_written_bytes_total Bytes appended to the ledger.\n"
+                  "# TYPE blockgate_ledger_written_bytes_total counter\n"
+                  "blockgate_ledger_written_bytes_total ", snap.bytes_written, "\n",
+                  "# HELP blockgate_ready 1 when the server accepts writes (/readyz).\n"
+                  "# TYPE blockgate_ready gauge\n"
+                  "blockgate_ready ", snap.ready ? 1 : 0, "\n",
+                  "# HELP blockgate_uptime_seconds Seconds since the server started.\n"
+                  "# TYPE blockgate_uptime_seconds gauge\n"
+                  "blockgate_uptime_seconds ", fmt_double(uptime_seconds()), "\n",
+                  "# HELP blockgate_backend_info The verification backend in use.\n"
+                  "# TYPE blockgate_backend_info gauge\n"
+                  "blockgate_backend_info{backend=\"", escape_label(snap.backend), "\",description=\"",
+                  escape_label(snap.backend_description), "\"} 1\n");
+  batch_size.render(out, "blockgate_verify_batch_size", "Signatures per verify_batch call.");
+  verify_seconds.render(out, "blockgate_verify_seconds", "Wall time of one verify_batch call.");
+  commit_latency_seconds.render(out, "blockgate_commit_latency_seconds",
+                                "From admission of a transaction to its block being durable.");
+  block_commit_seconds.render(out, "blockgate_block_commit_seconds", "From Ledger::submit to the block being durable.");
+  fsync_seconds.render(out, "blockgate_fsync_seconds", "Duration of the ledger's fsync calls.");
+  block_txs.render(out, "blockgate_block_transactions", "Transactions per sealed block.");
+  return out;
+}
+
+}  // namespace bg

@@ -1,0 +1,199 @@
+// TxPipeline: admission under one mutex (check-and-insert of pending ids), a
+// batcher thread that owns the backend calls, and completion work posted back
+// to io threads so neither the batcher nor the ledger writer ever formats a
+// response.
+#include "server/tx_pipeline.h"
+
+#include <absl/strings/str_cat.h>
+
+#include <algorithm>
+
+namespace bg {
+
+TxPipeline::TxPipeline(Ledger& ledger, VerifyBackend& backend, Metrics& metrics, const ServerOptions& opts, Post post)
+    : ledger_(ledger), backend_(backend), metrics_(metrics), opts_(opts), post_(std::move(post)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+TxPipeline::~TxPipeline() { stop(); }
+
+size_t TxPipeline::pending() const {
+  std::lock_guard lk(pending_mu_);
+  return pending_.size();
+}
+
+absl::Status TxPipeline::writer_status() const {
+  std::lock_guard lk(status_mu_);
+  return writer_status_;
+}
+
+absl::Status TxPipeline::admit(const std::shared_ptr<TxRequest>& req, std::vector<Candidate> cands,
+                               std::function<void()> done) {
+  std::vector<Candidate> fresh;
+  std::vector<uint32_t> dup_slots;
+  fresh.reserve(cands.size());
+  {
+    std::lock_guard lk(pending_mu_);
+    if (stopping_) return absl::UnavailableError("server is shutting down");
+    if (writer_failed_.load()) return writer_status();
+    if (pending_.size() + cands.size() > opts_.max_pending_txs)
+      return absl::ResourceExhaustedError(absl::StrCat("pipeline full: ", pending_.size(), " transactions pending"));
+    std::unordered_set<Hash32, Hash32Hasher> seen;
+    seen.reserve(cands.size());
+    for (Candidate& c : cands) {
+      if (!seen.insert(c.id).second || pending_.count(c.id) || ledger_.contains_id(c.id)) {
+        dup_slots.push_back(c.slot);
+        continue;
+      }
+      pending_.insert(c.id);
+      fresh.push_back(std::move(c));
+    }
+  }
+  // Armed before anything can finish a slot: the batcher may run at once.
+  req->start(fresh.size() + dup_slots.size(), std::move(done));
+  if (!dup_slots.empty()) metrics_.count_rejected(ErrorCode::kDuplicate, dup_slots.size());
+  for (uint32_t slot : dup_slots) req->finish(slot, TxStatus::kRejected, ErrorCode::kDuplicate);
+  if (fresh.empty()) return absl::OkStatus();
+  std::lock_guard lk(mu_);
+  queued_txs_ += fresh.size();
+  queue_.push_back(Job{req, std::move(fresh), std::chrono::steady_clock::now()});
+  cv_.notify_one();
+  return absl::OkStatus();
+}
+
+void TxPipeline::run() {
+  const auto deadline = std::chrono::microseconds(opts_.batch_deadline_us);
+  const size_t max_batch = std::max<uint64_t>(1, opts_.max_batch);
+  std::unique_lock lk(mu_);
+  for (;;) {
+    while (queue_.empty()) {
+      if (thread_stop_) return;
+      cv_.wait(lk);
+    }
+    // Let the batch fill until it is full or its oldest transaction is due.
+    const auto due = queue_.front().queued + deadline;
+    while (!thread_stop_ && queued_txs_ < max_batch && std::chrono::steady_clock::now() < due)
+      cv_.wait_until(lk, due);
+    // Whole requests only: a request larger than max_batch goes alone.
+    auto jobs = std::make_shared<std::vector<Job>>();
+    size_t n = 0;
+    while (!queue_.empty() && (jobs->empty() || n + queue_.front().cands.size() <= max_batch)) {
+      n += queue_.front().cands.size();
+      jobs->push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    queued_txs_ -= n;
+    ++in_flight_;
+    lk.unlock();
+
+    std::vector<SigItem> items;
+    items.reserve(n);
+    for (const Job& j : *jobs)
+      for (const Candidate& c : j.cands) items.push_back(sig_item(c.tx));
+    auto valid = std::make_shared<std::vector<uint8_t>>(n, 0);
+    const auto t0 = std::chrono::steady_clock::now();
+    absl::Status st = backend_.verify_batch(items, *valid);
+    metrics_.verify_seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    metrics_.batch_size.observe(double(n));
+    post_([this, jobs, valid, st] { verified(std::move(*jobs), std::move(*valid), st); });
+    lk.lock();
+  }
+}
+
+void TxPipeline::verified(std::vector<Job> jobs, std::vector<uint8_t> valid, absl::Status st) {
+  std::vector<SealTx> to_seal;
+  std::vector<Hash32> done_ids;
+  size_t k = 0, invalid = 0, failed = 0, verified_answers = 0;
+  for (Job& job : jobs) {
+    for (Candidate& c : job.cands) {
+      const bool ok = st.ok() && valid[k++];
+      if (!st.ok()) {
+        job.req->finish(c.slot, TxStatus::kUnavailable);
+        done_ids.push_back(c.id);
+        ++failed;
+      } else if (!ok) {
+        job.req->finish(c.slot, TxStatus::kRejected, ErrorCode::kInvalidSignature);
+        done_ids.push_back(c.id);
+        ++invalid;
+      } else {
+        if (!job.req->wait_commit()) {
+          job.req->finish(c.slot, TxStatus::kVerified);
+          ++verified_answers;
+        }
+        to_seal.push_back(SealTx{std::move(c.tx), c.id, job.req, c.slot, job.queued});
+      }
+    }
+  }
+  if (invalid) metrics_.count_rejected(ErrorCode::kInvalidSignature, invalid);
+  if (failed) metrics_.count_txs(TxOutcome::kUnavailable, failed);
+  if (verified_answers) metrics_.count_txs(TxOutcome::kVerified, verified_answers);
+  release(done_ids);
+  if (sealer_ != nullptr) sealer_->push_txs(std::move(to_seal));
+  std::lock_guard lk(mu_);
+  --in_flight_;
+  drained_cv_.notify_all();
+}
+
+void TxPipeline::release(const std::vector<Hash32>& ids) {
+  if (ids.empty()) return;
+  std::lock_guard lk(pending_mu_);
+  for (const Hash32& id : ids) pending_.erase(id);
+}
+
+void TxPipeline::note_ledger_error(const absl::Status& status) {
+  if (!absl::IsInternal(status) || writer_failed_.load()) return;
+  std::lock_guard lk(status_mu_);
+  writer_status_ = absl::UnavailableError(absl::StrCat("ledger writer stopped: ", std::string(status.message())));
+  writer_failed_.store(true);
+}
+
+void TxPipeline::on_sealed(std::vector<SealTx> txs, absl::Status status, uint64_t height) {
+  auto items = std::make_shared<std::vector<SealTx>>(std::move(txs));
+  post_([this, items, status = std::move(status), height] {
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<Hash32> ids;
+    ids.reserve(items->size());
+    for (size_t i = 0; i < items->size(); ++i) {
+      SealTx& t = (*items)[i];
+      ids.push_back(t.id);
+      if (status.ok()) {
+        t.request->finish(t.slot, TxStatus::kCommitted, ErrorCode::kOk, height, uint32_t(i));
+        metrics_.commit_latency_seconds.observe(std::chrono::duration<double>(now - t.admitted).count());
+      } else {
+        t.request->finish(t.slot, TxStatus::kUnavailable);
+      }
+    }
+    metrics_.count_txs(status.ok() ? TxOutcome::kCommitted : TxOutcome::kUnavailable, items->size());
+    release(ids);
+  });
+}
+
+void TxPipeline::on_duplicate(std::vector<SealTx> txs) {
+  auto items = std::make_shared<std::vector<SealTx>>(std::move(txs));
+  post_([this, items] {
+    std::vector<Hash32> ids;
+    for (SealTx& t : *items) {
+      ids.push_back(t.id);
+      t.request->finish(t.slot, TxStatus::kRejected, ErrorCode::kDuplicate);
+    }
+    metrics_.count_rejected(ErrorCode::kDuplicate, items->size());
+    release(ids);
+  });
+}
+
+void TxPipeline::stop() {
+  {
+    std::lock_guard lk(pending_mu_);
+    stopping_ = true;
+  }
+  {
+    std::lock_guard lk(mu_);
+    thread_stop_ = true;
+    cv_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+  std::unique_lock lk(mu_);
+  drained_cv_.wait(lk, [&] { return in_flight_ == 0; });
+}
+
+}  // namespace bg
