@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "host/hash.h"
 
@@ -90,6 +91,16 @@ std::vector<std::string> list_segments(const std::string& dir) {
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+}  // namespace bg::testing
+
+namespace bg::testing {
+
+int SlowSyncOps::fdatasync(int fd) {
+  int r = FileOps::fdatasync(fd);
+  std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms_));
+  return r;
 }
 
 }  // namespace bg::testing

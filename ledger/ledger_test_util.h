@@ -50,3 +50,18 @@ void write_file(const std::string& path, const std::string& data);
 std::vector<std::string> list_segments(const std::string& dir);
 
 }  // namespace bg::testing
+
+namespace bg::testing {
+
+// Real system calls, with a pause after each fdatasync: makes group commit
+// deterministic in tests (blocks submitted during the pause share the next one).
+class SlowSyncOps : public FileOps {
+ public:
+  explicit SlowSyncOps(int sleep_ms) : sleep_ms_(sleep_ms) {}
+  int fdatasync(int fd) override;
+
+ private:
+  int sleep_ms_;
+};
+
+}  // namespace bg::testing

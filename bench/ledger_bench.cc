@@ -1,0 +1,284 @@
+// Ledger benchmarks: durable commit throughput with 128-byte transactions at
+// 1, 100 and 10,000 per block (everything submitted at once: group commit),
+// one-at-a-time commit latency, fsyncs per block under concurrent submitters,
+// and lookups by height and by id. Data goes under $BG_BENCH_DIR (default /tmp).
+//
+// Transactions carry unique payloads and dummy signatures: the ledger never
+// verifies signatures (the caller did), so its cost does not depend on them.
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <random>
+#include <string>
+
+#include "host/block.h"
+#include "ledger/ledger.h"
+
+namespace bg {
+namespace {
+
+constexpr size_t kTxBytes = 128;
+
+std::string bench_dir(const std::string& tag) {
+  const char* base = std::getenv("BG_BENCH_DIR");
+  std::string dir = std::string(base && *base ? base : "/tmp") + "/bg-ledger-bench-" + tag;
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+// A 128-byte ed25519-shaped transaction whose payload holds `n`.
+Transaction make_tx(uint64_t n) {
+  Transaction tx;
+  tx.scheme = Scheme::kEd25519;
+  for (int i = 0; i < 32; ++i) tx.public_key[i] = uint8_t(i * 7 + 1);
+  for (int i = 0; i < 64; ++i) tx.signature[i] = uint8_t(i * 13 + 5);
+  tx.payload.assign(kTxBytes - tx_fixed_size(Scheme::kEd25519), 0xAB);
+  for (int i = 0; i < 8; ++i) tx.payload[i] = uint8_t(n >> (8 * i));
+  return tx;
+}
+
+// Builds blocks on a running tip with fresh transactions.
+class ChainBuilder {
+ public:
+  explicit ChainBuilder(TipInfo tip) : tip_(tip) {}
+  Block next(size_t txs) {
+    Block b;
+    b.header.height = tip_.height + 1;
+    b.header.prev_hash = tip_.hash;
+    b.header.timestamp_ms = tip_.timestamp_ms + 1;
+    b.txs.reserve(txs);
+    for (size_t i = 0; i < txs; ++i) b.txs.push_back(make_tx(counter_++));
+    b.header.tx_count = uint32_t(txs);
+    b.header.merkle_root = compute_merkle_root(b.txs);
+    tip_ = TipInfo{b.header.height, b.header.hash(), b.header.timestamp_ms};
+    return b;
+  }
+  void set_counter(uint64_t c) { counter_ = c; }
+
+ private:
+  TipInfo tip_;
+  uint64_t counter_ = 0;
+};
+
+// Counts down callbacks; wait() returns when all have fired.
+class Countdown {
+ public:
+  void add(int n) {
+    std::lock_guard lk(mu_);
+    left_ += n;
+  }
+  void done(const absl::Status& st) {
+    std::lock_guard lk(mu_);
+    if (!st.ok()) failed_ = true;
+    if (--left_ == 0) cv_.notify_all();
+  }
+  bool wait() {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] { return left_ == 0; });
+    return !failed_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int left_ = 0;
+  bool failed_ = false;
+};
+
+// Durable throughput: each iteration builds ~20k transactions' worth of
+// blocks (untimed), then times submitting them all until the last is durable.
+void BM_CommitThroughput(benchmark::State& state) {
+  const size_t per_block = size_t(state.range(0));
+  const size_t blocks_per_iter = std::max<size_t>(1, 20000 / per_block);
+  const std::string dir = bench_dir("commit");
+  auto ledger = Ledger::open(dir);
+  if (!ledger.ok()) return state.SkipWithError(std::string(ledger.status().message()).c_str());
+  ChainBuilder chain((*ledger)->durable_tip());
+  const LedgerStats s0 = (*ledger)->stats();
+  uint64_t blocks = 0, txs = 0;
+  for (auto _ : state) {
+    std::vector<Block> batch;
+    batch.reserve(blocks_per_iter);
+    for (size_t i = 0; i < blocks_per_iter; ++i) batch.push_back(chain.next(per_block));
+    Countdown cd;
+    cd.add(int(batch.size()));
+    const auto t0 = std::chrono::steady_clock::now();
+    for (Block& b : batch) {
+      absl::Status st = (*ledger)->submit(std::move(b), [&cd](absl::Status s) { cd.done(s); });
+      if (!st.ok()) return state.SkipWithError(std::string(st.message()).c_str());
+    }
+    if (!cd.wait()) return state.SkipWithError("a commit failed");
+    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    blocks += blocks_per_iter;
+    txs += blocks_per_iter * per_block;
+  }
+  const LedgerStats s1 = (*ledger)->stats();
+  state.counters["blocks/s"] = benchmark::Counter(double(blocks), benchmark::Counter::kIsRate);
+  state.counters["tx/s"] = benchmark::Counter(double(txs), benchmark::Counter::kIsRate);
+  state.counters["MB/s"] =
+      benchmark::Counter(double(s1.bytes_written - s0.bytes_written) / 1e6, benchmark::Counter::kIsRate);
+  state.counters["fsyncs/block"] = double(s1.fsyncs - s0.fsyncs) / double(blocks);
+  ledger->reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_CommitThroughput)->Arg(1)->Arg(100)->Arg(10000)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+// Idle commit: one block at a time, each waiting for its own fdatasync.
+void BM_CommitOneAtATime(benchmark::State& state) {
+  const std::string dir = bench_dir("single");
+  auto ledger = Ledger::open(dir);
+  if (!ledger.ok()) return state.SkipWithError(std::string(ledger.status().message()).c_str());
+  ChainBuilder chain((*ledger)->durable_tip());
+  for (auto _ : state) {
+    state.PauseTiming();
+    Block b = chain.next(1);
+    state.ResumeTiming();
+    if (!(*ledger)->append(std::move(b)).ok()) return state.SkipWithError("append failed");
+  }
+  state.counters["blocks/s"] = benchmark::Counter(double(state.iterations()), benchmark::Counter::kIsRate);
+  ledger->reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_CommitOneAtATime)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// Several submitters, each waiting for its block to be durable before the
+// next (like request handlers): how many blocks share one fdatasync.
+struct SharedLedger {
+  std::mutex mu;  // makes "build on the pending tip, submit" atomic
+  std::unique_ptr<Ledger> ledger;
+  std::atomic<uint64_t> counter{0};
+  LedgerStats start;
+  std::string dir;
+};
+SharedLedger* g_shared = nullptr;
+
+void BM_ConcurrentSubmitters(benchmark::State& state) {
+  constexpr size_t kTxs = 10;
+  if (state.thread_index() == 0) {
+    g_shared = new SharedLedger;
+    g_shared->dir = bench_dir("concurrent");
+    auto l = Ledger::open(g_shared->dir);
+    if (!l.ok()) std::abort();
+    g_shared->ledger = std::move(*l);
+    g_shared->start = g_shared->ledger->stats();
+  }
+  // Google Benchmark starts all threads' loops together after setup.
+  for (auto _ : state) {
+    std::vector<Transaction> txs;
+    for (size_t i = 0; i < kTxs; ++i) txs.push_back(make_tx(g_shared->counter++));
+    const Hash32 root = compute_merkle_root(txs);
+    std::promise<absl::Status> done;
+    auto f = done.get_future();
+    {
+      std::lock_guard lk(g_shared->mu);
+      const TipInfo tip = g_shared->ledger->pending_tip();
+      Block b;
+      b.header = BlockHeader{1, tip.height + 1, tip.hash, root, tip.timestamp_ms, uint32_t(kTxs)};
+      b.txs = std::move(txs);
+      if (!g_shared->ledger->submit(std::move(b), [&done](absl::Status s) { done.set_value(s); }).ok()) std::abort();
+    }
+    if (!f.get().ok()) state.SkipWithError("commit failed");
+  }
+  if (state.thread_index() == 0) {
+    // Other threads may still be finishing their last block; the counters are
+    // taken after all loops ended (thread 0 reports).
+  }
+  state.counters["blocks/s"] = benchmark::Counter(double(state.iterations()), benchmark::Counter::kIsRate);
+  if (state.thread_index() == 0) {
+    const LedgerStats s = g_shared->ledger->stats();
+    const double blocks = double(s.blocks_committed - g_shared->start.blocks_committed);
+    state.counters["fsyncs/block"] = double(s.fsyncs - g_shared->start.fsyncs) / blocks;
+    std::filesystem::remove_all(g_shared->dir);
+  }
+}
+BENCHMARK(BM_ConcurrentSubmitters)->Threads(1)->Threads(4)->Threads(16)->Threads(64)->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// A read-side fixture: 20,000 blocks of 10 transactions, reopened (so the
+// indexes are the ones rebuilt by the open-time scan).
+struct ReadFixture {
+  std::string dir;
+  std::unique_ptr<Ledger> ledger;
+  std::vector<Hash32> ids;
+  double open_seconds = 0;
+  ReadFixture() {
+    dir = bench_dir("read");
+    {
+      auto l = Ledger::open(dir);
+      if (!l.ok()) std::abort();
+      ChainBuilder chain((*l)->durable_tip());
+      Countdown cd;
+      for (int i = 0; i < 20000; ++i) {
+        Block b = chain.next(10);
+        for (const auto& tx : b.txs) ids.push_back(tx.id());
+        cd.add(1);
+        if (!(*l)->submit(std::move(b), [&cd](absl::Status s) { cd.done(s); }).ok()) std::abort();
+      }
+      cd.wait();
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    auto l = Ledger::open(dir);
+    if (!l.ok()) std::abort();
+    open_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    ledger = std::move(*l);
+  }
+  ~ReadFixture() {
+    ledger.reset();
+    std::filesystem::remove_all(dir);
+  }
+};
+
+ReadFixture& read_fixture() {
+  static ReadFixture* f = new ReadFixture;  // shared by the read benchmarks; removed at exit
+  static struct Cleanup {
+    ~Cleanup() { delete f; }
+  } cleanup;
+  return *f;
+}
+
+void BM_ReadBlockBytesByHeight(benchmark::State& state) {
+  ReadFixture& f = read_fixture();
+  std::mt19937_64 rng(1);
+  const uint64_t n = f.ledger->durable_tip().height + 1;
+  for (auto _ : state) benchmark::DoNotOptimize(f.ledger->read_block_bytes(rng() % n));
+  state.counters["open_s(200k tx)"] = f.open_seconds;
+}
+BENCHMARK(BM_ReadBlockBytesByHeight)->Unit(benchmark::kMicrosecond);
+
+void BM_ReadBlockByHeight(benchmark::State& state) {
+  ReadFixture& f = read_fixture();
+  std::mt19937_64 rng(2);
+  const uint64_t n = f.ledger->durable_tip().height + 1;
+  for (auto _ : state) benchmark::DoNotOptimize(f.ledger->read_block(rng() % n));
+}
+BENCHMARK(BM_ReadBlockByHeight)->Unit(benchmark::kMicrosecond);
+
+void BM_FindTxById(benchmark::State& state) {
+  ReadFixture& f = read_fixture();
+  std::mt19937_64 rng(3);
+  for (auto _ : state) benchmark::DoNotOptimize(f.ledger->find_tx(f.ids[rng() % f.ids.size()]));
+}
+BENCHMARK(BM_FindTxById)->Repetitions(5)->ReportAggregatesOnly(true)->Unit(benchmark::kMicrosecond);
+
+void BM_ContainsUnknownId(benchmark::State& state) {
+  ReadFixture& f = read_fixture();
+  Hash32 id{};
+  uint64_t n = 0;
+  for (auto _ : state) {
+    std::memcpy(id.data(), &++n, 8);
+    benchmark::DoNotOptimize(f.ledger->contains_id(id));
+  }
+}
+BENCHMARK(BM_ContainsUnknownId)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace bg
+
+BENCHMARK_MAIN();

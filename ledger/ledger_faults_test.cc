@@ -1,0 +1,252 @@
+// Disk full and fsync failure: injected at the syscall layer (FileOps) and,
+// where this process may mount one, on a real 1 MiB tmpfs. Nothing committed
+// is ever lost; ENOSPC is refused and recovers; a failed fsync stops the
+// writer for good.
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "ledger/ledger.h"
+#include "ledger/ledger_test_util.h"
+#include "ledger/scan.h"
+
+namespace bg {
+namespace {
+
+using testing::BlockMaker;
+using testing::TempDir;
+
+uint64_t file_size(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 ? uint64_t(st.st_size) : 0;
+}
+
+// Real calls, with failures switched on and off by the test.
+class FaultOps : public FileOps {
+ public:
+  std::atomic<int> pwrite_errno{0};        // fail pwrite with this errno...
+  std::atomic<size_t> partial_bytes{0};    // ...after writing this many bytes first
+  std::atomic<int> fdatasync_errno{0};
+  std::atomic<int> create_errno{0};        // fail opens with O_CREAT
+  std::atomic<int> fdatasyncs{0};
+
+  int open(const char* path, int flags, mode_t mode) override {
+    if ((flags & O_CREAT) && create_errno) {
+      errno = create_errno;
+      return -1;
+    }
+    return FileOps::open(path, flags, mode);
+  }
+  ssize_t pwrite(int fd, const void* buf, size_t n, off_t off) override {
+    if (int e = pwrite_errno.load()) {
+      if (size_t p = partial_bytes.exchange(0); p > 0 && p < n) return FileOps::pwrite(fd, buf, p, off);
+      errno = e;
+      return -1;
+    }
+    return FileOps::pwrite(fd, buf, n, off);
+  }
+  int fdatasync(int fd) override {
+    ++fdatasyncs;
+    if (int e = fdatasync_errno.load()) {
+      errno = e;
+      return -1;
+    }
+    return FileOps::fdatasync(fd);
+  }
+};
+
+TEST(LedgerFaults, DiskFullRefusesLosesNothingAndRecovers) {
+  TempDir dir;
+  BlockMaker maker(51);
+  auto ops = std::make_shared<FaultOps>();
+  LedgerOptions opts;
+  opts.file_ops = ops;
+  std::vector<Block> blocks{genesis_block()};
+  auto l = Ledger::open(dir.path(), opts);
+  ASSERT_TRUE(l.ok());
+  for (int i = 0; i < 3; ++i) {
+    blocks.push_back(maker.next((*l)->pending_tip(), 2));
+    ASSERT_TRUE((*l)->append(blocks.back()).ok());
+  }
+  const std::string seg = testing::list_segments(dir.path()).at(0);
+  const uint64_t durable_end = file_size(seg);
+
+  ops->pwrite_errno = ENOSPC;
+  ops->partial_bytes = 50;  // a short write first, then ENOSPC
+  Block b4 = maker.next((*l)->pending_tip(), 2);
+  absl::Status st = (*l)->append(b4);
+  EXPECT_EQ(st.code(), absl::StatusCode::kResourceExhausted) << st;
+  EXPECT_EQ((*l)->health().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ((*l)->pending_tip().hash, blocks.back().header.hash()) << "pending tip falls back to the durable one";
+  EXPECT_FALSE((*l)->contains_id(b4.txs[0].id()));
+  EXPECT_EQ(file_size(seg), durable_end) << "the partial write was not cut back";
+  // Still full: refused again, still nothing lost.
+  EXPECT_EQ((*l)->append(b4).code(), absl::StatusCode::kResourceExhausted);
+  for (const Block& b : blocks) EXPECT_EQ(*(*l)->read_block(b.header.height), b);
+
+  ops->pwrite_errno = 0;  // space returns
+  ASSERT_TRUE((*l)->append(b4).ok());
+  blocks.push_back(b4);
+  EXPECT_TRUE((*l)->health().ok());
+  l->reset();
+  auto again = Ledger::open(dir.path());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE((*again)->recovery_summary().find("nothing to repair") != std::string::npos)
+      << (*again)->recovery_summary();
+  for (const Block& b : blocks) EXPECT_EQ(*(*again)->read_block(b.header.height), b);
+}
+
+TEST(LedgerFaults, QueuedBlocksFailWithTheBatchThatHitDiskFull) {
+  TempDir dir;
+  BlockMaker maker(52);
+  auto ops = std::make_shared<FaultOps>();
+  LedgerOptions opts;
+  opts.file_ops = ops;
+  auto l = Ledger::open(dir.path(), opts);
+  ASSERT_TRUE(l.ok());
+  const TipInfo tip0 = (*l)->durable_tip();
+  ops->pwrite_errno = ENOSPC;
+  std::atomic<int> exhausted{0}, refused{0};
+  for (int i = 0; i < 20; ++i) {
+    absl::Status s = (*l)->submit(maker.next((*l)->pending_tip(), 1), [&](absl::Status cb) {
+      EXPECT_EQ(cb.code(), absl::StatusCode::kResourceExhausted);
+      ++exhausted;
+    });
+    if (!s.ok()) ++refused;  // built on a pending tip that had already fallen back
+  }
+  while (exhausted + refused < 20) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ops->pwrite_errno = 0;
+  Block b = maker.next((*l)->pending_tip(), 1);
+  ASSERT_TRUE((*l)->append(b).ok());
+  EXPECT_EQ(exhausted + refused, 20);
+  EXPECT_EQ(b.header.prev_hash, tip0.hash) << "every failed block was dropped from the pending chain";
+}
+
+TEST(LedgerFaults, FsyncFailureStopsTheWriterForGood) {
+  TempDir dir;
+  BlockMaker maker(53);
+  auto ops = std::make_shared<FaultOps>();
+  LedgerOptions opts;
+  opts.file_ops = ops;
+  std::vector<Block> blocks{genesis_block()};
+  {
+    auto l = Ledger::open(dir.path(), opts);
+    ASSERT_TRUE(l.ok());
+    for (int i = 0; i < 2; ++i) {
+      blocks.push_back(maker.next((*l)->pending_tip(), 1));
+      ASSERT_TRUE((*l)->append(blocks.back()).ok());
+    }
+    ops->fdatasync_errno = EIO;
+    Block b3 = maker.next((*l)->pending_tip(), 1);
+    absl::Status st = (*l)->append(b3);
+    EXPECT_EQ(st.code(), absl::StatusCode::kInternal) << st;
+    EXPECT_NE(st.message().find("fdatasync"), std::string::npos) << st;
+    EXPECT_EQ((*l)->health().code(), absl::StatusCode::kInternal);
+    const int syncs = ops->fdatasyncs;
+    ops->fdatasync_errno = 0;  // even if the disk "recovers", no retry
+    EXPECT_EQ((*l)->append(maker.next((*l)->pending_tip(), 1)).code(), absl::StatusCode::kInternal);
+    EXPECT_EQ(ops->fdatasyncs, syncs) << "the stopped writer must not fsync again";
+    EXPECT_EQ((*l)->durable_tip().hash, blocks.back().header.hash());
+  }
+  auto l = Ledger::open(dir.path());
+  ASSERT_TRUE(l.ok()) << l.status();
+  EXPECT_GE((*l)->durable_tip().height, 2u);
+  for (const Block& b : blocks) EXPECT_EQ(*(*l)->read_block(b.header.height), b);
+}
+
+TEST(LedgerFaults, OtherWriteErrorsAreFatal) {
+  TempDir dir;
+  BlockMaker maker(54);
+  auto ops = std::make_shared<FaultOps>();
+  LedgerOptions opts;
+  opts.file_ops = ops;
+  auto l = Ledger::open(dir.path(), opts);
+  ASSERT_TRUE(l.ok());
+  ops->pwrite_errno = EIO;
+  EXPECT_EQ((*l)->append(maker.next((*l)->pending_tip(), 1)).code(), absl::StatusCode::kInternal);
+  ops->pwrite_errno = 0;
+  EXPECT_EQ((*l)->append(maker.next((*l)->pending_tip(), 1)).code(), absl::StatusCode::kInternal);
+}
+
+TEST(LedgerFaults, NoRoomForANewSegment) {
+  TempDir dir;
+  BlockMaker maker(55, 400);
+  auto ops = std::make_shared<FaultOps>();
+  LedgerOptions opts;
+  opts.file_ops = ops;
+  opts.segment_bytes = 1024;
+  auto l = Ledger::open(dir.path(), opts);
+  ASSERT_TRUE(l.ok());
+  ASSERT_TRUE((*l)->append(maker.next((*l)->pending_tip(), 3)).ok());  // fills segment 0 past 1 KiB
+  ops->create_errno = ENOSPC;
+  Block b = maker.next((*l)->pending_tip(), 1);
+  EXPECT_EQ((*l)->append(b).code(), absl::StatusCode::kResourceExhausted);
+  ops->create_errno = 0;
+  ASSERT_TRUE((*l)->append(b).ok());
+  EXPECT_EQ(testing::list_segments(dir.path()).size(), 2u);
+}
+
+// A real full file system: a 1 MiB tmpfs (needs CAP_SYS_ADMIN; skipped otherwise).
+class Tmpfs {
+ public:
+  explicit Tmpfs(const std::string& path) : path_(path) {
+    std::filesystem::create_directories(path);
+    mounted_ = ::mount("tmpfs", path.c_str(), "tmpfs", 0, "size=1m") == 0;
+  }
+  ~Tmpfs() {
+    if (mounted_) ::umount2(path_.c_str(), MNT_DETACH);
+  }
+  bool mounted() const { return mounted_; }
+
+ private:
+  std::string path_;
+  bool mounted_ = false;
+};
+
+TEST(LedgerFaults, RealTmpfsFillsUpAndRecovers) {
+  TempDir dir;
+  Tmpfs fs(dir.path() + "/mnt");
+  if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (not root?)";
+  const std::string filler = dir.path() + "/mnt/filler";
+  testing::write_file(filler, std::string(256 << 10, 'f'));
+  BlockMaker maker(56, 8000);
+  std::vector<Block> blocks{genesis_block()};
+  const std::string data = dir.path() + "/mnt/data";
+  {
+    auto l = Ledger::open(data);
+    ASSERT_TRUE(l.ok()) << l.status();
+    absl::Status st;
+    for (int i = 0; i < 200; ++i) {
+      Block b = maker.next((*l)->pending_tip(), 4);
+      st = (*l)->append(b);
+      if (!st.ok()) break;
+      blocks.push_back(b);
+    }
+    ASSERT_EQ(st.code(), absl::StatusCode::kResourceExhausted) << st;
+    EXPECT_GT(blocks.size(), 5u);
+    EXPECT_EQ((*l)->durable_tip().hash, blocks.back().header.hash());
+    // The partial write was cut back: the segment ends on the last good record.
+    LedgerScan scan(data);
+    auto res = scan.run([](const ScannedBlock&) { return std::nullopt; });
+    ASSERT_TRUE(res.ok());
+    EXPECT_FALSE(res->tail_cut) << "a partial record was left behind";
+    EXPECT_EQ(res->blocks, blocks.size());
+    std::filesystem::remove(filler);  // space returns
+    Block b = maker.next((*l)->pending_tip(), 4);
+    ASSERT_TRUE((*l)->append(b).ok());
+    blocks.push_back(b);
+  }
+  auto l = Ledger::open(data);
+  ASSERT_TRUE(l.ok()) << l.status();
+  EXPECT_NE((*l)->recovery_summary().find("nothing to repair"), std::string::npos) << (*l)->recovery_summary();
+  for (const Block& b : blocks) EXPECT_EQ(*(*l)->read_block(b.header.height), b);
+}
+
+}  // namespace
+}  // namespace bg
