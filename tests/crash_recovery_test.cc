@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <iostream>
 #include <random>
 #include <thread>
 
@@ -103,6 +104,8 @@ TEST(CrashRecovery, KillNineLosesNoCommittedTransaction) {
     // The kill landed mid-load, not after it.
     EXPECT_LT(report.committed.size(), plan_opts.transactions) << "load finished before the kill";
     all_committed.insert(all_committed.end(), report.committed.begin(), report.committed.end());
+    std::cout << "round " << round << ": killed with " << report.committed.size() << " of "
+              << plan_opts.transactions << " answered committed\n";
   }
 
   ASSERT_TRUE(server.start(BLOCKGATE_BINARY, data, kServeFlags)) << server.log();
