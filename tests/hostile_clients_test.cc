@@ -26,7 +26,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr uint64_t kMaxBody = 1 << 20;   // --max-body-bytes for these tests
 constexpr int kHeaderTimeoutMs = 1500;   // --header-timeout-ms: slowloris is cut after this
-constexpr uint64_t kMaxPendingTxs = 64;  // --max-pending-txs: the flood must overflow it
+constexpr uint64_t kMaxPendingTxs = 16;  // --max-pending-txs: the flood must overflow it
 
 class HostileClients : public ::testing::Test {
  protected:
@@ -207,7 +207,7 @@ size_t flood_wrong(const std::string& body, const std::vector<Hash32>& ids) {
 TEST_F(HostileClients, FloodSheds503WithRetryAfterAndBoundedMemory) {
   // 24 connections at once, each posting its two bodies of 16 transactions
   // with 30 KiB payloads (~1 MiB of JSON each) six times over: ~144 MiB in
-  // all, and far beyond --max-pending-txs 64 at any moment.
+  // all, and far beyond --max-pending-txs 16 (one request) at any moment.
   constexpr size_t kConns = 24, kBodies = 2, kRounds = 6, kBatch = 16;
   LoadPlanOptions o;
   o.transactions = kConns * kBodies * kBatch;
@@ -279,7 +279,7 @@ TEST_F(HostileClients, FloodSheds503WithRetryAfterAndBoundedMemory) {
   EXPECT_EQ(health_fails.load(), 0u) << "/healthz failed during the flood";
   EXPECT_LT(health_worst_ms.load(), 2000) << "/healthz stalled during the flood";
   // ~144 MiB of requests went in; a server that holds only what is in flight
-  // (24 bodies, their parse, 64 pending transactions) stays well below that.
+  // (24 bodies, their parse, 16 pending transactions) stays well below that.
   const uint64_t grew_mib = (rss_peak.load() - rss_before) / 1024;
   EXPECT_LT(grew_mib, 96u) << "RSS grew from " << rss_before / 1024 << " MiB to " << rss_peak / 1024 << " MiB";
   RecordProperty("rss_before_kib", std::to_string(rss_before));
