@@ -4,9 +4,13 @@
 // Header-only so every tests/*_test.cc can include it without CMake changes.
 #pragma once
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +26,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -102,6 +107,73 @@ inline CommandResult run_command(const std::vector<std::string>& argv,
   r.exit_code = decode_wait_status(st);
   return r;
 }
+
+// A bare TCP connection for protocol abuse: bytes go out exactly as given and
+// a read that times out leaves the connection open (unlike HttpClient, which
+// drops a connection after any failed read).
+class RawConn {
+ public:
+  RawConn(const std::string& host, uint16_t port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    if (fd_ < 0 || inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1 ||
+        ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+      close_now();
+      return;
+    }
+    int one = 1;
+    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  ~RawConn() { close_now(); }
+  RawConn(const RawConn&) = delete;
+  RawConn& operator=(const RawConn&) = delete;
+
+  bool ok() const { return fd_ >= 0; }
+  // False when the peer has gone (EPIPE/ECONNRESET) or the socket is closed.
+  bool send(std::string_view bytes) {
+    while (fd_ >= 0 && !bytes.empty()) {
+      ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      bytes.remove_prefix(size_t(n));
+    }
+    return fd_ >= 0;
+  }
+  enum class Read { kData, kClosed, kTimeout, kError };
+  // Waits up to `timeout` for bytes; appends them to *out.
+  Read read(std::chrono::milliseconds timeout, std::string* out) {
+    if (fd_ < 0) return Read::kError;
+    pollfd p{fd_, POLLIN, 0};
+    int r = poll(&p, 1, int(timeout.count()));
+    if (r == 0) return Read::kTimeout;
+    if (r < 0) return Read::kError;
+    char buf[16384];
+    ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n == 0) return Read::kClosed;
+    if (n < 0) return Read::kError;  // ECONNRESET counts as the server cutting us
+    out->append(buf, size_t(n));
+    return Read::kData;
+  }
+  // Reads until the peer closes or `timeout` passes; true when it closed.
+  bool read_until_closed(std::chrono::milliseconds timeout, std::string* out) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      Read r = read(left, out);
+      if (r == Read::kClosed || r == Read::kError) return true;
+      if (r == Read::kTimeout) return false;
+    }
+  }
+  void close_now() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
 
 // A `blockgate serve` child. stdout is read until the listening line; after
 // that a thread drains stdout and stderr into log() so the child never blocks.
