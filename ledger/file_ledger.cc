@@ -1,6 +1,7 @@
 // The Ledger implementation: segment files written by one group-commit writer
 // thread, in-memory height and id indexes rebuilt by a scan at open.
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 #include <absl/strings/str_cat.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -68,6 +69,22 @@ void encode_block(const Block& b, Bytes* out, std::vector<Hash32>* ids) {
     tx.append_encoding(*out);
     ids->push_back(sha256(ByteSpan(out->data() + start, out->size() - start)));
   }
+}
+
+// The index of the first id that repeats an earlier one in the same block.
+// Small blocks (the common sealed case) compare pairwise: no allocation.
+std::optional<uint32_t> repeated_inside(const std::vector<Hash32>& ids) {
+  if (ids.size() <= 16) {
+    for (uint32_t i = 1; i < ids.size(); ++i)
+      for (uint32_t j = 0; j < i; ++j)
+        if (ids[i] == ids[j]) return i;
+    return std::nullopt;
+  }
+  absl::flat_hash_set<Hash32, Hash32Hasher> seen;
+  seen.reserve(ids.size());
+  for (uint32_t i = 0; i < ids.size(); ++i)
+    if (!seen.insert(ids[i]).second) return i;
+  return std::nullopt;
 }
 
 struct BlockLoc {
@@ -421,6 +438,8 @@ absl::Status FileLedger::submit(Block block, CommitCallback done) {
     return absl::InvalidArgumentError(absl::StrCat("block of ", p.bytes.size(), " bytes exceeds the record limit"));
   p.header = block.header;
   p.hash = block.header.hash();
+  if (auto i = repeated_inside(p.ids))
+    return absl::AlreadyExistsError(absl::StrCat("duplicate transaction id at tx_index ", *i));
   p.done = std::move(done);
   {
     std::unique_lock lk(mu_);
@@ -436,9 +455,8 @@ absl::Status FileLedger::submit(Block block, CommitCallback done) {
                                                         " is before the tip's ", pending_tip_.timestamp_ms));
     if (h.tx_count != block.txs.size())
       return absl::InvalidArgumentError(absl::StrCat("tx_count ", h.tx_count, " but ", block.txs.size(), " transactions"));
-    absl::flat_hash_map<Hash32, uint32_t, Hash32Hasher> inside;
     for (uint32_t i = 0; i < p.ids.size(); ++i) {
-      if (ids_.contains(p.ids[i]) || pending_ids_.contains(p.ids[i]) || !inside.try_emplace(p.ids[i], i).second)
+      if (ids_.contains(p.ids[i]) || pending_ids_.contains(p.ids[i]))
         return absl::AlreadyExistsError(absl::StrCat("duplicate transaction id at tx_index ", i));
     }
     for (const Hash32& id : p.ids) ++pending_ids_[id];

@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "host/hash.h"
+#include "host/thread_pool.h"
 #include "ledger/record.h"
 #include "ledger/validate.h"
 
@@ -32,7 +33,7 @@ struct LedgerScan::Mapping {
   ByteSpan bytes() const { return ByteSpan(static_cast<const uint8_t*>(addr), size); }
 };
 
-LedgerScan::LedgerScan(std::string dir) : dir_(std::move(dir)) {}
+LedgerScan::LedgerScan(std::string dir, size_t threads) : dir_(std::move(dir)), threads_(threads) {}
 LedgerScan::~LedgerScan() = default;
 
 namespace {
@@ -99,17 +100,16 @@ size_t intact_after(ByteSpan seg, uint64_t bad) {
   return n;
 }
 
-// Splits the block bytes into header and transactions and checks the block
-// against the previous one. Returns a reason on failure.
-std::optional<std::string> check_block(ByteSpan bytes, const std::optional<TipInfo>& prev, uint64_t expected_height,
-                                       ScannedBlock* out, Transaction* scratch) {
-  if (!BlockHeader::decode(bytes, &out->header)) return "block shorter than its 85-byte header";
-  const BlockHeader& h = out->header;
-  out->hash = h.hash();
-  if (h.height != expected_height)
-    return absl::StrCat("record holds height ", h.height, " where height ", expected_height, " belongs");
+// The per-block work that needs no neighbour, run in parallel: header,
+// hash, transaction split, ids, computed Merkle root. Returns a reason when a
+// transaction does not decode.
+std::optional<std::string> decode_block(ByteSpan bytes, ScannedBlock* out, Hash32* computed_root, bool* header_ok,
+                                        Transaction* scratch) {
   out->tx_bytes.clear();
   out->ids.clear();
+  *header_ok = BlockHeader::decode(bytes, &out->header);
+  if (!*header_ok) return "block shorter than its 85-byte header";
+  out->hash = out->header.hash();
   size_t off = kHeaderSize;
   while (off < bytes.size()) {
     size_t used = 0;
@@ -120,17 +120,35 @@ std::optional<std::string> check_block(ByteSpan bytes, const std::optional<TipIn
     out->ids.push_back(sha256(bytes.subspan(off, used)));
     off += used;
   }
-  if (!prev) {
-    const Block g = genesis_block();
-    if (h != g.header || !out->tx_bytes.empty()) return "block 0 is not the genesis block";
-    return std::nullopt;
-  }
-  if (BlockDecodeError e = check_extends_tip(h, *prev); !e.ok()) return absl::StrCat(std::string(error_name(e.code)), ": ", e.detail);
-  if (out->tx_bytes.size() != h.tx_count)
-    return absl::StrCat("tx_count_mismatch: header says ", h.tx_count, ", record holds ", out->tx_bytes.size());
-  if (merkle_root(out->ids) != h.merkle_root) return "bad_merkle_root: merkle_root does not match the transactions";
+  *computed_root = merkle_root(out->ids);
   return std::nullopt;
 }
+
+// The checks against the previous block, in order.
+std::optional<std::string> check_link(const ScannedBlock& b, bool header_ok,
+                                      const std::optional<std::string>& decode_error, const Hash32& computed_root,
+                                      const std::optional<TipInfo>& prev, uint64_t expected_height) {
+  const BlockHeader& h = b.header;
+  if (!header_ok) return decode_error;
+  if (h.height != expected_height)
+    return absl::StrCat("record holds height ", h.height, " where height ", expected_height, " belongs");
+  if (decode_error) return decode_error;
+  if (!prev) {
+    const Block g = genesis_block();
+    if (h != g.header || !b.tx_bytes.empty()) return "block 0 is not the genesis block";
+    return std::nullopt;
+  }
+  if (BlockDecodeError e = check_extends_tip(h, *prev); !e.ok())
+    return absl::StrCat(std::string(error_name(e.code)), ": ", e.detail);
+  if (b.tx_bytes.size() != h.tx_count)
+    return absl::StrCat("tx_count_mismatch: header says ", h.tx_count, ", record holds ", b.tx_bytes.size());
+  if (computed_root != h.merkle_root) return "bad_merkle_root: merkle_root does not match the transactions";
+  return std::nullopt;
+}
+
+// Blocks decoded in parallel per chunk: large enough to keep every thread
+// busy, small enough to bound the memory of ids in flight.
+constexpr size_t kChunkRecords = 2048;
 
 }  // namespace
 
@@ -139,8 +157,15 @@ absl::StatusOr<ScanResult> LedgerScan::run(const Visitor& visit) {
   if (!listed.ok()) return listed.status();
   ScanResult res;
   res.segments = std::move(*listed);
-  ScannedBlock blk;
-  Transaction scratch;
+  if (!pool_) pool_ = std::make_unique<ThreadPool>(threads_);
+  struct ChunkItem {
+    ScannedBlock block;
+    Hash32 root{};
+    bool header_ok = false;
+    std::optional<std::string> error;
+  };
+  std::vector<RecordView> recs;
+  std::vector<ChunkItem> chunk;
   for (size_t si = 0; si < res.segments.size(); ++si) {
     SegmentFile& seg = res.segments[si];
     const uint64_t next_height = res.tip ? res.tip->height + 1 : 0;
@@ -173,50 +198,71 @@ absl::StatusOr<ScanResult> LedgerScan::run(const Visitor& visit) {
     const bool last = si + 1 == res.segments.size();
 
     uint64_t off = 0;
-    while (off < bytes.size()) {
+    bool stop = false;
+    while (off < bytes.size() && !stop) {
+      // 1. Framing and checksums, in order, up to the first bad record.
+      recs.clear();
+      RecordStatus bad = RecordStatus::kOk;
+      while (off < bytes.size() && recs.size() < kChunkRecords) {
+        RecordView rec;
+        bad = parse_record(bytes, off, &rec);
+        if (bad != RecordStatus::kOk) break;
+        recs.push_back(rec);
+        off += rec.size();
+      }
+      // 2. Decoding and hashing, in parallel.
+      if (chunk.size() < recs.size()) chunk.resize(recs.size());
+      pool_->parallel_for(recs.size(), 8, [&](size_t b, size_t e) {
+        Transaction scratch;
+        for (size_t i = b; i < e; ++i) {
+          ChunkItem& it = chunk[i];
+          it.block.segment = seg.index;
+          it.block.offset = recs[i].offset;
+          it.block.record_bytes = recs[i].size();
+          it.block.block_bytes = recs[i].block;
+          it.error = decode_block(recs[i].block, &it.block, &it.root, &it.header_ok, &scratch);
+        }
+      });
+      // 3. The chain and the visitor, in order.
+      for (size_t i = 0; i < recs.size(); ++i) {
+        const uint64_t height = res.tip ? res.tip->height + 1 : 0;
+        const ChunkItem& it = chunk[i];
+        if (auto why = check_link(it.block, it.header_ok, it.error, it.root, res.tip, height)) {
+          res.fault = ChainFault{height, *why};
+          return res;
+        }
+        if (auto why = visit(it.block)) {
+          res.fault = ChainFault{height, *why};
+          return res;
+        }
+        res.tip = TipInfo{height, it.block.hash, it.block.header.timestamp_ms};
+        ++res.blocks;
+        res.txs += it.block.ids.size();
+      }
+      if (bad == RecordStatus::kOk) continue;
       const uint64_t height = res.tip ? res.tip->height + 1 : 0;
-      RecordView rec;
-      RecordStatus rs = parse_record(bytes, off, &rec);
-      if (rs != RecordStatus::kOk) {
-        const std::string where = absl::StrCat(segment_file_name(seg.index), " offset ", off);
-        if (!last) {
-          res.fault = ChainFault{height, absl::StrCat("corrupt record (", record_status_name(rs), ") at ", where,
-                                                      ", before the last segment")};
-          return res;
-        }
-        if (auto later = later_batch_record(bytes, off)) {
-          res.fault = ChainFault{height, absl::StrCat("corrupt record (", record_status_name(rs), ") at ", where,
-                                                      " is followed by committed records (one at offset ", *later,
-                                                      "); refusing to guess")};
-          return res;
-        }
-        TailCut cut;
-        cut.segment = seg.index;
-        cut.path = seg.path;
-        cut.offset = off;
-        cut.bytes = bytes.size() - off;
-        cut.first_height = height;
-        cut.intact_records = intact_after(bytes, off);
-        cut.reason = record_status_name(rs);
-        res.tail_cut = std::move(cut);
-        break;
-      }
-      blk.segment = seg.index;
-      blk.offset = off;
-      blk.record_bytes = rec.size();
-      blk.block_bytes = rec.block;
-      if (auto why = check_block(rec.block, res.tip, height, &blk, &scratch)) {
-        res.fault = ChainFault{height, *why};
+      const std::string where = absl::StrCat(segment_file_name(seg.index), " offset ", off);
+      if (!last) {
+        res.fault = ChainFault{height, absl::StrCat("corrupt record (", record_status_name(bad), ") at ", where,
+                                                    ", before the last segment")};
         return res;
       }
-      if (auto why = visit(blk)) {
-        res.fault = ChainFault{height, *why};
+      if (auto later = later_batch_record(bytes, off)) {
+        res.fault = ChainFault{height, absl::StrCat("corrupt record (", record_status_name(bad), ") at ", where,
+                                                    " is followed by committed records (one at offset ", *later,
+                                                    "); refusing to guess")};
         return res;
       }
-      res.tip = TipInfo{height, blk.hash, blk.header.timestamp_ms};
-      ++res.blocks;
-      res.txs += blk.ids.size();
-      off += rec.size();
+      TailCut cut;
+      cut.segment = seg.index;
+      cut.path = seg.path;
+      cut.offset = off;
+      cut.bytes = bytes.size() - off;
+      cut.first_height = height;
+      cut.intact_records = intact_after(bytes, off);
+      cut.reason = record_status_name(bad);
+      res.tail_cut = std::move(cut);
+      stop = true;
     }
     seg.valid_end = off;
   }

@@ -1,5 +1,6 @@
 // Reading a ledger directory from disk: lists the segment files, walks every
-// record in order and checks what the disk must guarantee (checksums, height
+// record in order (framing and checksums in order, decoding and hashing of
+// each chunk of blocks on all cores) and checks what the disk must guarantee (checksums, height
 // sequence, hash chain, timestamps, genesis, well-formed transactions, Merkle
 // roots). It never writes; the caller decides what to do with a torn tail.
 // Used by Ledger::open (to recover and build its indexes) and by audit.
@@ -18,6 +19,8 @@
 #include "ledger/ledger.h"
 
 namespace bg {
+
+class ThreadPool;
 
 // "segment-00000007.log": segments are numbered from 0 with no gaps.
 std::string segment_file_name(uint32_t index);
@@ -70,7 +73,8 @@ struct ScanResult {
 
 class LedgerScan {
  public:
-  explicit LedgerScan(std::string dir);
+  // threads: for decoding and hashing blocks (0: all cores).
+  explicit LedgerScan(std::string dir, size_t threads = 0);
   ~LedgerScan();
   LedgerScan(const LedgerScan&) = delete;
   LedgerScan& operator=(const LedgerScan&) = delete;
@@ -86,6 +90,8 @@ class LedgerScan {
  private:
   struct Mapping;
   std::string dir_;
+  size_t threads_;
+  std::unique_ptr<ThreadPool> pool_;
   std::vector<std::unique_ptr<Mapping>> maps_;
 };
 

@@ -185,7 +185,13 @@ bool Api::ready(std::string* why) const {
     return false;
   }
   if (ctx_.pipeline.writer_failed()) {
-    if (why) *why = std::string(std::string(ctx_.pipeline.writer_status().message()));
+    if (why) *why = std::string(ctx_.pipeline.writer_status().message());
+    return false;
+  }
+  // Disk full is not "not ready": writes are retried (and answered 503) until
+  // space returns, and only a write can find out that it has.
+  if (absl::Status h = ctx_.ledger.health(); absl::IsInternal(h)) {
+    if (why) *why = std::string(h.message());
     return false;
   }
   return true;
@@ -307,6 +313,7 @@ void Api::post_transactions(HttpRequest& req, std::string_view query, std::share
     }
   }
 
+  if (absl::Status h = ctx_.ledger.health(); absl::IsInternal(h)) return reply->send(unavailable(std::string(h.message())));
   auto request = std::make_shared<TxRequest>(std::move(results), wait_commit);
   absl::Status st = ctx_.pipeline.admit(request, std::move(cands), [request, reply] {
     reply->send(tx_results_response(request->results()));
@@ -340,6 +347,7 @@ void Api::post_block(HttpRequest& req, std::shared_ptr<Reply> reply) {
   }
   if (ctx_.draining.load()) return reply->send(unavailable("server is shutting down"));
   if (ctx_.pipeline.writer_failed()) return reply->send(unavailable(std::string(ctx_.pipeline.writer_status().message())));
+  if (absl::Status h = ctx_.ledger.health(); absl::IsInternal(h)) return reply->send(unavailable(std::string(h.message())));
   if (!ctx_.sealer.push_block(std::move(block), [reply](BlockOutcome o) { reply->send(block_outcome_response(o)); })) {
     ctx_.metrics.shed_requests.fetch_add(1);
     reply->send(unavailable("block queue full"));

@@ -85,6 +85,28 @@ struct HttpClient::Impl {
     return result;
   }
 
+  // Like run(), but a deadline only cancels the operation and leaves the
+  // connection open (a quiet stream is not a dead one). *timed_out says so.
+  template <class Start>
+  beast::error_code run_cancellable(std::chrono::milliseconds timeout, Start&& start, bool* timed_out) {
+    beast::error_code result = net::error::would_block;
+    bool done = false;
+    stream.expires_never();
+    start([&](beast::error_code ec, std::size_t) {
+      result = ec;
+      done = true;
+    });
+    ioc.restart();
+    ioc.run_for(timeout);
+    *timed_out = !done;
+    if (!done) {
+      stream.socket().cancel();
+      ioc.restart();
+      ioc.run();
+    }
+    return result;
+  }
+
   absl::Status fail(std::string_view what, beast::error_code ec) {
     disconnect();
     if (ec == beast::error::timeout)
@@ -144,7 +166,11 @@ HttpClient::HttpClient(std::string host, uint16_t port, HttpClientOptions opts) 
   impl_->opts = opts;
 }
 
-HttpClient::~HttpClient() { impl_->disconnect(); }
+HttpClient::~HttpClient() {
+  if (impl_) impl_->disconnect();
+}
+HttpClient::HttpClient(HttpClient&&) noexcept = default;
+HttpClient& HttpClient::operator=(HttpClient&&) noexcept = default;
 
 absl::Status HttpClient::connect() { return impl_->connect(); }
 bool HttpClient::connected() const { return impl_->connected; }
@@ -225,8 +251,10 @@ absl::StatusOr<std::string> HttpClient::read_stream(std::chrono::milliseconds ti
     auto& body = c.stream_parser->get().body();
     body.data = chunk;
     body.size = sizeof(chunk);
-    beast::error_code ec =
-        c.run(timeout, [&](auto&& h) { http::async_read_some(c.stream, c.buffer, *c.stream_parser, h); });
+    bool timed_out = false;
+    beast::error_code ec = c.run_cancellable(
+        timeout, [&](auto&& h) { http::async_read_some(c.stream, c.buffer, *c.stream_parser, h); }, &timed_out);
+    if (timed_out) return absl::DeadlineExceededError("read stream: nothing arrived in time");
     if (ec && ec != http::error::need_buffer) return c.fail("read stream", ec);
     const size_t got = sizeof(chunk) - c.stream_parser->get().body().size;
     if (got > 0) return std::string(chunk, got);

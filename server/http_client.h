@@ -48,6 +48,8 @@ class HttpClient {
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
+  HttpClient(HttpClient&&) noexcept;
+  HttpClient& operator=(HttpClient&&) noexcept;
 
   // Connects now; request() also connects lazily when not connected.
   absl::Status connect();
@@ -70,7 +72,8 @@ class HttpClient {
   // Streaming responses (GET /v1/stream): open_stream() sends the request and
   // reads the status and headers only (body empty); read_stream() then returns
   // the next decoded body bytes as they arrive, "" once the body has ended.
-  // DeadlineExceeded when nothing arrives within `timeout`.
+  // DeadlineExceeded when nothing arrives within `timeout`; the stream stays
+  // open and can be read again.
   absl::StatusOr<HttpResponse> open_stream(std::string_view target, const HttpHeaders& headers = {});
   absl::StatusOr<std::string> read_stream(std::chrono::milliseconds timeout);
 

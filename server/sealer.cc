@@ -13,6 +13,10 @@
 namespace bg {
 namespace {
 
+// Sealed blocks stay well under the ledger's record limit (1 GiB) and cheap to
+// stream: at most this many encoded transaction bytes each.
+constexpr size_t kMaxSealedBlockBytes = 64u << 20;
+
 uint64_t now_ms() {
   return uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
@@ -119,7 +123,10 @@ void Sealer::run() {
     }
     std::vector<SealTx> txs;
     txs.reserve(std::min(queued_txs_, max_txs));
-    while (!queue_.empty() && txs.size() < max_txs && std::holds_alternative<SealTx>(queue_.front())) {
+    size_t bytes = 0;
+    while (!queue_.empty() && txs.size() < max_txs && bytes < kMaxSealedBlockBytes &&
+           std::holds_alternative<SealTx>(queue_.front())) {
+      bytes += std::get<SealTx>(queue_.front()).tx.encoded_size();
       txs.push_back(std::move(std::get<SealTx>(queue_.front())));
       queue_.pop_front();
     }

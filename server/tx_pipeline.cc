@@ -101,19 +101,26 @@ void TxPipeline::run() {
 }
 
 void TxPipeline::verified(std::vector<Job> jobs, std::vector<uint8_t> valid, absl::Status st) {
-  std::vector<SealTx> to_seal;
+  // Ids of rejected transactions are released before any answer goes out, so
+  // a client that resubmits at once is judged afresh, not as a duplicate.
   std::vector<Hash32> done_ids;
-  size_t k = 0, invalid = 0, failed = 0, verified_answers = 0;
+  size_t k = 0;
+  for (const Job& job : jobs)
+    for (const Candidate& c : job.cands)
+      if (!st.ok() || !valid[k++]) done_ids.push_back(c.id);
+  release(done_ids);
+
+  std::vector<SealTx> to_seal;
+  size_t invalid = 0, failed = 0, verified_answers = 0;
+  k = 0;
   for (Job& job : jobs) {
     for (Candidate& c : job.cands) {
       const bool ok = st.ok() && valid[k++];
       if (!st.ok()) {
         job.req->finish(c.slot, TxStatus::kUnavailable);
-        done_ids.push_back(c.id);
         ++failed;
       } else if (!ok) {
         job.req->finish(c.slot, TxStatus::kRejected, ErrorCode::kInvalidSignature);
-        done_ids.push_back(c.id);
         ++invalid;
       } else {
         if (!job.req->wait_commit()) {
@@ -127,7 +134,6 @@ void TxPipeline::verified(std::vector<Job> jobs, std::vector<uint8_t> valid, abs
   if (invalid) metrics_.count_rejected(ErrorCode::kInvalidSignature, invalid);
   if (failed) metrics_.count_txs(TxOutcome::kUnavailable, failed);
   if (verified_answers) metrics_.count_txs(TxOutcome::kVerified, verified_answers);
-  release(done_ids);
   if (sealer_ != nullptr) sealer_->push_txs(std::move(to_seal));
   std::lock_guard lk(mu_);
   --in_flight_;
@@ -153,9 +159,10 @@ void TxPipeline::on_sealed(std::vector<SealTx> txs, absl::Status status, uint64_
     const auto now = std::chrono::steady_clock::now();
     std::vector<Hash32> ids;
     ids.reserve(items->size());
+    for (const SealTx& t : *items) ids.push_back(t.id);
+    release(ids);  // before the answers (see verified())
     for (size_t i = 0; i < items->size(); ++i) {
       SealTx& t = (*items)[i];
-      ids.push_back(t.id);
       if (status.ok()) {
         t.request->finish(t.slot, TxStatus::kCommitted, ErrorCode::kOk, height, uint32_t(i));
         metrics_.commit_latency_seconds.observe(std::chrono::duration<double>(now - t.admitted).count());
@@ -164,7 +171,6 @@ void TxPipeline::on_sealed(std::vector<SealTx> txs, absl::Status status, uint64_
       }
     }
     metrics_.count_txs(status.ok() ? TxOutcome::kCommitted : TxOutcome::kUnavailable, items->size());
-    release(ids);
   });
 }
 
@@ -172,12 +178,10 @@ void TxPipeline::on_duplicate(std::vector<SealTx> txs) {
   auto items = std::make_shared<std::vector<SealTx>>(std::move(txs));
   post_([this, items] {
     std::vector<Hash32> ids;
-    for (SealTx& t : *items) {
-      ids.push_back(t.id);
-      t.request->finish(t.slot, TxStatus::kRejected, ErrorCode::kDuplicate);
-    }
-    metrics_.count_rejected(ErrorCode::kDuplicate, items->size());
+    for (const SealTx& t : *items) ids.push_back(t.id);
     release(ids);
+    for (SealTx& t : *items) t.request->finish(t.slot, TxStatus::kRejected, ErrorCode::kDuplicate);
+    metrics_.count_rejected(ErrorCode::kDuplicate, items->size());
   });
 }
 
