@@ -210,7 +210,7 @@ absl::Status FileLedger::init() {
       return absl::FailedPreconditionError(absl::StrCat("ledger ", dir_, " is in use by another process"));
   }
 
-  LedgerScan scan(dir_);
+  LedgerScan scan(dir_, opts_.scan_threads);
   auto res = scan.run([&](const ScannedBlock& b) -> std::optional<std::string> {
     heights_.push_back(BlockLoc{b.segment, uint32_t(b.block_bytes.size()), b.offset});
     for (uint32_t i = 0; i < b.ids.size(); ++i) ids_.try_emplace(b.ids[i], TxLocation{b.header.height, i});

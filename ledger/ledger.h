@@ -42,6 +42,8 @@ struct LedgerOptions {
   // The system calls the writer makes; null means the real ones. Tests inject
   // ENOSPC and fsync failures here.
   std::shared_ptr<FileOps> file_ops;
+  // Threads that decode and hash blocks during the open-time scan (0: all cores).
+  size_t scan_threads = 0;
 };
 
 struct TipInfo {
