@@ -25,7 +25,7 @@ using std::chrono::seconds;
 using Clock = std::chrono::steady_clock;
 
 constexpr uint64_t kMaxBody = 1 << 20;   // --max-body-bytes for these tests
-constexpr int kHeaderTimeoutMs = 1500;   // --header-timeout-ms: slowloris is cut after this
+constexpr int kHeaderTimeoutMs = 3000;   // --header-timeout-ms: slowloris is cut after this
 constexpr uint64_t kMaxPendingTxs = 16;  // --max-pending-txs: the flood must overflow it
 
 class HostileClients : public ::testing::Test {
@@ -162,13 +162,15 @@ TEST_F(HostileClients, SlowlorisIsCutByHeaderTimeout) {
       cut = true;
       break;
     }
-    if (i == 1) {  // meanwhile other clients are served promptly
+    if (i == 0) {
+      // Meanwhile other clients are served: well before the slow one is cut
+      // (a server blocked on it would answer only after the header timeout).
       HttpClient other = client();
       const auto t0 = Clock::now();
       auto h = other.get("/healthz");
       ASSERT_TRUE(h.ok()) << h.status();
       EXPECT_EQ(h->status, 200);
-      EXPECT_LT(Clock::now() - t0, milliseconds(500));
+      EXPECT_LT(Clock::now() - t0, milliseconds(kHeaderTimeoutMs / 2));
     }
     const auto next_byte = Clock::now() + seconds(1);
     while (!cut && Clock::now() < next_byte) {
@@ -291,7 +293,7 @@ TEST_F(HostileClients, FloodSheds503WithRetryAfterAndBoundedMemory) {
   EXPECT_EQ(other.load(), 0u) << "answers other than 200/503 (or broken connections)";
   EXPECT_EQ(wrong.load(), 0u) << "admitted transactions answered wrongly";
   EXPECT_EQ(health_fails.load(), 0u) << "/healthz failed during the flood";
-  EXPECT_LT(health_worst_ms.load(), 2000) << "/healthz stalled during the flood";
+  EXPECT_LT(health_worst_ms.load(), 3000) << "/healthz stalled during the flood";
   // ~144 MiB of requests went in; a server that holds only what is in flight
   // (24 bodies, their parse, 16 pending transactions) stays well below that.
   const uint64_t grew_mib = (rss_peak.load() - rss_before) / 1024;
