@@ -17,10 +17,10 @@ namespace {
 constexpr const char* kLoadgenUsage =
     "usage: blockgate loadgen --url URL [--scheme ed25519|secp256k1|p256|mixed] [--transactions N]\n"
     "                         [--batch B] [--connections C] [--wait commit|verify] [--seed S]\n"
-    "                         [--keys K] [--payload-bytes P] [--timeout-ms T]\n"
+    "                         [--keys K] [--payload-bytes P] [--timeout-ms T] [--binary]\n"
     "       blockgate loadgen --out FILE [--scheme S] [--transactions N] ...\n"
     "  --out writes the signed transactions as JSON lines (input for `blockgate verify`)\n"
-    "  instead of sending them.\n";
+    "  instead of sending them. --binary sends application/octet-stream bodies.\n";
 
 double process_cpu_seconds() {
   rusage ru{};
@@ -55,7 +55,7 @@ int loadgen(int argc, char** argv) {
   auto args = Args::parse(argc, argv,
                           {"url", "scheme", "transactions", "batch", "connections", "wait", "seed", "keys",
                            "payload-bytes", "timeout-ms", "out"},
-                          {"help"});
+                          {"help", "binary"});
   if (!args.ok()) {
     std::cerr << "blockgate loadgen: " << args.status().message() << "\n" << kLoadgenUsage;
     return 2;
@@ -100,6 +100,11 @@ int loadgen(int argc, char** argv) {
   plan_opts.seed = *seed;
   plan_opts.keys_per_scheme = *keys;
   plan_opts.payload_bytes = *payload;
+  if (args->has("binary") && args->has("out")) {
+    std::cerr << "blockgate loadgen: --out writes JSON lines; --binary applies to sending\n";
+    return 2;
+  }
+  plan_opts.binary = args->has("binary");
   std::cerr << "loadgen: signing " << *transactions << " " << plan_opts.scheme << " transactions...\n";
   auto plan = build_load_plan(plan_opts);
   if (!plan.ok()) {

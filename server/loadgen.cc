@@ -101,6 +101,7 @@ absl::StatusOr<LoadPlan> build_load_plan(const LoadPlanOptions& opts) {
 
   LoadPlan plan;
   plan.transactions = opts.transactions;
+  if (opts.binary) plan.content_type = "application/octet-stream";
   const size_t nbatches = (opts.transactions + opts.batch - 1) / opts.batch;
   plan.batches.resize(nbatches);
   ThreadPool pool(opts.threads);
@@ -112,7 +113,7 @@ absl::StatusOr<LoadPlan> build_load_plan(const LoadPlanOptions& opts) {
       const size_t first = b * opts.batch, last = std::min(opts.transactions, first + opts.batch);
       batch.ids.reserve(last - first);
       batch.body.reserve((last - first) * (2 * (33 + 64 + opts.payload_bytes) + 80) + 2);
-      batch.body.push_back('[');
+      if (!opts.binary) batch.body.push_back('[');
       for (size_t i = first; i < last; ++i) {
         const uint64_t r = mix64(opts.seed ^ mix64(i));
         const size_t s = schemes.size() == 1 ? 0 : r % schemes.size();
@@ -129,11 +130,17 @@ absl::StatusOr<LoadPlan> build_load_plan(const LoadPlanOptions& opts) {
           payload.push_back(uint8_t(f));
         }
         Transaction tx = sign_transaction(key, std::move(payload));
+        if (opts.binary) {
+          Bytes enc = tx.encode();
+          batch.ids.push_back(sha256(enc));
+          batch.body.append(reinterpret_cast<const char*>(enc.data()), enc.size());
+          continue;
+        }
         batch.ids.push_back(tx.id());
         if (i != first) batch.body.push_back(',');
         append_json_tx(batch.body, tx);
       }
-      batch.body.push_back(']');
+      if (!opts.binary) batch.body.push_back(']');
     }
   });
   return plan;
@@ -219,7 +226,7 @@ LoadReport run_load(const LoadPlan& plan, const LoadRunOptions& opts) {
       size_t attempts = 0;
       for (;;) {
         const auto t0 = Clock::now();
-        auto resp = client.post(target, batch.body, "application/json");
+        auto resp = client.post(target, batch.body, plan.content_type);
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
         if (!resp.ok()) {
           ++mine.transport_errors;

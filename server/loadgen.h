@@ -29,16 +29,20 @@ struct LoadPlanOptions {
   // against the same ledger is not rejected as duplicates. 0: from the OS.
   uint64_t run_nonce = 0;
   size_t threads = 0;              // signing threads; 0 = all cores
+  // Request bodies as concatenated canonical binary transactions
+  // (application/octet-stream) instead of JSON arrays.
+  bool binary = false;
 };
 
 // Everything the senders need, built before the clock starts.
 struct LoadPlan {
   struct Batch {
-    std::string body;               // JSON array of transactions
+    std::string body;               // JSON array of transactions, or binary ones
     std::vector<Hash32> ids;        // expected id of each, in order
   };
   std::vector<Batch> batches;
   size_t transactions = 0;
+  std::string content_type = "application/json";
 };
 
 absl::StatusOr<LoadPlan> build_load_plan(const LoadPlanOptions& opts);

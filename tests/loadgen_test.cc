@@ -47,6 +47,31 @@ TEST(LoadPlan, BodiesDecodeToValidTransactionsWithThePredictedIds) {
   EXPECT_EQ(schemes.size(), 3u);   // mixed really mixes
 }
 
+TEST(LoadPlan, BinaryBodiesFrameIntoThePredictedTransactions) {
+  LoadPlanOptions o;
+  o.scheme = "mixed";
+  o.transactions = 25;
+  o.batch = 10;
+  o.binary = true;
+  auto plan = build_load_plan(o);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->content_type, "application/octet-stream");
+  for (const auto& batch : plan->batches) {
+    ByteSpan in(reinterpret_cast<const uint8_t*>(batch.body.data()), batch.body.size());
+    size_t n = 0;
+    while (!in.empty()) {
+      Transaction tx;
+      size_t used = 0;
+      ASSERT_EQ(decode_tx_binary(in, kDefaultMaxPayload, &tx, &used), ErrorCode::kOk);
+      ASSERT_LT(n, batch.ids.size());
+      EXPECT_EQ(tx.id(), batch.ids[n++]);
+      EXPECT_TRUE(reference_verify(sig_item(tx)));
+      in = in.subspan(used);
+    }
+    EXPECT_EQ(n, batch.ids.size());
+  }
+}
+
 TEST(LoadPlan, RunsDifferOnlyByNonce) {
   // Same seed and nonce: the same transactions (ed25519 signing is deterministic).
   LoadPlan a = make_plan("ed25519", 5, 5, 42), b = make_plan("ed25519", 5, 5, 42), c = make_plan("ed25519", 5, 5, 43);
