@@ -91,6 +91,23 @@ class HttpSession : public Reply, public std::enable_shared_from_this<HttpSessio
     if (ec == beast::error::timeout || ec == http::error::end_of_stream || ec == net::error::eof) return close();
     if (ec == http::error::header_limit) return fail_request(431, "headers_too_large", "headers over 64 KiB");
     if (ec) return fail_request(400, "malformed", absl::StrCat("bad HTTP request: ", ec.message()));
+    // curl and others send large bodies only after "100 Continue" (or after
+    // a one-second pause); the size was already accepted above.
+    auto expect = parser_->get().find(http::field::expect);
+    if (expect != parser_->get().end() && beast::iequals(expect->value(), "100-continue") &&
+        !parser_->is_done()) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      stream_.expires_after(shared_.opts.write_timeout);
+      return net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                              [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                if (ec) return self->close();
+                                self->do_read_body();
+                              });
+    }
+    do_read_body();
+  }
+
+  void do_read_body() {
     stream_.expires_after(shared_.opts.body_timeout);
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
   }

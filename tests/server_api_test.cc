@@ -293,6 +293,32 @@ TEST_F(ServerApiTest, WycheproofVerdictsAsPerTransactionStatus) {
   EXPECT_EQ(counts["malformed"], 51);
 }
 
+// The Ed25519 edge cases on which libraries disagree: the server follows
+// libsodium (only case 3 is valid), sent as binary this time.
+TEST_F(ServerApiTest, SpeccheckEdgeCasesAsBinary) {
+  std::ifstream f(std::string(BLOCKGATE_TESTVECTORS) + "/blockgate_speccheck.jsonl");
+  ASSERT_TRUE(f.good());
+  std::vector<Transaction> batch;
+  std::vector<std::string> expected;
+  std::string line;
+  while (std::getline(f, line)) {
+    Transaction tx;
+    ASSERT_EQ(decode_tx_json_text(line, kDefaultMaxPayload, &tx), ErrorCode::kOk);
+    batch.push_back(tx);
+    expected.push_back(str(parse_json(line).as_object()["expected"]));
+  }
+  ASSERT_EQ(batch.size(), 12u);
+  HttpResponse r = post("/v1/transactions", txs_binary(batch), "application/octet-stream");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::array res = results_of(r.body);
+  ASSERT_EQ(res.size(), batch.size());
+  for (size_t i = 0; i < res.size(); ++i) {
+    json::object o = res[i].as_object();
+    EXPECT_EQ(str(o["id"]), to_hex(batch[i].id())) << i;
+    EXPECT_EQ(str(o["status"]) == "committed" ? "valid" : str(o["error"]), expected[i]) << "case " << i;
+  }
+}
+
 TEST_F(ServerApiTest, PostBlocksJsonAndBinary) {
   TipInfo t = tip();
   Block b = make_block(t, 3, 100);

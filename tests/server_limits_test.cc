@@ -204,6 +204,22 @@ TEST(ServerLimitsTest, RawHttpFraming) {
   got = read_until_close(old, milliseconds(5000), &closed);
   EXPECT_EQ(got.rfind("HTTP/1.0 200", 0), 0u) << got;
   EXPECT_TRUE(closed);
+  // Expect: 100-continue gets its interim answer before the body is sent.
+  HttpClient cont = s->client(milliseconds(5000));
+  ASSERT_TRUE(cont.send_raw("POST /v1/transactions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            "Content-Length: 2\r\nExpect: 100-continue\r\n\r\n")
+                  .ok());
+  auto interim = cont.read_raw(milliseconds(3000));
+  ASSERT_TRUE(interim.ok()) << interim.status();
+  EXPECT_EQ(*interim, "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_TRUE(cont.send_raw("[]").ok());
+  got.clear();
+  for (int i = 0; i < 50 && got.find("{\"results\":[]}") == std::string::npos; ++i) {
+    auto r = cont.read_raw(milliseconds(2000));
+    if (!r.ok() || r->empty()) break;
+    got += *r;
+  }
+  EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
   // Garbage: 400, then closed.
   HttpClient bad = s->client(milliseconds(5000));
   ASSERT_TRUE(bad.send_raw("HELLO THERE\r\n\r\n").ok());
