@@ -1,5 +1,6 @@
-// kill -9 at random moments (seeded): a child process appends blocks under
-// load and reports each committed height; the parent SIGKILLs it, reopens the
+// kill -9 at random moments (seeded; some aimed just after a commit, when the
+// writer starts its next batch): a child process appends blocks under load
+// and reports each committed height; the parent SIGKILLs it, reopens the
 // ledger and checks that every reported height is there, the audit passes and
 // no partial record remains. BG_CRASH_CYCLES=N runs N cycles (default 60);
 // BG_CRASH_CYCLES_PER_LEDGER=K starts a fresh ledger every K cycles (default 100).
@@ -32,11 +33,20 @@ struct ChildRun {
   size_t reported = 0;
 };
 
-// Starts the child, reads its pipe until `run_for` has passed since it said
-// it was ready (or since it started, when kill_during_open), kills it with
-// SIGKILL and collects what it reported.
-ChildRun run_and_kill(const std::string& dir, std::chrono::microseconds run_for, size_t txs_per_block,
-                      size_t payload_bytes, bool kill_during_open) {
+// When the parent pulls the trigger.
+struct KillPlan {
+  enum When { kDuringOpen, kAfterReady, kAfterCommit } when = kAfterReady;
+  // kDuringOpen: after the child started; kAfterReady: after it said ready;
+  // kAfterCommit: after its `commits`-th reported commit.
+  std::chrono::microseconds delay{0};
+  size_t commits = 0;
+};
+
+// Starts the child, reads its pipe, kills it with SIGKILL as `plan` says and
+// collects what it reported. Killing just after a commit line aims at the
+// writer's next pwrite (it starts on the queued blocks as soon as the
+// callbacks return), which is what leaves torn tails behind.
+ChildRun run_and_kill(const std::string& dir, const KillPlan& plan, size_t txs_per_block, size_t payload_bytes) {
   int fds[2];
   EXPECT_EQ(pipe2(fds, O_CLOEXEC), 0);
   pid_t pid = fork();
@@ -65,17 +75,26 @@ ChildRun run_and_kill(const std::string& dir, std::chrono::microseconds run_for,
     }
     if (eof) EXPECT_TRUE(buf.empty()) << "a partial line: the child writes each line with one write()";
   };
-  auto deadline = std::chrono::steady_clock::now() + (kill_during_open ? run_for : std::chrono::seconds(30));
+  using Clock = std::chrono::steady_clock;
+  // The trigger time, once known; a 30 s safety net before that.
+  Clock::time_point deadline = Clock::now() + (plan.when == KillPlan::kDuringOpen ? plan.delay : std::chrono::seconds(30));
+  bool armed = plan.when == KillPlan::kDuringOpen;
   char tmp[4096];
   while (true) {
-    if (!kill_during_open && out.ready) {
-      deadline = std::chrono::steady_clock::now() + run_for;
-      kill_during_open = true;  // timer started
+    if (!armed && ((plan.when == KillPlan::kAfterReady && out.ready) ||
+                   (plan.when == KillPlan::kAfterCommit && out.reported >= plan.commits))) {
+      deadline = Clock::now() + plan.delay;
+      armed = true;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
     if (left.count() <= 0) break;
+    if (armed && left < std::chrono::milliseconds(1)) {
+      while (Clock::now() < deadline) {
+      }  // sub-millisecond aim: spin rather than poll
+      break;
+    }
     pollfd p{fds[0], POLLIN, 0};
-    if (poll(&p, 1, int(left.count())) > 0) {
+    if (poll(&p, 1, int(std::max<int64_t>(1, left.count() / 1000))) > 0) {
       ssize_t r = read(fds[0], tmp, sizeof(tmp));
       if (r <= 0) break;  // the child died on its own: the checks below will say why
       buf.append(tmp, size_t(r));
@@ -124,16 +143,22 @@ TEST(LedgerCrash, KillNineNeverLosesACommittedBlock) {
       committed_tip = 0;
       audited_to = 0;
     }
-    // 2-60 ms: some kills land while the child is still recovering, most while
-    // its writer is mid-batch.
-    const auto run_for = std::chrono::microseconds(2000 + rng() % 58000);
+    // 1 in 8 kills lands while the child is still recovering (2-60 ms after
+    // it starts); 3 in 8 at 2-60 ms after it is ready; half just after its
+    // k-th commit (k in 1..100) plus 0-400 us, aiming at the next batch's write.
+    KillPlan plan;
+    const uint64_t pick = rng() % 8;
+    plan.when = pick == 0 ? KillPlan::kDuringOpen : pick < 4 ? KillPlan::kAfterReady : KillPlan::kAfterCommit;
+    plan.delay = plan.when == KillPlan::kAfterCommit ? std::chrono::microseconds(rng() % 400)
+                                                     : std::chrono::microseconds(2000 + rng() % 58000);
+    plan.commits = 1 + rng() % 100;
     const size_t txs = 1 + rng() % 8;
     // Large payloads make each batch's pwrite long enough for SIGKILL to cut
-    // it short, which is what leaves torn tails behind.
+    // it short.
     const size_t payload = rng() % 2 ? 40 : 1024 + rng() % 16384;
-    const bool during_open = rng() % 8 == 0;
-    ChildRun run = run_and_kill(data, run_for, txs, payload, during_open);
-    if (!during_open) ASSERT_TRUE(run.ready) << "cycle " << cycle << ": the child never became ready";
+    ChildRun run = run_and_kill(data, plan, txs, payload);
+    if (plan.when != KillPlan::kDuringOpen)
+      ASSERT_TRUE(run.ready) << "cycle " << cycle << ": the child never became ready";
     committed_tip = std::max(committed_tip, run.max_reported);
 
     {

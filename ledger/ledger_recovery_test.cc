@@ -129,7 +129,8 @@ TEST(Recovery, TheTailIsTheLastWriteBatch) {
   std::vector<Block> blocks;
   {
     LedgerOptions opts;
-    opts.file_ops = std::make_shared<testing::SlowSyncOps>(100);
+    auto slow = std::make_shared<testing::SlowSyncOps>(300);
+    opts.file_ops = slow;
     auto l = Ledger::open(dir.path(), opts);  // genesis: batch 1
     ASSERT_TRUE(l.ok());
     Block b1 = maker.next((*l)->pending_tip(), 1);
@@ -140,7 +141,8 @@ TEST(Recovery, TheTailIsTheLastWriteBatch) {
       // b4 waits for its commit, so b5 below gets a batch of its own.
       ASSERT_TRUE((i == 2 ? (*l)->append(b) : (*l)->submit(b, nullptr)).ok());
       blocks.push_back(b);
-      if (i == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      // b3 and b4 are submitted while the writer sits in b2's slow sync.
+      while (i == 0 && slow->calls < 3) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     ASSERT_TRUE((*l)->append(maker.next((*l)->pending_tip(), 0)).ok());  // batch 5: b5 alone
     EXPECT_EQ((*l)->stats().fsyncs, 5u);

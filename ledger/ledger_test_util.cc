@@ -98,6 +98,7 @@ std::vector<std::string> list_segments(const std::string& dir) {
 namespace bg::testing {
 
 int SlowSyncOps::fdatasync(int fd) {
+  ++calls;
   int r = FileOps::fdatasync(fd);
   std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms_));
   return r;

@@ -2,6 +2,7 @@
 // signed transactions that extend a tip, and file hashing.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -59,6 +60,8 @@ class SlowSyncOps : public FileOps {
  public:
   explicit SlowSyncOps(int sleep_ms) : sleep_ms_(sleep_ms) {}
   int fdatasync(int fd) override;
+  // fdatasync calls started so far: lets a test wait until a batch is in flight.
+  std::atomic<int> calls{0};
 
  private:
   int sleep_ms_;
