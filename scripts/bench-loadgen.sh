@@ -32,7 +32,7 @@ echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 server_pid=$!
 url=
 for _ in $(seq 100); do
-  url=$(grep -o 'http://[0-9.:]*' "$work/serve.log" | head -1 || true)
+  url=$(grep -so 'http://[0-9.:]*' "$work/serve.log" | head -1 || true)
   [[ -n "$url" ]] && break
   sleep 0.1
 done
