@@ -20,7 +20,8 @@ constexpr const char* kLoadgenUsage =
     "                         [--keys K] [--payload-bytes P] [--timeout-ms T] [--binary]\n"
     "       blockgate loadgen --out FILE [--scheme S] [--transactions N] ...\n"
     "  --out writes the signed transactions as JSON lines (input for `blockgate verify`)\n"
-    "  instead of sending them. --binary sends application/octet-stream bodies.\n";
+    "  instead of sending them. --binary sends application/octet-stream bodies.\n"
+    "  Defaults: --scheme ed25519 --transactions 10000 --batch 250 --connections 8 --wait commit\n";
 
 double process_cpu_seconds() {
   rusage ru{};
@@ -70,8 +71,8 @@ int loadgen(int argc, char** argv) {
   }
   auto url = parse_http_url(args->has("url") ? args->get("url") : "http://unused:1");
   auto transactions = args->get_u64("transactions", 10000);
-  auto batch = args->get_u64("batch", 100);
-  auto connections = args->get_u64("connections", 4);
+  auto batch = args->get_u64("batch", 250);
+  auto connections = args->get_u64("connections", 8);
   auto seed = args->get_u64("seed", 1);
   auto keys = args->get_u64("keys", 4);
   auto payload = args->get_u64("payload-bytes", 64);
