@@ -15,7 +15,8 @@ constexpr const char* kUsage =
     "  audit    --data DIR [--backend B]\n"
     "  keygen   --scheme ed25519|secp256k1|p256 [--out FILE]\n"
     "  sign     --key FILE (--payload-hex HEX | --payload-file F)\n"
-    "  loadgen  --url URL [--scheme S|mixed] [--transactions N] [--batch B] [--connections C]\n";
+    "  loadgen  --url URL [--scheme S|mixed] [--transactions N] [--batch B] [--connections C]\n"
+    "           [--wait commit|verify] [--seed S] [--binary]   (blockgate loadgen --help for more)\n";
 
 }  // namespace
 

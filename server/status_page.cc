@@ -6,11 +6,13 @@
 //   height          u64     tip height (fallback: /v1/blocks/latest header.height)
 //   tip_hash        hex     tip block hash (fallback: /v1/blocks/latest hash)
 //   backend         string  "cpu", "gpu", "kernels-on-cpu", ...
+//   backend_description string  shown as the backend's tooltip
+//   ready           bool    false shows "not ready" and not_ready_reason
 //   uptime_s        number
 //   tx_per_s        number  committed tx/s over the server's recent window
 //                           (fallback: the page's own delta of a counter whose
 //                           name contains "committed", else of block tx_counts)
-//   blocks_per_s    number  (fallback: height delta between polls)
+//   blocks_per_s    number  (fallback: from the recent blocks' timestamps)
 //   latency_ms      object  {"p50","p99","p999"} commit latency, milliseconds
 //                           (also read: commit_latency_ms, latencies_ms)
 //   counters        object  name -> number, all shown in a table
@@ -53,8 +55,12 @@ constexpr std::string_view kPage = R"BGHTML(<!doctype html>
   td.num, th.num { text-align:right; }
   tr.fresh td { animation:flash 1.2s ease-out; }
   @keyframes flash { from { background:#24445f; } to { background:transparent; } }
+  .kvs { display:grid; grid-template-columns:repeat(3, 1fr); column-gap:24px; margin-top:6px; }
+  .kv { display:flex; justify-content:space-between; padding:5px 8px; border-bottom:1px solid var(--line);
+        font-variant-numeric:tabular-nums; }
+  .kv span { color:var(--dim); }
   #err { color:var(--bad); font-size:12px; }
-  @media (max-width: 800px) { main { grid-template-columns:1fr 1fr; } }
+  @media (max-width: 800px) { main { grid-template-columns:1fr 1fr; } .kvs { grid-template-columns:1fr; } }
 </style>
 </head>
 <body>
@@ -80,7 +86,7 @@ constexpr std::string_view kPage = R"BGHTML(<!doctype html>
   </div>
   <div class="card wide full">
     <div class="k">Counters</div>
-    <table><tbody id="counters"><tr><td>-</td></tr></tbody></table>
+    <div id="counters" class="kvs"><div class="kv"><span>-</span></div></div>
     <div id="err"></div>
   </div>
 </main>
@@ -151,7 +157,7 @@ function renderCounters(c) {
   const rows = Object.entries(c).filter(([, v]) => typeof v === "number" || typeof v === "string");
   if (!rows.length) return;
   $("counters").innerHTML = rows.map(([k, v]) =>
-    `<tr><td>${k}</td><td class="num">${typeof v === "number" ? fmtNum(v, 3) : v}</td></tr>`).join("");
+    `<div class="kv"><span>${k.replace(/_/g, " ")}</span><b>${typeof v === "number" ? fmtNum(v, 3) : v}</b></div>`).join("");
 }
 
 function renderSpark() {
@@ -193,7 +199,6 @@ async function poll() {
   let bps = pick(status, "blocks_per_s", "rates.blocks_per_s");
   if (prev && now > prev.t) {
     const dt = (now - prev.t) / 1000;
-    if (bps === undefined && height !== undefined && prev.height !== undefined) bps = (height - prev.height) / dt;
     if (txps === undefined && committed !== undefined && prev.committed !== undefined) txps = (committed - prev.committed) / dt;
     if (txps === undefined && height !== undefined && prev.height !== undefined) {
       let n = 0;
@@ -201,12 +206,19 @@ async function poll() {
       txps = n / dt;
     }
   }
+  // Blocks/s from the recent blocks' own timestamps: independent of how
+  // often (or, in a headless browser, how fast in virtual time) we poll.
+  if (bps === undefined) {
+    const ts = [...blocks.values()].filter((b) => b.header.height > 0).map((b) => b.header.timestamp_ms).sort((a, c) => a - c);
+    if (ts.length >= 2 && ts[ts.length - 1] > ts[0]) bps = (ts.length - 1) * 1000 / (ts[ts.length - 1] - ts[0]);
+  }
   prev = { t: now, height, committed };
   if (typeof txps === "number") { history.push(txps); if (history.length > SPARK_POINTS) history.shift(); }
 
   $("height").textContent = height !== undefined ? String(height) : "-";
   $("tip").textContent = tipHash ? "tip " + short(tipHash) : "-";
   $("backend").textContent = pick(status, "backend") ?? "-";
+  $("backend").title = pick(status, "backend_description") ?? "";
   $("uptime").textContent = fmtDur(pick(status, "uptime_s"));
   $("txps").textContent = fmtNum(txps, txps < 10 ? 1 : 0);
   $("bps").textContent = fmtNum(bps, 2);
@@ -221,9 +233,10 @@ async function poll() {
   renderSpark();
   if (fresh) renderBlocks();
   $("err").textContent = errors.join(" · ");
-  const conn = $("conn");
-  conn.textContent = latest ? "live" : "unreachable";
-  conn.className = latest ? "ok" : "bad";
+  const conn = $("conn"), notReady = status.ready === false;
+  conn.textContent = !latest ? "unreachable" : notReady ? "not ready" : "live";
+  conn.className = latest && !notReady ? "ok" : "bad";
+  conn.title = notReady ? (status.not_ready_reason ?? "") : "";
 }
 
 async function loop() {
