@@ -5,9 +5,9 @@
 
 namespace bg::gpu {
 
-cudaError_t verify_ed25519_resources(KernelResources* out);
-cudaError_t verify_secp256k1_resources(KernelResources* out);
-cudaError_t verify_p256_resources(KernelResources* out);
+cudaError_t verify_ed25519_resources(int threads, KernelResources* out);
+cudaError_t verify_secp256k1_resources(int threads, KernelResources* out);
+cudaError_t verify_p256_resources(int threads, KernelResources* out);
 
 namespace {
 
@@ -46,11 +46,11 @@ cudaError_t launch_verify(uint8_t scheme, const SigRecord* recs, const uint8_t* 
   }
 }
 
-cudaError_t verify_kernel_resources(uint8_t scheme, KernelResources* out) {
+cudaError_t verify_kernel_resources(uint8_t scheme, int threads_per_block, KernelResources* out) {
   switch (scheme) {
-    case 1: return verify_ed25519_resources(out);
-    case 2: return verify_secp256k1_resources(out);
-    case 3: return verify_p256_resources(out);
+    case 1: return verify_ed25519_resources(threads_per_block, out);
+    case 2: return verify_secp256k1_resources(threads_per_block, out);
+    case 3: return verify_p256_resources(threads_per_block, out);
     default: return cudaErrorInvalidValue;
   }
 }

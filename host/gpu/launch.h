@@ -38,7 +38,8 @@ struct KernelResources {
   int registers = 0;
   size_t local_bytes = 0;
   int max_threads_per_block = 0;
+  int blocks_per_sm = 0;  // resident blocks of `threads_per_block` threads per SM
 };
-cudaError_t verify_kernel_resources(uint8_t scheme, KernelResources* out);
+cudaError_t verify_kernel_resources(uint8_t scheme, int threads_per_block, KernelResources* out);
 
 }  // namespace bg::gpu

@@ -14,7 +14,11 @@ cudaError_t launch_verify_p256(const SigRecord* recs, const uint8_t* blob, uint3
   return launch_verify_scheme<3>(recs, blob, n, valid, stream, threads_per_block);
 }
 
-cudaError_t verify_secp256k1_resources(KernelResources* out) { return verify_scheme_resources<2>(out); }
-cudaError_t verify_p256_resources(KernelResources* out) { return verify_scheme_resources<3>(out); }
+cudaError_t verify_secp256k1_resources(int threads, KernelResources* out) {
+  return verify_scheme_resources<2>(threads, out);
+}
+cudaError_t verify_p256_resources(int threads, KernelResources* out) {
+  return verify_scheme_resources<3>(threads, out);
+}
 
 }  // namespace bg::gpu

@@ -8,6 +8,8 @@ cudaError_t launch_verify_ed25519(const SigRecord* recs, const uint8_t* blob, ui
   return launch_verify_scheme<1>(recs, blob, n, valid, stream, threads_per_block);
 }
 
-cudaError_t verify_ed25519_resources(KernelResources* out) { return verify_scheme_resources<1>(out); }
+cudaError_t verify_ed25519_resources(int threads, KernelResources* out) {
+  return verify_scheme_resources<1>(threads, out);
+}
 
 }  // namespace bg::gpu

@@ -28,14 +28,15 @@ cudaError_t launch_verify_scheme(const SigRecord* recs, const uint8_t* blob, uin
 }
 
 template <uint8_t kScheme>
-cudaError_t verify_scheme_resources(KernelResources* out) {
+cudaError_t verify_scheme_resources(int threads_per_block, KernelResources* out) {
   cudaFuncAttributes a{};
   cudaError_t e = cudaFuncGetAttributes(&a, verify_kernel<kScheme>);
   if (e != cudaSuccess) return e;
   out->registers = a.numRegs;
   out->local_bytes = a.localSizeBytes;
   out->max_threads_per_block = a.maxThreadsPerBlock;
-  return cudaSuccess;
+  int threads = threads_per_block > 0 ? threads_per_block : kDefaultVerifyThreads;
+  return cudaOccupancyMaxActiveBlocksPerMultiprocessor(&out->blocks_per_sm, verify_kernel<kScheme>, threads, 0);
 }
 
 }  // namespace bg::gpu
