@@ -1,4 +1,5 @@
-// The ed25519 verify kernel (scheme 1), alone in its translation unit.
+// The ed25519 verify kernel (scheme 1), alone in its translation unit so nvcc
+// builds the three curves in parallel.
 #include "host/gpu/verify_kernel.cuh"
 
 namespace bg::gpu {
