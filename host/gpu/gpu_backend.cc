@@ -77,6 +77,7 @@ class GpuBackend final : public VerifyBackend {
     if (items.size() != valid.size()) return absl::InvalidArgumentError("verify_batch: size mismatch");
     if (items.size() < opts_.min_verify_batch) return cpu_->verify_batch(items, valid);
     std::lock_guard<std::mutex> lock(mu_);
+    BG_CUDA_TRY(cudaSetDevice(opts_.device));  // the current device is per host thread
     std::fill(valid.begin(), valid.end(), 0);  // unknown schemes stay 0
     VerifyPlan plan = plan_verify(items, opts_.chunk_items, opts_.chunk_blob_bytes);
     std::array<const VerifyChunk*, 2> held = {nullptr, nullptr};
@@ -101,6 +102,7 @@ class GpuBackend final : public VerifyBackend {
     if (messages.size() != out.size()) return absl::InvalidArgumentError("hash_batch: size mismatch");
     if (messages.size() < opts_.min_hash_batch) return cpu_->hash_batch(messages, out);
     std::lock_guard<std::mutex> lock(mu_);
+    BG_CUDA_TRY(cudaSetDevice(opts_.device));
     std::vector<HashChunk> chunks = plan_hash(messages, opts_.chunk_items, opts_.chunk_blob_bytes);
     std::array<const HashChunk*, 2> held = {nullptr, nullptr};
     absl::Status st;
@@ -122,6 +124,7 @@ class GpuBackend final : public VerifyBackend {
     if (ids.size() < std::max<size_t>(opts_.min_merkle_leaves, 2)) return cpu_->merkle_root(ids);
     if (ids.size() > UINT32_MAX) return absl::InvalidArgumentError("merkle_root: too many ids");
     std::lock_guard<std::mutex> lock(mu_);
+    BG_CUDA_TRY(cudaSetDevice(opts_.device));
     BufferSet& set = sets_[0];
     size_t bytes = ids.size() * 32;
     BG_CUDA_TRY(set.h_blob.reserve(bytes));

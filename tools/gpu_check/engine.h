@@ -49,7 +49,7 @@ class Engine {
   virtual void verify(const VerifyBatch& b, uint8_t* valid) = 0;
   virtual void sha256(const HashBatch& b, uint8_t* digests) = 0;
   virtual void merkle_root(const uint8_t* ids, size_t n, uint8_t root[32]) = 0;
-  // max_reps timed runs at most, fewer when they would pass budget_ms; at least 3.
+  // Up to max_reps timed runs within about budget_ms (see reps_for).
   virtual Timing time_verify(const VerifyBatch& b, int max_reps, double budget_ms) = 0;
   virtual Timing time_sha256(const HashBatch& b, int max_reps, double budget_ms) = 0;
   virtual Timing time_merkle(const uint8_t* ids, size_t n, int max_reps, double budget_ms) = 0;
@@ -63,11 +63,14 @@ struct EngineError : std::runtime_error {
 std::unique_ptr<Engine> make_engine(int verify_threads_per_block);
 
 // Timed runs wanted after a warm-up run of first_ms: as many as fit the
-// budget, between 3 and max_reps.
+// budget, at most max_reps; 3 at least unless one run alone is over a third
+// of the budget (then as many as fit, at least 1), so a slow kernel cannot
+// push the whole check past its time on the device.
 inline int reps_for(double first_ms, int max_reps, double budget_ms) {
   int r = first_ms > 0 ? int(budget_ms / first_ms) : max_reps;
   if (r > max_reps) r = max_reps;
-  return r < 3 ? 3 : r;
+  if (r < 3 && first_ms * 3 <= budget_ms) r = 3;
+  return r < 1 ? 1 : r;
 }
 
 }  // namespace bg::gpucheck

@@ -79,7 +79,7 @@ class CudaEngine final : public Engine {
       return;
     }
     GC_CUDA(d_ids_.reserve(n * 32));
-    GC_CUDA(cudaMemcpy(d_ids_.get(), ids, n * 32, cudaMemcpyHostToDevice));
+    GC_CUDA(cudaMemcpyAsync(d_ids_.get(), ids, n * 32, cudaMemcpyHostToDevice, stream_.get()));
     const uint8_t* r = run_merkle(n);
     GC_CUDA(cudaMemcpyAsync(root, r, 32, cudaMemcpyDeviceToHost, stream_.get()));
     GC_CUDA(cudaStreamSynchronize(stream_.get()));
@@ -123,7 +123,7 @@ class CudaEngine final : public Engine {
     GC_CUDA(d_ids_.reserve(n * 32));
     GC_CUDA(h_blob_.reserve(n * 32));
     std::memcpy(h_blob_.get(), ids, n * 32);
-    GC_CUDA(cudaMemcpy(d_ids_.get(), ids, n * 32, cudaMemcpyHostToDevice));
+    GC_CUDA(cudaMemcpyAsync(d_ids_.get(), ids, n * 32, cudaMemcpyHostToDevice, stream_.get()));
     Timing t;
     t.kernel_ms = median([&] { run_merkle(n); }, max_reps, budget_ms, &t.reps);
     t.total_ms = median(
@@ -150,8 +150,8 @@ class CudaEngine final : public Engine {
       if (b.blob_len) std::memcpy(h_blob_.get(), b.blob, b.blob_len);
       copy_verify_inputs(b);
     } else {
-      GC_CUDA(cudaMemcpy(d_recs_.get(), b.recs, b.n * sizeof(gpu::SigRecord), cudaMemcpyHostToDevice));
-      if (b.blob_len) GC_CUDA(cudaMemcpy(d_blob_.get(), b.blob, b.blob_len, cudaMemcpyHostToDevice));
+      GC_CUDA(cudaMemcpyAsync(d_recs_.get(), b.recs, b.n * sizeof(gpu::SigRecord), cudaMemcpyHostToDevice, stream_.get()));
+      if (b.blob_len) GC_CUDA(cudaMemcpyAsync(d_blob_.get(), b.blob, b.blob_len, cudaMemcpyHostToDevice, stream_.get()));
     }
     // Poison the verdicts so an item no kernel wrote shows up as a mismatch.
     GC_CUDA(cudaMemsetAsync(d_out_.get(), 0xA5, b.n, stream_.get()));
@@ -178,8 +178,8 @@ class CudaEngine final : public Engine {
     GC_CUDA(d_recs_.reserve(b.n * sizeof(gpu::MsgRecord)));
     GC_CUDA(d_blob_.reserve(std::max<size_t>(b.blob_len, 1)));
     GC_CUDA(d_out_.reserve(std::max<size_t>(b.n * 32, 1)));
-    GC_CUDA(cudaMemcpy(d_recs_.get(), b.recs, b.n * sizeof(gpu::MsgRecord), cudaMemcpyHostToDevice));
-    if (b.blob_len) GC_CUDA(cudaMemcpy(d_blob_.get(), b.blob, b.blob_len, cudaMemcpyHostToDevice));
+    GC_CUDA(cudaMemcpyAsync(d_recs_.get(), b.recs, b.n * sizeof(gpu::MsgRecord), cudaMemcpyHostToDevice, stream_.get()));
+    if (b.blob_len) GC_CUDA(cudaMemcpyAsync(d_blob_.get(), b.blob, b.blob_len, cudaMemcpyHostToDevice, stream_.get()));
     if (pinned) {
       GC_CUDA(h_recs_.reserve(b.n * sizeof(gpu::MsgRecord)));
       GC_CUDA(h_blob_.reserve(std::max<size_t>(b.blob_len, 1)));

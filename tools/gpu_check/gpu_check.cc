@@ -5,7 +5,9 @@
 // on the CPU), then times each kernel with CUDA events and prints one table.
 // Builds with nvcc alone (see scripts/gpu-check.sh); -DGPU_CHECK_CPU_ONLY
 // swaps the CUDA engine for CPU threads. Exit: 0 pass, 1 mismatch, 2 error.
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -33,7 +35,8 @@ struct Options {
   size_t max_hash_len = 0;        // skip longer hash vectors; 0 = all
   size_t max_merkle = 0;          // skip larger Merkle cases; 0 = all
   int reps = 9;
-  double budget_ms = 2500;
+  double budget_ms = 1500;  // per timed configuration and phase
+  double deadline_s = 240;  // seconds after start: no timed configuration starts later
   bool timing = true;
   int threads = 0;
   std::string tsv;
@@ -42,6 +45,7 @@ struct Options {
 double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
+const double g_start = now_s();
 
 std::vector<size_t> parse_sizes(const std::string& s) {
   std::vector<size_t> out;
@@ -69,6 +73,11 @@ bool parse_args(int argc, char** argv, Options* o) {
     else if (a == "--big") o->big = std::stoul(val());
     else if (a == "--reps") o->reps = std::stoi(val());
     else if (a == "--budget-ms") o->budget_ms = std::stod(val());
+    else if (a == "--deadline-s") o->deadline_s = std::stod(val());
+    else if (a == "--version") {
+      std::printf("gpu_check (corpus format %u)\n", kCorpusVersion);
+      std::exit(0);
+    }
     else if (a == "--threads") o->threads = std::stoi(val());
     else if (a == "--tsv") o->tsv = val();
     else if (a == "--no-timing") o->timing = false;
@@ -84,7 +93,8 @@ bool parse_args(int argc, char** argv, Options* o) {
     } else {
       std::fprintf(stderr,
                    "usage: gpu_check [--corpus F] [--expand N] [--cpu-sample N] [--sizes a,b,..] [--big N]\n"
-                   "                 [--reps N] [--budget-ms MS] [--threads T] [--tsv F] [--no-timing] [--quick]\n");
+                   "                 [--reps N] [--budget-ms MS] [--deadline-s S] [--threads T] [--tsv F]\n"
+                   "                 [--no-timing] [--quick]\n");
       return false;
     }
   }
@@ -272,17 +282,14 @@ int run(const Options& o) {
                          sample, t, false});
     }
   }
+  std::vector<const OwnedBatch*> parts = {&expanded[1], &expanded[2], &expanded[3]};
+  OwnedBatch mixed = mixed_batch(parts, o.expand / 3);
   {
-    std::vector<const OwnedBatch*> parts = {&expanded[1], &expanded[2], &expanded[3]};
-    OwnedBatch mixed = mixed_batch(parts, o.expand / 3);
     std::vector<uint8_t> got(mixed.size(), 0xA5);
     ck.begin("expanded-mixed");
     engine->verify(mixed.view(), got.data());
     for (size_t i = 0; i < mixed.size(); ++i) ck.verdict(mixed, i, mixed.expected[i], got[i], "damage rule");
     ck.end();
-    if (o.timing && mixed.size() > 0)
-      rows.push_back(Row{"verify mixed (1/3 each)", mixed.size(), engine->time_verify(mixed.view(), o.reps, o.budget_ms),
-                         true});
   }
 
   // 5. Big hash and Merkle batches: GPU against the same code on the CPU.
@@ -302,30 +309,56 @@ int run(const Options& o) {
     ck.end();
   }
 
-  // 6. Timings.
+  // 6. Timings, most important first (1M per scheme, mixed, hashing, then the
+  //    smaller batches), so a slow kernel loses the small sizes, not the big.
   if (o.timing) {
-    for (uint8_t s = 1; s <= 3; ++s) {
-      for (size_t n : o.sizes) {
+    double deadline = g_start + o.deadline_s;
+    size_t skipped = 0;
+    auto timed = [&](auto&& fn) {
+      if (now_s() > deadline) { ++skipped; return; }
+      fn();
+    };
+    std::vector<size_t> sizes = o.sizes;
+    std::sort(sizes.begin(), sizes.end(), std::greater<size_t>());
+    for (size_t si = 0; si < sizes.size(); ++si) {
+      size_t n = sizes[si];
+      for (uint8_t s = 1; s <= 3; ++s) {
         if (n > expanded[s].size()) continue;
-        OwnedBatch p = prefix(expanded[s], n);
-        rows.push_back(Row{std::string("verify ") + kSchemeNames[s], n, engine->time_verify(p.view(), o.reps, o.budget_ms),
+        timed([&] {
+          OwnedBatch p = prefix(expanded[s], n);
+          rows.push_back(Row{std::string("verify ") + kSchemeNames[s], n,
+                             engine->time_verify(p.view(), o.reps, o.budget_ms), true});
+          std::printf("gpu_check: timed verify %s n=%zu: %.3f ms\n", kSchemeNames[s], n, rows.back().t.kernel_ms);
+          std::fflush(stdout);
+        });
+      }
+      if (si != 0) continue;
+      timed([&] {
+        if (mixed.size() == 0) return;
+        rows.push_back(Row{"verify mixed (1/3 each)", mixed.size(), engine->time_verify(mixed.view(), o.reps, o.budget_ms),
                            true});
-        std::printf("gpu_check: timed verify %s n=%zu\n", kSchemeNames[s], n);
-        std::fflush(stdout);
+      });
+      for (size_t m : {o.big, size_t(16384)}) {
+        if (m > o.big) continue;
+        timed([&] {
+          HashBatch v = msgs.view();
+          v.n = m;
+          v.blob_len = m * 128;
+          rows.push_back(Row{"sha256 of 128-byte messages", m, engine->time_sha256(v, o.reps, o.budget_ms), true});
+        });
+      }
+      for (size_t m : {o.big, size_t(65537)}) {
+        if (m > o.big) continue;
+        timed([&] {
+          rows.push_back(Row{"merkle root (leaves + levels)", m,
+                             engine->time_merkle(msgs.blob.data(), m, o.reps, o.budget_ms), true});
+        });
       }
     }
-    for (size_t n : {size_t(16384), o.big}) {
-      if (n > o.big) continue;
-      HashBatch v = msgs.view();
-      v.n = n;
-      v.blob_len = n * 128;
-      rows.push_back(Row{"sha256 of 128-byte messages", n, engine->time_sha256(v, o.reps, o.budget_ms), true});
-    }
-    for (size_t n : {size_t(65537), o.big}) {
-      if (n > o.big) continue;
-      rows.push_back(Row{"merkle root (leaves + levels)", n, engine->time_merkle(msgs.blob.data(), n, o.reps, o.budget_ms),
-                         true});
-    }
+    if (skipped) std::printf("gpu_check: --deadline-s %.0f reached: %zu configurations not timed\n", o.deadline_s, skipped);
+    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+      return a.what != b.what ? a.what < b.what : a.batch < b.batch;
+    });
   }
 
   print_table(rows, engine->describe(), o.tsv);
