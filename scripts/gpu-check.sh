@@ -5,18 +5,19 @@
 # comparison (every verdict, hash and root against the carried corpus) and the
 # timings; the table and one RESULT line come last. Logs go to $OUT.
 #
-#   scripts/gpu-check.sh               the whole check (needs a GPU and out/gpu_corpus.bin)
+#   scripts/gpu-check.sh               the whole check (needs a GPU and out/gpu/corpus.bin)
 #   scripts/gpu-check.sh --build-only  just the nvcc build (works without a GPU)
 #
 # Environment: OUT (log folder, default out/gpu-check), GPU_CHECK_CORPUS
-# (default out/gpu_corpus.bin), GPU_CHECK_ARGS (extra gpu_check flags),
+# (default out/gpu/corpus.bin), GPU_CHECK_ARGS (extra gpu_check flags),
 # GPU_CHECK_DEADLINE_S (whole-script budget, default 450), GPU_CHECK_PREBUILT
-# (a gpu_check binary built elsewhere, used when it runs here).
+# (a gpu_check built elsewhere, default out/gpu/gpu_check from
+# scripts/gpu-pack.sh; used when it runs here, else the script builds).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 OUT=${OUT:-out/gpu-check}
-CORPUS=${GPU_CHECK_CORPUS:-out/gpu_corpus.bin}
+CORPUS=${GPU_CHECK_CORPUS:-out/gpu/corpus.bin}
 BUILD=${GPU_CHECK_BUILD_DIR:-/tmp/gpu_check_build}
 NVCC=${NVCC:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
 mkdir -p "$OUT" "$BUILD"
@@ -56,9 +57,10 @@ build() {
 DEADLINE=$(( start + ${GPU_CHECK_DEADLINE_S:-450} ))
 left() { echo $(( DEADLINE - $(date +%s) )); }
 
-if [[ -n "${GPU_CHECK_PREBUILT:-}" ]] && "$GPU_CHECK_PREBUILT" --version >/dev/null 2>&1; then
-  cp "$GPU_CHECK_PREBUILT" "$BUILD/gpu_check"
-  say "using the prebuilt $GPU_CHECK_PREBUILT (no build here)"
+PREBUILT=${GPU_CHECK_PREBUILT:-out/gpu/gpu_check}
+if [[ "${1:-}" != "--build-only" && -x "$PREBUILT" ]] && "$PREBUILT" --version >/dev/null 2>&1; then
+  cp "$PREBUILT" "$BUILD/gpu_check"
+  say "using the prebuilt $PREBUILT (no build here; delete it to build here)"
 elif ! build; then
   say "BUILD FAILED"; echo "RESULT BUILD-FAILED"; exit 3
 fi
@@ -74,7 +76,7 @@ if [[ ! -f "$CORPUS" ]]; then say "no corpus at $CORPUS (carry it: see docs/GPU.
 if command -v compute-sanitizer >/dev/null; then
   say "compute-sanitizer memcheck (gpu_check --quick)"
   sl=$(( $(left) - 200 )); (( sl > 150 )) && sl=150; (( sl < 30 )) && sl=30
-  timeout $sl compute-sanitizer --tool memcheck --leak-check full --error-exitcode 9 \
+  timeout $sl compute-sanitizer --tool memcheck --leak-check full --print-limit 50 --error-exitcode 9 \
       "$BUILD/gpu_check" --corpus "$CORPUS" --quick >"$OUT/sanitizer.log" 2>&1
   rc=$?
   errors=$(grep -Eo "ERROR SUMMARY: [0-9]+ error" "$OUT/sanitizer.log" | tail -1)
@@ -84,7 +86,22 @@ else
   say "compute-sanitizer not found: memcheck pass SKIPPED"
 fi
 
-# --- 4. The full comparison and the timings; the table is printed last. -------
+# --- 4. The backend's own device test (carried by scripts/gpu-pack.sh): the
+# two-stream pipeline, buffer growth and concurrency against the cpu backend.
+bt=out/gpu/backend_test
+if [[ -x "$bt/host_gpu_gpu_backend_test" ]]; then
+  say "backend device test ($bt)"
+  LD_LIBRARY_PATH="$bt/lib" BLOCKGATE_TESTVECTORS="$bt/testvectors" \
+    timeout 150 "$bt/host_gpu_gpu_backend_test" >"$OUT/backend_test.log" 2>&1
+  rc=$?
+  say "backend test exit $rc: $(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$OUT/backend_test.log" | tr '\n' ' ')"
+  grep -E '^\[  FAILED  \] GpuBackend|Failure|error while loading' "$OUT/backend_test.log" | head -20
+  ((rc != 0)) && status=1
+else
+  say "no $bt (scripts/gpu-pack.sh makes it): backend device test SKIPPED"
+fi
+
+# --- 5. The full comparison and the timings; the table is printed last. -------
 fl=$(left); (( fl < 60 )) && fl=60
 args=(--corpus "$CORPUS" --tsv "$OUT/table.tsv" --deadline-s $(( fl - 45 )))
 say "full check: gpu_check ${args[*]} ${GPU_CHECK_ARGS:-} (limit ${fl}s)"

@@ -2,6 +2,8 @@
 // CUDA device. Buffers are allocated once (grow-only); two buffer sets, each
 // with its own stream, pipeline pack → H2D → kernels → D2H across chunks.
 // Concurrent callers serialize on one mutex (the device is one resource).
+// After a sticky device fault (e.g. an illegal address) every later call
+// returns Internal; the caller decides whether to fall back to `cpu`.
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
 
@@ -24,10 +26,11 @@ namespace {
 // each on the host (pinned) and on the device, plus the stream that owns them.
 struct BufferSet {
   Stream stream;
-  Event done;
   PinnedBuffer<uint8_t> h_recs, h_blob, h_out;
   DeviceBuffer<uint8_t> d_recs, d_blob, d_out;
-  bool busy = false;  // work enqueued whose results are not collected yet
+  // Set before the first operation is enqueued, so even a chunk that failed
+  // half-way is waited for before its pinned memory is reused.
+  bool busy = false;
 };
 
 class GpuBackend final : public VerifyBackend {
@@ -57,7 +60,6 @@ class GpuBackend final : public VerifyBackend {
     opts_.chunk_items = std::max<size_t>(opts_.chunk_items, 1);
     for (BufferSet& set : sets_) {
       BG_CUDA_TRY(set.stream.create());
-      BG_CUDA_TRY(set.done.create());
       // Records: SigRecord (112 B) is the larger of the two record kinds;
       // results: 32 B per hash is the larger of the two result kinds.
       BG_CUDA_TRY(set.h_recs.reserve(opts_.chunk_items * sizeof(SigRecord)));
@@ -161,6 +163,7 @@ class GpuBackend final : public VerifyBackend {
     pack_verify_chunk(items, plan, chunk, recs, set.h_blob.get());
     cudaStream_t s = set.stream.get();
     size_t n = chunk.size();
+    set.busy = true;
     BG_CUDA_TRY(cudaMemcpyAsync(set.d_recs.get(), recs, n * sizeof(SigRecord), cudaMemcpyHostToDevice, s));
     if (chunk.blob_bytes > 0)
       BG_CUDA_TRY(cudaMemcpyAsync(set.d_blob.get(), set.h_blob.get(), chunk.blob_bytes, cudaMemcpyHostToDevice, s));
@@ -172,8 +175,6 @@ class GpuBackend final : public VerifyBackend {
                                 opts_.verify_threads_per_block));
     }
     BG_CUDA_TRY(cudaMemcpyAsync(set.h_out.get(), set.d_out.get(), n, cudaMemcpyDeviceToHost, s));
-    BG_CUDA_TRY(cudaEventRecord(set.done.get(), s));
-    set.busy = true;
     return absl::OkStatus();
   }
 
@@ -182,7 +183,7 @@ class GpuBackend final : public VerifyBackend {
                               std::span<uint8_t> valid) {
     if (!set.busy) return absl::OkStatus();
     set.busy = false;
-    BG_CUDA_TRY(cudaEventSynchronize(set.done.get()));
+    BG_CUDA_TRY(cudaStreamSynchronize(set.stream.get()));
     const uint8_t* res = set.h_out.get();
     for (size_t k = chunk->begin; k < chunk->end; ++k) valid[plan.order[k]] = res[k - chunk->begin];
     return absl::OkStatus();
@@ -195,21 +196,20 @@ class GpuBackend final : public VerifyBackend {
     pack_hash_chunk(messages, chunk, recs, set.h_blob.get());
     cudaStream_t s = set.stream.get();
     size_t n = chunk.size();
+    set.busy = true;
     BG_CUDA_TRY(cudaMemcpyAsync(set.d_recs.get(), recs, n * sizeof(MsgRecord), cudaMemcpyHostToDevice, s));
     if (chunk.blob_bytes > 0)
       BG_CUDA_TRY(cudaMemcpyAsync(set.d_blob.get(), set.h_blob.get(), chunk.blob_bytes, cudaMemcpyHostToDevice, s));
     BG_CUDA_TRY(launch_sha256(reinterpret_cast<const MsgRecord*>(set.d_recs.get()), set.d_blob.get(), uint32_t(n),
                               set.d_out.get(), s));
     BG_CUDA_TRY(cudaMemcpyAsync(set.h_out.get(), set.d_out.get(), n * 32, cudaMemcpyDeviceToHost, s));
-    BG_CUDA_TRY(cudaEventRecord(set.done.get(), s));
-    set.busy = true;
     return absl::OkStatus();
   }
 
   absl::Status collect_hash(BufferSet& set, const HashChunk* chunk, std::span<Hash32> out) {
     if (!set.busy) return absl::OkStatus();
     set.busy = false;
-    BG_CUDA_TRY(cudaEventSynchronize(set.done.get()));
+    BG_CUDA_TRY(cudaStreamSynchronize(set.stream.get()));
     std::memcpy(out.data() + chunk->begin, set.h_out.get(), chunk->size() * 32);
     return absl::OkStatus();
   }

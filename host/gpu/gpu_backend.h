@@ -14,11 +14,13 @@ namespace bg::gpu {
 struct GpuOptions {
   size_t cpu_threads = 0;  // threads of the internal cpu backend (small batches)
   int device = 0;
-  // Crossovers: smaller batches go to the internal cpu backend, where a
-  // launch plus two copies (~20-40 us) would cost more than the work. 64
-  // signatures is a guess to be replaced by the measured crossover
-  // (docs/GPU.md); hashing is cheap per item, so its crossover is higher.
-  size_t min_verify_batch = 64;
+  // Crossovers: smaller batches go to the internal cpu backend. A GPU batch
+  // costs at least one thread's whole verification (~0.3-0.7 ms predicted:
+  // ~3-4k dependent field multiplications on one SIMT lane) plus launch and
+  // copies, while 16 CPU cores clear 256 signatures in ~0.6 ms; so 256 until
+  // gpu_check's small-batch rows measure it (docs/GPU.md). Hashing is cheap
+  // per item and PCIe-bound, so its crossover is much higher.
+  size_t min_verify_batch = 256;
   size_t min_hash_batch = 4096;
   size_t min_merkle_leaves = 4096;
   // One chunk: records and payload bytes per buffer set. Two sets, one stream

@@ -26,10 +26,10 @@ namespace {
 const char* kSchemeNames[4] = {"?", "ed25519", "secp256k1", "p256"};
 
 struct Options {
-  std::string corpus = "out/gpu_corpus.bin";
+  std::string corpus = "out/gpu/corpus.bin";
   size_t expand = 1 << 20;        // items per scheme made on this machine
   size_t cpu_sample = 16384;      // of those, how many the CPU re-runs per scheme
-  std::vector<size_t> sizes = {1024, 16384, 262144, 1 << 20};
+  std::vector<size_t> sizes = {64, 256, 1024, 16384, 262144, 1 << 20};  // small ones locate the crossover
   size_t big = 1 << 20;           // 128-byte messages hashed / Merkle leaves
   size_t corpus_limit = 0;        // per scheme and origin; 0 = all
   size_t max_hash_len = 0;        // skip longer hash vectors; 0 = all

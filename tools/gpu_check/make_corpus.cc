@@ -4,12 +4,13 @@
 // It also checks the rule gpu_check relies on when it expands seeds on the
 // device: each damaged copy of a valid signature (damage.h) is rejected.
 //
-//   make_gpu_corpus [--out out/gpu_corpus.bin] [--per-scheme 12000]
+//   make_gpu_corpus [--out out/gpu/corpus.bin] [--per-scheme 12000]
 //                   [--vectors DIR] [--seed 1] [--flip-expected N (tests only)]
 #include <boost/json.hpp>
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -105,7 +106,7 @@ int run(int argc, char** argv) {
     return 2;
   }
   const cmd::Args& args = *parsed;
-  std::string out = args.get("out", "out/gpu_corpus.bin");
+  std::string out = args.get("out", "out/gpu/corpus.bin");
   size_t per_scheme = std::stoul(args.get("per-scheme", "12000"));
   std::string vectors = args.get("vectors", BLOCKGATE_TESTVECTORS);
   uint64_t seed = std::stoull(args.get("seed", "1"));
@@ -193,6 +194,9 @@ int run(int argc, char** argv) {
     t.expected_valid ^= 1;
   }
   std::vector<uint8_t> bytes = serialize_corpus(c);
+  std::error_code ec;
+  if (auto parent = std::filesystem::path(out).parent_path(); !parent.empty())
+    std::filesystem::create_directories(parent, ec);
   std::ofstream f(out, std::ios::binary | std::ios::trunc);
   if (!f || !f.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size())) || !f.flush()) {
     std::cerr << "make_gpu_corpus: cannot write " << out << "\n";
