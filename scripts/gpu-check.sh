@@ -91,10 +91,10 @@ fi
 bt=out/gpu/backend_test
 if [[ -x "$bt/host_gpu_gpu_backend_test" ]]; then
   say "backend device test ($bt)"
-  LD_LIBRARY_PATH="$bt/lib" BLOCKGATE_TESTVECTORS="$bt/testvectors" \
+  LD_LIBRARY_PATH="$bt/lib" BLOCKGATE_TESTVECTORS="$bt/testvectors" BLOCKGATE_REQUIRE_GPU=1 \
     timeout 150 "$bt/host_gpu_gpu_backend_test" >"$OUT/backend_test.log" 2>&1
   rc=$?
-  say "backend test exit $rc: $(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$OUT/backend_test.log" | tr '\n' ' ')"
+  say "backend test exit $rc: $(grep -E '^\[  (PASSED|FAILED|SKIPPED) +\] [0-9]+ test' "$OUT/backend_test.log" | tr '\n' ' ')"
   grep -E '^\[  FAILED  \] GpuBackend|Failure|error while loading' "$OUT/backend_test.log" | head -20
   ((rc != 0)) && status=1
 else

@@ -23,8 +23,12 @@ std::unique_ptr<VerifyBackend> gpu_or_skip(GpuOptions opts) {
   return std::move(*b);
 }
 
-#define GPU_OR_SKIP(var, opts)                                         \
-  auto var = gpu_or_skip(opts);                                        \
+// BLOCKGATE_REQUIRE_GPU=1 (set by scripts/gpu-check.sh on the GPU machine)
+// turns "no usable device" into a failure instead of a skip.
+#define GPU_OR_SKIP(var, opts)                                                              \
+  auto var = gpu_or_skip(opts);                                                             \
+  if (!var && std::getenv("BLOCKGATE_REQUIRE_GPU"))                                         \
+    FAIL() << "BLOCKGATE_REQUIRE_GPU is set: " << make_gpu_backend(opts).status().message(); \
   if (!var) GTEST_SKIP() << make_gpu_backend(opts).status().message()
 
 GpuOptions small_chunks() {
