@@ -119,6 +119,18 @@ void check_field(uint64_t seed) {
     EXPECT_TRUE(u256_eq(u256_from_be(buf), a));
     EXPECT_EQ(u256_lt(a, b), BN_cmp(ba.get(), bb.get()) < 0);
   }
+  // Every pair of edge values (reduction corners: (m-1)^2, (2^256-1) * (m-1)).
+  const std::vector<U256> edges = edge_values(m);
+  for (const U256& a : edges) {
+    for (const U256& b : edges) {
+      Bn ba = to_bn(a), bb = to_bn(b);
+      BN_nnmod(bb_red.get(), bb.get(), bm.get(), ctx);
+      BN_mod_mul(t.get(), ba.get(), bb_red.get(), bm.get(), ctx);
+      const Fp<P> fb = fp_to_mont<P>(b);
+      EXPECT_EQ(hex(fp_from_mont(fp_mul(fp_to_mont<P>(a), fb))), hex(from_bn(t.get()))) << hex(a) << " " << hex(b);
+      EXPECT_EQ(hex(fp_mul(Fp<P>{a}, fb).v), hex(from_bn(t.get()))) << "plain*mont " << hex(a) << " " << hex(b);
+    }
+  }
   BN_CTX_free(ctx);
 }
 
@@ -176,6 +188,11 @@ void check_scalar_mul(uint64_t seed) {
   std::vector<U256> ks = edge_values(n);
   for (int i = 0; i < 60; ++i) ks.push_back(random_u256(rng));
   for (int i = 0; i < 10; ++i) ks.push_back(U256{{rng() % 1000, 0, 0, 0}});
+  // Around n/2, lambda-related and 2^128-ish values: the GLV split's corners.
+  const U256 half = u256_shr1(n);
+  for (int d = -2; d <= 2; ++d) ks.push_back(add_small(half, d));
+  for (int i = 0; i < 10; ++i) ks.push_back(U256{{rng(), rng(), rng() % 4, 0}});
+  for (int i = 0; i < 10; ++i) ks.push_back(U256{{rng(), rng(), ~uint64_t(0), ~uint64_t(0) - 1}});
   EC_POINT* want = EC_POINT_new(g);
   EC_POINT* q = EC_POINT_new(g);
   Bn bn_n = to_bn(n);
@@ -199,6 +216,17 @@ void check_scalar_mul(uint64_t seed) {
     if (want_finite) {
       EXPECT_EQ(hex(x), hex(wx)) << "wnaf " << hex(k);
       EXPECT_EQ(hex(y), hex(wy)) << "wnaf " << hex(k);
+    }
+    // GLV path (secp256k1), which needs k < n.
+    if constexpr (C::Consts::kHasGlv) {
+      if (u256_lt(k, n)) {
+        const JacobianPoint<C> g = ec_mul_glv_var(ec_from_affine(generator<C>()), k);
+        ASSERT_EQ(ec_to_affine_var(g, &x, &y), want_finite) << hex(k);
+        if (want_finite) {
+          EXPECT_EQ(hex(x), hex(wx)) << "glv " << hex(k);
+          EXPECT_EQ(hex(y), hex(wy)) << "glv " << hex(k);
+        }
+      }
     }
     // Double-scalar u2*Q + u1*G as verification runs it, Q = (k+5) G, u1 = k,
     // u2 = ks[i+1], including the cancelling case u2*Q = -u1*G.
@@ -227,7 +255,10 @@ void check_scalar_mul(uint64_t seed) {
     BN_nnmod(bu2.get(), bu2.get(), bn_n.get(), ctx);
     ASSERT_EQ(EC_POINT_mul(g, want, bk.get(), q, bu2.get(), ctx), 1);
     const bool finite2 = ossl_affine(g, want, &wx, &wy, ctx);
-    const JacobianPoint<C> c = ec_add_mul_g_var(ec_mul_var(ec_from_affine(qa), u2), u1);
+    JacobianPoint<C> c = ec_add_mul_g_var(ec_mul_var(ec_from_affine(qa), u2), u1);
+    if constexpr (C::Consts::kHasGlv) {
+      if (u256_lt(u2, n)) c = ec_add_mul_g_var(ec_mul_glv_var(ec_from_affine(qa), u2), u1);
+    }
     ASSERT_EQ(ec_to_affine_var(c, &x, &y), finite2) << hex(k) << " " << hex(u2);
     if (finite2) {
       EXPECT_EQ(hex(x), hex(wx)) << "double " << hex(k) << " " << hex(u2);

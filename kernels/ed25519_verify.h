@@ -2,12 +2,13 @@
 // (crypto_sign_verify_detached, ref10 open.c, default non-COMPAT build), as
 // one __host__ __device__ function: SPEC §2's ed25519 rule on CPU and GPU.
 //
-// Cost per verification, in field multiplications (squarings counted as one):
-// decode A ~ 270, table of A ~ 50, double-scalar loop ~ 2100, encode ~ 270:
-// about 2700, plus SHA-512 over 64 + message_len bytes (one 80-round block
-// per 128 bytes) and ~150 word products for the scalar reduction. Stack: two
-// 256-byte digit arrays, 8 cached points (1.3 KiB), a few points; no heap,
-// no recursion.
+// Cost per verification, counted: ~1660 field multiplications + ~1510
+// squarings (M = 100 and S = 55 32x32->64-bit products): decode A 20 M + 255 S,
+// [k](-A) + [S]B ~1625 M + ~1005 S (fixed 5-bit windows, see ed25519.h),
+// encode 13 M + 254 S; plus SHA-512 over 64 + message_len bytes (one 80-round
+// block per 128 bytes) and ~150 word products to reduce k mod L. Per-thread
+// memory: 16 cached points (2.5 KiB), two 51-byte digit arrays, a few points;
+// no heap, no recursion.
 #pragma once
 
 #include "kernels/ed25519.h"

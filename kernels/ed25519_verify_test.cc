@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include <boost/json.hpp>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <string>
@@ -259,13 +260,18 @@ TEST_F(Ed25519Test, DecodeEncodeRoundTripsAndMatchesLibsodium) {
 TEST_F(Ed25519Test, DoubleScalarMultMatchesLibsodium) {
   std::mt19937_64 rng(8032);
   const uint8_t zero[32] = {0};
+  // L - 1, the largest scalar verification uses.
+  const Bytes l_minus_1 = hex("ecd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
   for (int i = 0; i < 200; ++i) {
-    uint8_t a[32], b[32], pk[32], sk[64];
-    for (auto& c : a) c = uint8_t(rng());
-    for (auto& c : b) c = uint8_t(rng());
-    a[31] &= 0x7f;
-    b[31] &= 0x7f;
-    if (i == 0) a[31] = 0x7f, b[31] = 0x7f;  // largest scalars the function accepts
+    uint8_t a[32], b[32], pk[32], sk[64], wide[64];
+    for (auto& c : wide) c = uint8_t(rng());
+    crypto_core_ed25519_scalar_reduce(a, wide);
+    for (auto& c : wide) c = uint8_t(rng());
+    crypto_core_ed25519_scalar_reduce(b, wide);
+    if (i == 0) {
+      std::memcpy(a, l_minus_1.data(), 32);
+      std::memcpy(b, l_minus_1.data(), 32);
+    }
     crypto_sign_keypair(pk, sk);
     GeP3 p;
     ASSERT_TRUE(ge_frombytes(&p, pk));
@@ -290,34 +296,33 @@ TEST_F(Ed25519Test, DoubleScalarMultMatchesLibsodium) {
   EXPECT_EQ(to_hex(ByteSpan(got, 32)), kSmallOrder[1]);
 }
 
-TEST_F(Ed25519Test, WnafDigitsReconstructTheScalar) {
+TEST_F(Ed25519Test, Radix32DigitsReconstructTheScalar) {
   std::mt19937_64 rng(5);
-  for (int w : {5, 8}) {
-    for (int i = 0; i < 500; ++i) {
-      uint8_t s[32];
-      for (auto& c : s) c = uint8_t(rng());
-      s[31] &= 0x7f;
-      if (i == 0) for (auto& c : s) c = 0;
-      if (i == 1) { for (auto& c : s) c = 0xff; s[31] = 0x7f; }
-      int8_t d[256];
-      const int top = sc_wnaf(d, s, w);
-      // sum d[i] 2^i as a 264-bit little-endian two's complement number.
-      int64_t acc[33] = {0};
-      for (int j = 0; j < 256; ++j) {
-        if (d[j] == 0) continue;
-        EXPECT_EQ(d[j] & 1, 1);
-        EXPECT_LT(d[j] < 0 ? -d[j] : d[j], 1 << (w - 1));
-        EXPECT_LT(j, top);
-        for (int k = j + 1; k < j + w && k < 256; ++k) EXPECT_EQ(d[k], 0);
-        acc[j / 8] += int64_t(d[j]) * (1 << (j % 8));
-      }
-      for (int j = 0; j < 32; ++j) {
-        acc[j + 1] += acc[j] >> 8;  // arithmetic: carries and borrows
-        acc[j] &= 0xff;
-        EXPECT_EQ(acc[j], s[j]) << "w=" << w << " i=" << i << " byte " << j;
-      }
-      EXPECT_EQ(acc[32], 0);
+  for (int i = 0; i < 3000; ++i) {
+    uint8_t s[32];
+    for (auto& c : s) c = uint8_t(rng());
+    s[31] &= 0x1f;  // below 2^253
+    if (i == 0) for (auto& c : s) c = 0;
+    if (i == 1) { for (auto& c : s) c = 0xff; s[31] = 0x1f; }  // 2^253 - 1
+    if (i == 2) { for (auto& c : s) c = 0x10; s[31] = 0x10; }  // every window 16 or above
+    int8_t d[kEd25519Digits];
+    sc_signed_radix32(d, s);
+    // sum d[i] 32^i, as bytes with signed carries.
+    int64_t acc[34] = {0};
+    for (int j = 0; j < kEd25519Digits; ++j) {
+      EXPECT_GE(d[j], -15);
+      EXPECT_LE(d[j], 16);
+      acc[(5 * j) / 8] += int64_t(d[j]) * (int64_t(1) << ((5 * j) % 8));
     }
+    for (int j = 0; j < 33; ++j) {
+      acc[j + 1] += acc[j] >> 8;  // arithmetic: carries and borrows
+      acc[j] &= 0xff;
+      if (j < 32) {
+        EXPECT_EQ(acc[j], s[j]) << "i=" << i << " byte " << j;
+      }
+    }
+    EXPECT_EQ(acc[32], 0) << i;
+    EXPECT_EQ(acc[33], 0) << i;
   }
 }
 

@@ -8,9 +8,10 @@
 //
 // Limb bounds (the contract every function relies on):
 //   "tight"  : |h[i]| <= 1.01 * 2^25 (even i) / 1.01 * 2^24 (odd i), roughly;
-//              what fe_mul/fe_sq/fe_sq2/fe_frombytes/fe_carry return.
+//              what fe_mul/fe_sq/fe_sq2/fe_carry return.
 //   "loose"  : |h[i]| <= 1.65 * 2^26 / 1.65 * 2^25; fe_add/fe_sub/fe_neg of
-//              tight inputs, or a sum/difference of three tight values, is loose.
+//              tight inputs, or a sum/difference of three tight values, is
+//              loose; so is fe_frombytes (limbs in [0, 2^26) / [0, 2^25)).
 // fe_mul/fe_sq/fe_sq2/fe_tobytes accept loose inputs; add/sub never carry, so
 // callers must not chain more than that before a multiplication (the group
 // formulas in ed25519.h never do). Nothing here is constant time: verification
@@ -21,6 +22,17 @@
 #pragma once
 
 #include "kernels/hd.h"
+
+// fe_mul, fe_sq and fe_sq2 are where the time goes. On the GPU, inlining
+// them everywhere (the default) makes verification one large function (sm_90:
+// 255 registers with a few spills); defining BG_FE_NOINLINE makes them real
+// calls (136 registers, no spills, more call traffic). Which is faster is for
+// the device benchmark to decide; host code is unaffected either way.
+#if defined(BG_FE_NOINLINE)
+#define BG_FE_HOT BG_HD_NOINLINE
+#else
+#define BG_FE_HOT BG_HD
+#endif
 
 namespace bg::k {
 
@@ -88,7 +100,7 @@ BG_HD Fe fe_neg(const Fe& f) {
 // f * g. Loose inputs, tight output. 100 32x32->64 products + 9 small
 // multiplications by 19 and 4 doublings; the 64-bit column sums stay below
 // 2^62 under the loose bound.
-BG_HD Fe fe_mul(const Fe& f, const Fe& g) {
+BG_FE_HOT Fe fe_mul(const Fe& f, const Fe& g) {
   using fe_detail::m;
   const int32_t f0 = f.v[0], f1 = f.v[1], f2 = f.v[2], f3 = f.v[3], f4 = f.v[4];
   const int32_t f5 = f.v[5], f6 = f.v[6], f7 = f.v[7], f8 = f.v[8], f9 = f.v[9];
@@ -148,7 +160,7 @@ BG_HD void fe_sq_columns(const Fe& f, int64_t h[10]) {
 }
 
 // f^2. Loose input, tight output.
-BG_HD Fe fe_sq(const Fe& f) {
+BG_FE_HOT Fe fe_sq(const Fe& f) {
   int64_t h[10];
   fe_sq_columns(f, h);
   Fe out;
@@ -157,7 +169,7 @@ BG_HD Fe fe_sq(const Fe& f) {
 }
 
 // 2 f^2 (the doubling formula's 2Z^2). Loose input, tight output.
-BG_HD Fe fe_sq2(const Fe& f) {
+BG_FE_HOT Fe fe_sq2(const Fe& f) {
   int64_t h[10];
   fe_sq_columns(f, h);
   for (int i = 0; i < 10; ++i) h[i] += h[i];
@@ -173,8 +185,9 @@ BG_HD Fe fe_sq_n(Fe f, int n) {
 }
 
 // Loads 255 bits (bit 255 ignored, as RFC 8032 and libsodium do). The value
-// may be >= p; the limbs are then still tight and every operation is correct
-// mod p. Use fe_tobytes for the canonical form.
+// may be >= p; every operation is still correct mod p. The limbs are
+// non-negative and loose (fe_carry makes them tight); fe_tobytes gives the
+// canonical form.
 BG_HD Fe fe_frombytes(const uint8_t s[32]) {
   uint64_t w[4];
   for (int i = 0; i < 4; ++i) w[i] = load_le64(s + 8 * i);
@@ -247,7 +260,7 @@ BG_HD bool fe_isnegative(const Fe& f) {
 BG_HD bool fe_equal(const Fe& f, const Fe& g) { return fe_iszero(fe_sub(f, g)); }
 
 // z^(2^250 - 1) and z^11, the common prefix of the inversion and square-root
-// addition chains: 249 S + 11 M... precisely 250 S + 10 M with z^11's 2 S + 2 M.
+// addition chains (the ref10 chain): 249 S + 10 M.
 BG_HD void fe_pow_2_250_1(const Fe& z, Fe* z_250_1, Fe* z11) {
   Fe z2 = fe_sq(z);                  // 2
   Fe t = fe_sq_n(z2, 2);             // 8
@@ -278,7 +291,7 @@ BG_HD Fe fe_invert(const Fe& z) {
   return fe_mul(fe_sq_n(z250, 5), z11);  // 2^255 - 32 + 11 = p - 2
 }
 
-// z^((p-5)/8) = z^(2^252 - 3), the square-root exponent. 252 S + 11 M.
+// z^((p-5)/8) = z^(2^252 - 3), the square-root exponent. 251 S + 11 M.
 BG_HD Fe fe_pow22523(const Fe& z) {
   Fe z250, z11;
   fe_pow_2_250_1(z, &z250, &z11);

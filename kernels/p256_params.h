@@ -6,41 +6,45 @@
 
 namespace bg::k {
 
-// p256 base field: m = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffff.
+// p256 base field (Montgomery form, R = 2^256):
+// m = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffff.
 struct P256FieldParams {
+  static constexpr uint64_t kReduceC = 0x0ull;  // 0: Montgomery reduction
   static constexpr uint64_t kM0 = 0xffffffffffffffffull;
   static constexpr uint64_t kM1 = 0x00000000ffffffffull;
   static constexpr uint64_t kM2 = 0x0000000000000000ull;
   static constexpr uint64_t kM3 = 0xffffffff00000001ull;
   static constexpr uint64_t kInv = 0x0000000000000001ull;  // -m^-1 mod 2^64
-  static constexpr uint64_t kR2_0 = 0x0000000000000003ull;  // R^2 mod m, R = 2^256
-  static constexpr uint64_t kR2_1 = 0xfffffffbffffffffull;  // R^2 mod m, R = 2^256
-  static constexpr uint64_t kR2_2 = 0xfffffffffffffffeull;  // R^2 mod m, R = 2^256
-  static constexpr uint64_t kR2_3 = 0x00000004fffffffdull;  // R^2 mod m, R = 2^256
-  static constexpr uint64_t kOne0 = 0x0000000000000001ull;  // R mod m (Montgomery 1)
-  static constexpr uint64_t kOne1 = 0xffffffff00000000ull;  // R mod m (Montgomery 1)
-  static constexpr uint64_t kOne2 = 0xffffffffffffffffull;  // R mod m (Montgomery 1)
-  static constexpr uint64_t kOne3 = 0x00000000fffffffeull;  // R mod m (Montgomery 1)
+  static constexpr uint64_t kR2_0 = 0x0000000000000003ull;  // R^2 mod m (stored form of R)
+  static constexpr uint64_t kR2_1 = 0xfffffffbffffffffull;  // R^2 mod m (stored form of R)
+  static constexpr uint64_t kR2_2 = 0xfffffffffffffffeull;  // R^2 mod m (stored form of R)
+  static constexpr uint64_t kR2_3 = 0x00000004fffffffdull;  // R^2 mod m (stored form of R)
+  static constexpr uint64_t kOne0 = 0x0000000000000001ull;  // stored form of 1
+  static constexpr uint64_t kOne1 = 0xffffffff00000000ull;  // stored form of 1
+  static constexpr uint64_t kOne2 = 0xffffffffffffffffull;  // stored form of 1
+  static constexpr uint64_t kOne3 = 0x00000000fffffffeull;  // stored form of 1
 };
 
-// p256 group order n: m = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551.
+// p256 group order n (Montgomery form, R = 2^256):
+// m = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551.
 struct P256ScalarParams {
+  static constexpr uint64_t kReduceC = 0x0ull;  // 0: Montgomery reduction
   static constexpr uint64_t kM0 = 0xf3b9cac2fc632551ull;
   static constexpr uint64_t kM1 = 0xbce6faada7179e84ull;
   static constexpr uint64_t kM2 = 0xffffffffffffffffull;
   static constexpr uint64_t kM3 = 0xffffffff00000000ull;
   static constexpr uint64_t kInv = 0xccd1c8aaee00bc4full;  // -m^-1 mod 2^64
-  static constexpr uint64_t kR2_0 = 0x83244c95be79eea2ull;  // R^2 mod m, R = 2^256
-  static constexpr uint64_t kR2_1 = 0x4699799c49bd6fa6ull;  // R^2 mod m, R = 2^256
-  static constexpr uint64_t kR2_2 = 0x2845b2392b6bec59ull;  // R^2 mod m, R = 2^256
-  static constexpr uint64_t kR2_3 = 0x66e12d94f3d95620ull;  // R^2 mod m, R = 2^256
-  static constexpr uint64_t kOne0 = 0x0c46353d039cdaafull;  // R mod m (Montgomery 1)
-  static constexpr uint64_t kOne1 = 0x4319055258e8617bull;  // R mod m (Montgomery 1)
-  static constexpr uint64_t kOne2 = 0x0000000000000000ull;  // R mod m (Montgomery 1)
-  static constexpr uint64_t kOne3 = 0x00000000ffffffffull;  // R mod m (Montgomery 1)
+  static constexpr uint64_t kR2_0 = 0x83244c95be79eea2ull;  // R^2 mod m (stored form of R)
+  static constexpr uint64_t kR2_1 = 0x4699799c49bd6fa6ull;  // R^2 mod m (stored form of R)
+  static constexpr uint64_t kR2_2 = 0x2845b2392b6bec59ull;  // R^2 mod m (stored form of R)
+  static constexpr uint64_t kR2_3 = 0x66e12d94f3d95620ull;  // R^2 mod m (stored form of R)
+  static constexpr uint64_t kOne0 = 0x0c46353d039cdaafull;  // stored form of 1
+  static constexpr uint64_t kOne1 = 0x4319055258e8617bull;  // stored form of 1
+  static constexpr uint64_t kOne2 = 0x0000000000000000ull;  // stored form of 1
+  static constexpr uint64_t kOne3 = 0x00000000ffffffffull;  // stored form of 1
 };
 
-// Curve y^2 = x^3 + a x + b with a = -3; b in Montgomery form; p - n bounds
+// Curve y^2 = x^3 + a x + b with a = -3; b, G in stored field form; p - n bounds
 // the r + n < p test of ECDSA verification (x(R) may exceed n).
 struct P256CurveConsts {
   static constexpr int kA = -3;
@@ -52,17 +56,18 @@ struct P256CurveConsts {
   static constexpr uint64_t kPMinusN1 = 0x4319055358e8617bull;
   static constexpr uint64_t kPMinusN2 = 0x0000000000000000ull;
   static constexpr uint64_t kPMinusN3 = 0x0000000000000000ull;
-  static constexpr uint64_t kGx0 = 0x79e730d418a9143cull;  // Montgomery
-  static constexpr uint64_t kGx1 = 0x75ba95fc5fedb601ull;  // Montgomery
-  static constexpr uint64_t kGx2 = 0x79fb732b77622510ull;  // Montgomery
-  static constexpr uint64_t kGx3 = 0x18905f76a53755c6ull;  // Montgomery
-  static constexpr uint64_t kGy0 = 0xddf25357ce95560aull;  // Montgomery
-  static constexpr uint64_t kGy1 = 0x8b4ab8e4ba19e45cull;  // Montgomery
-  static constexpr uint64_t kGy2 = 0xd2e88688dd21f325ull;  // Montgomery
-  static constexpr uint64_t kGy3 = 0x8571ff1825885d85ull;  // Montgomery
+  static constexpr uint64_t kGx0 = 0x79e730d418a9143cull;
+  static constexpr uint64_t kGx1 = 0x75ba95fc5fedb601ull;
+  static constexpr uint64_t kGx2 = 0x79fb732b77622510ull;
+  static constexpr uint64_t kGx3 = 0x18905f76a53755c6ull;
+  static constexpr uint64_t kGy0 = 0xddf25357ce95560aull;
+  static constexpr uint64_t kGy1 = 0x8b4ab8e4ba19e45cull;
+  static constexpr uint64_t kGy2 = 0xd2e88688dd21f325ull;
+  static constexpr uint64_t kGy3 = 0x8571ff1825885d85ull;
   static constexpr int kCombBits = 7;
   static constexpr int kCombWindows = 37;
   static constexpr int kCombEntries = 64;
+  static constexpr bool kHasGlv = false;
 };
 
 }  // namespace bg::k

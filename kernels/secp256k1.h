@@ -22,6 +22,7 @@ struct Secp256k1 {
   using Field = Secp256k1FieldParams;
   using Scalar = Secp256k1ScalarParams;
   using Consts = Secp256k1CurveConsts;
+  using Glv = Secp256k1GlvConsts;
   static BG_HD const uint64_t* comb_table() {
 #if defined(__CUDACC__) && !defined(__CUDA_ARCH__)
     return kSecp256k1CombTableHost;

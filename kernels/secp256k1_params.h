@@ -6,45 +6,49 @@
 
 namespace bg::k {
 
-// secp256k1 base field: m = 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f.
+// secp256k1 base field (pseudo-Mersenne, m = 2^256 - 0x1000003d1, values stored plain):
+// m = 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f.
 struct Secp256k1FieldParams {
+  static constexpr uint64_t kReduceC = 0x1000003d1ull;  // 0: Montgomery reduction
   static constexpr uint64_t kM0 = 0xfffffffefffffc2full;
   static constexpr uint64_t kM1 = 0xffffffffffffffffull;
   static constexpr uint64_t kM2 = 0xffffffffffffffffull;
   static constexpr uint64_t kM3 = 0xffffffffffffffffull;
   static constexpr uint64_t kInv = 0xd838091dd2253531ull;  // -m^-1 mod 2^64
-  static constexpr uint64_t kR2_0 = 0x000007a2000e90a1ull;  // R^2 mod m, R = 2^256
-  static constexpr uint64_t kR2_1 = 0x0000000000000001ull;  // R^2 mod m, R = 2^256
-  static constexpr uint64_t kR2_2 = 0x0000000000000000ull;  // R^2 mod m, R = 2^256
-  static constexpr uint64_t kR2_3 = 0x0000000000000000ull;  // R^2 mod m, R = 2^256
-  static constexpr uint64_t kOne0 = 0x00000001000003d1ull;  // R mod m (Montgomery 1)
-  static constexpr uint64_t kOne1 = 0x0000000000000000ull;  // R mod m (Montgomery 1)
-  static constexpr uint64_t kOne2 = 0x0000000000000000ull;  // R mod m (Montgomery 1)
-  static constexpr uint64_t kOne3 = 0x0000000000000000ull;  // R mod m (Montgomery 1)
+  static constexpr uint64_t kR2_0 = 0x0000000000000001ull;  // R^2 mod m (stored form of R)
+  static constexpr uint64_t kR2_1 = 0x0000000000000000ull;  // R^2 mod m (stored form of R)
+  static constexpr uint64_t kR2_2 = 0x0000000000000000ull;  // R^2 mod m (stored form of R)
+  static constexpr uint64_t kR2_3 = 0x0000000000000000ull;  // R^2 mod m (stored form of R)
+  static constexpr uint64_t kOne0 = 0x0000000000000001ull;  // stored form of 1
+  static constexpr uint64_t kOne1 = 0x0000000000000000ull;  // stored form of 1
+  static constexpr uint64_t kOne2 = 0x0000000000000000ull;  // stored form of 1
+  static constexpr uint64_t kOne3 = 0x0000000000000000ull;  // stored form of 1
 };
 
-// secp256k1 group order n: m = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141.
+// secp256k1 group order n (Montgomery form, R = 2^256):
+// m = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141.
 struct Secp256k1ScalarParams {
+  static constexpr uint64_t kReduceC = 0x0ull;  // 0: Montgomery reduction
   static constexpr uint64_t kM0 = 0xbfd25e8cd0364141ull;
   static constexpr uint64_t kM1 = 0xbaaedce6af48a03bull;
   static constexpr uint64_t kM2 = 0xfffffffffffffffeull;
   static constexpr uint64_t kM3 = 0xffffffffffffffffull;
   static constexpr uint64_t kInv = 0x4b0dff665588b13full;  // -m^-1 mod 2^64
-  static constexpr uint64_t kR2_0 = 0x896cf21467d7d140ull;  // R^2 mod m, R = 2^256
-  static constexpr uint64_t kR2_1 = 0x741496c20e7cf878ull;  // R^2 mod m, R = 2^256
-  static constexpr uint64_t kR2_2 = 0xe697f5e45bcd07c6ull;  // R^2 mod m, R = 2^256
-  static constexpr uint64_t kR2_3 = 0x9d671cd581c69bc5ull;  // R^2 mod m, R = 2^256
-  static constexpr uint64_t kOne0 = 0x402da1732fc9bebfull;  // R mod m (Montgomery 1)
-  static constexpr uint64_t kOne1 = 0x4551231950b75fc4ull;  // R mod m (Montgomery 1)
-  static constexpr uint64_t kOne2 = 0x0000000000000001ull;  // R mod m (Montgomery 1)
-  static constexpr uint64_t kOne3 = 0x0000000000000000ull;  // R mod m (Montgomery 1)
+  static constexpr uint64_t kR2_0 = 0x896cf21467d7d140ull;  // R^2 mod m (stored form of R)
+  static constexpr uint64_t kR2_1 = 0x741496c20e7cf878ull;  // R^2 mod m (stored form of R)
+  static constexpr uint64_t kR2_2 = 0xe697f5e45bcd07c6ull;  // R^2 mod m (stored form of R)
+  static constexpr uint64_t kR2_3 = 0x9d671cd581c69bc5ull;  // R^2 mod m (stored form of R)
+  static constexpr uint64_t kOne0 = 0x402da1732fc9bebfull;  // stored form of 1
+  static constexpr uint64_t kOne1 = 0x4551231950b75fc4ull;  // stored form of 1
+  static constexpr uint64_t kOne2 = 0x0000000000000001ull;  // stored form of 1
+  static constexpr uint64_t kOne3 = 0x0000000000000000ull;  // stored form of 1
 };
 
-// Curve y^2 = x^3 + a x + b with a = 0; b in Montgomery form; p - n bounds
+// Curve y^2 = x^3 + a x + b with a = 0; b, G in stored field form; p - n bounds
 // the r + n < p test of ECDSA verification (x(R) may exceed n).
 struct Secp256k1CurveConsts {
   static constexpr int kA = 0;
-  static constexpr uint64_t kB0 = 0x0000000700001ab7ull;
+  static constexpr uint64_t kB0 = 0x0000000000000007ull;
   static constexpr uint64_t kB1 = 0x0000000000000000ull;
   static constexpr uint64_t kB2 = 0x0000000000000000ull;
   static constexpr uint64_t kB3 = 0x0000000000000000ull;
@@ -52,17 +56,46 @@ struct Secp256k1CurveConsts {
   static constexpr uint64_t kPMinusN1 = 0x4551231950b75fc4ull;
   static constexpr uint64_t kPMinusN2 = 0x0000000000000001ull;
   static constexpr uint64_t kPMinusN3 = 0x0000000000000000ull;
-  static constexpr uint64_t kGx0 = 0xd7362e5a487e2097ull;  // Montgomery
-  static constexpr uint64_t kGx1 = 0x231e295329bc66dbull;  // Montgomery
-  static constexpr uint64_t kGx2 = 0x979f48c033fd129cull;  // Montgomery
-  static constexpr uint64_t kGx3 = 0x9981e643e9089f48ull;  // Montgomery
-  static constexpr uint64_t kGy0 = 0xb15ea6d2d3dbabe2ull;  // Montgomery
-  static constexpr uint64_t kGy1 = 0x8dfc5d5d1f1dc64dull;  // Montgomery
-  static constexpr uint64_t kGy2 = 0x70b6b59aac19c136ull;  // Montgomery
-  static constexpr uint64_t kGy3 = 0xcf3f851fd4a582d6ull;  // Montgomery
+  static constexpr uint64_t kGx0 = 0x59f2815b16f81798ull;
+  static constexpr uint64_t kGx1 = 0x029bfcdb2dce28d9ull;
+  static constexpr uint64_t kGx2 = 0x55a06295ce870b07ull;
+  static constexpr uint64_t kGx3 = 0x79be667ef9dcbbacull;
+  static constexpr uint64_t kGy0 = 0x9c47d08ffb10d4b8ull;
+  static constexpr uint64_t kGy1 = 0xfd17b448a6855419ull;
+  static constexpr uint64_t kGy2 = 0x5da4fbfc0e1108a8ull;
+  static constexpr uint64_t kGy3 = 0x483ada7726a3c465ull;
   static constexpr int kCombBits = 7;
   static constexpr int kCombWindows = 37;
   static constexpr int kCombEntries = 64;
+  static constexpr bool kHasGlv = true;
+};
+
+// GLV decomposition constants (kernels/ecc.h ec_mul_glv_var).
+struct Secp256k1GlvConsts {
+  static constexpr uint64_t kBeta0 = 0xc1396c28719501eeull;  // beta, stored field form
+  static constexpr uint64_t kBeta1 = 0x9cf0497512f58995ull;  // beta, stored field form
+  static constexpr uint64_t kBeta2 = 0x6e64479eac3434e9ull;  // beta, stored field form
+  static constexpr uint64_t kBeta3 = 0x7ae96a2b657c0710ull;  // beta, stored field form
+  static constexpr uint64_t kLambda0 = 0xf07deb3dc9926c9eull;  // lambda, Montgomery form mod n
+  static constexpr uint64_t kLambda1 = 0x2c93e7ad83c6944cull;  // lambda, Montgomery form mod n
+  static constexpr uint64_t kLambda2 = 0x73a9660652697d91ull;  // lambda, Montgomery form mod n
+  static constexpr uint64_t kLambda3 = 0x532840178558d639ull;  // lambda, Montgomery form mod n
+  static constexpr uint64_t kMinusB10 = 0xc50468d00ad9263cull;  // -b1 mod n, Montgomery form
+  static constexpr uint64_t kMinusB11 = 0x1b1c8205faa6ed42ull;  // -b1 mod n, Montgomery form
+  static constexpr uint64_t kMinusB12 = 0x1571b4ae8ac47f71ull;  // -b1 mod n, Montgomery form
+  static constexpr uint64_t kMinusB13 = 0x221208ac9df506c6ull;  // -b1 mod n, Montgomery form
+  static constexpr uint64_t kMinusB20 = 0x0cac5e506a144696ull;  // -b2 mod n, Montgomery form
+  static constexpr uint64_t kMinusB21 = 0x1e8a8dc5f3ba5939ull;  // -b2 mod n, Montgomery form
+  static constexpr uint64_t kMinusB22 = 0x176cdf65ba244fceull;  // -b2 mod n, Montgomery form
+  static constexpr uint64_t kMinusB23 = 0xc25575eb8e173580ull;  // -b2 mod n, Montgomery form
+  static constexpr uint64_t kG10 = 0xe893209a45dbb031ull;  // round(2^384 b2 / n)
+  static constexpr uint64_t kG11 = 0x3daa8a1471e8ca7full;  // round(2^384 b2 / n)
+  static constexpr uint64_t kG12 = 0xe86c90e49284eb15ull;  // round(2^384 b2 / n)
+  static constexpr uint64_t kG13 = 0x3086d221a7d46bcdull;  // round(2^384 b2 / n)
+  static constexpr uint64_t kG20 = 0x1571b4ae8ac47f71ull;  // round(2^384 (-b1) / n)
+  static constexpr uint64_t kG21 = 0x221208ac9df506c6ull;  // round(2^384 (-b1) / n)
+  static constexpr uint64_t kG22 = 0x6f547fa90abfe4c4ull;  // round(2^384 (-b1) / n)
+  static constexpr uint64_t kG23 = 0xe4437ed6010e8828ull;  // round(2^384 (-b1) / n)
 };
 
 }  // namespace bg::k

@@ -121,6 +121,24 @@ BG_HD uint32_t u256_bits(const U256& a, int pos, int width) {
   return uint32_t(v & ((uint64_t(1) << width) - 1));
 }
 
+// round(a * b / 2^384): the top 128 bits of the 512-bit product, rounded by
+// bit 383. 16 products.
+BG_HD U256 u256_mul_shift384_round(const U256& a, const U256& b) {
+  uint64_t t[8];
+  for (int i = 0; i < 4; ++i) {
+    uint64_t c = 0;
+    for (int j = 0; j < 4; ++j) t[i + j] = mac(a.w[j], b.w[i], i == 0 ? 0 : t[i + j], &c);
+    t[i + 4] = c;
+  }
+  uint64_t cf = t[5] >> 63;
+  U256 r;
+  r.w[0] = add_carry(t[6], 0, &cf);
+  r.w[1] = add_carry(t[7], 0, &cf);
+  r.w[2] = cf;
+  r.w[3] = 0;
+  return r;
+}
+
 BG_HD bool u256_bit(const U256& a, int pos) { return (a.w[pos >> 6] >> (pos & 63)) & 1; }
 
 }  // namespace bg::k

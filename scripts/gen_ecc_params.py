@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generates the constants of the two ECDSA curves for kernels/ (issue 4):
-kernels/<curve>_params.h (Montgomery constants of the field and of the group
+kernels/<curve>_params.h (reduction constants of the field and of the group
 order, curve b, the r + n < p bound) and kernels/<curve>_comb_table.inc (the
 fixed-base table for G). Run from the repository root:
     python3 scripts/gen_ecc_params.py
@@ -18,7 +18,16 @@ CURVES = {
         a=0,
         b=7,
         gx=0x79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798,
-        gy=0x483ADA7726A3C4655DA4FBFC0E1108A8FD17B448A68554199C47D08FFB10D4B8),
+        gy=0x483ADA7726A3C4655DA4FBFC0E1108A8FD17B448A68554199C47D08FFB10D4B8,
+        # GLV endomorphism (beta x, y) = lambda (x, y) and a reduced basis
+        # (a1, b1), (a2, b2) of {(x, y): x + y lambda = 0 mod n}.
+        glv=dict(
+            lam=0x5363ad4cc05c30e0a5261c028812645a122e22ea20816678df02967c1b23bd72,
+            beta=0x7ae96a2b657c07106e64479eac3434e99cf0497512f58995c1396c28719501ee,
+            a1=0x3086d221a7d46bcde86c90e49284eb15,
+            b1=-0xe4437ed6010e88286f547fa90abfe4c3,
+            a2=0x114ca50f7a8e2f3f657c1108d9d44cfd8,
+            b2=0x3086d221a7d46bcde86c90e49284eb15)),
     "p256": dict(
         struct="P256",
         p=0xffffffff00000001000000000000000000000000ffffffffffffffffffffffff,
@@ -37,8 +46,16 @@ def limbs(v):
     return [(v >> (64 * i)) & M64 for i in range(4)]
 
 
+# secp256k1's p = 2^256 - c with c < 2^34 uses the pseudo-Mersenne reduction:
+# its elements are stored plain (see kernels/fp256.h).
+def reduce_c(m):
+    c = R - m
+    return c if c < 2**34 else 0
+
+
 def mont(v, m):
-    return (v * R) % m
+    """v in the stored form of kernels/fp256.h."""
+    return v % m if reduce_c(m) else (v * R) % m
 
 
 def ec_add(P, Q, p, a):
@@ -70,14 +87,18 @@ def ec_mul(k, P, p, a):
 
 def modulus_struct(name, m, what):
     inv = (-pow(m, -1, 2**64)) % 2**64
-    out = [f"// {what}: m = 0x{m:064x}.", f"struct {name} {{"]
+    c = reduce_c(m)
+    form = (f"pseudo-Mersenne, m = 2^256 - 0x{c:x}, values stored plain" if c
+            else "Montgomery form, R = 2^256")
+    out = [f"// {what} ({form}):", f"// m = 0x{m:064x}.", f"struct {name} {{",
+           f"  static constexpr uint64_t kReduceC = 0x{c:x}ull;  // 0: Montgomery reduction"]
     for i, l in enumerate(limbs(m)):
         out.append(f"  static constexpr uint64_t kM{i} = 0x{l:016x}ull;")
     out.append(f"  static constexpr uint64_t kInv = 0x{inv:016x}ull;  // -m^-1 mod 2^64")
-    for i, l in enumerate(limbs(R * R % m)):
-        out.append(f"  static constexpr uint64_t kR2_{i} = 0x{l:016x}ull;  // R^2 mod m, R = 2^256")
-    for i, l in enumerate(limbs(R % m)):
-        out.append(f"  static constexpr uint64_t kOne{i} = 0x{l:016x}ull;  // R mod m (Montgomery 1)")
+    for i, l in enumerate(limbs(mont(mont(1, m), m))):
+        out.append(f"  static constexpr uint64_t kR2_{i} = 0x{l:016x}ull;  // R^2 mod m (stored form of R)")
+    for i, l in enumerate(limbs(mont(1, m))):
+        out.append(f"  static constexpr uint64_t kOne{i} = 0x{l:016x}ull;  // stored form of 1")
     out.append("};")
     return "\n".join(out)
 
@@ -100,7 +121,7 @@ def gen(curve, c):
         "",
         modulus_struct(f"{S}ScalarParams", n, f"{curve} group order n"),
         "",
-        f"// Curve y^2 = x^3 + a x + b with a = {a}; b in Montgomery form; p - n bounds",
+        f"// Curve y^2 = x^3 + a x + b with a = {a}; b, G in stored field form; p - n bounds",
         "// the r + n < p test of ECDSA verification (x(R) may exceed n).",
         f"struct {S}CurveConsts {{",
         f"  static constexpr int kA = {a};",
@@ -110,26 +131,49 @@ def gen(curve, c):
     for i, l in enumerate(limbs(p - n)):
         hdr.append(f"  static constexpr uint64_t kPMinusN{i} = 0x{l:016x}ull;")
     for i, l in enumerate(limbs(mont(G[0], p))):
-        hdr.append(f"  static constexpr uint64_t kGx{i} = 0x{l:016x}ull;  // Montgomery")
+        hdr.append(f"  static constexpr uint64_t kGx{i} = 0x{l:016x}ull;")
     for i, l in enumerate(limbs(mont(G[1], p))):
-        hdr.append(f"  static constexpr uint64_t kGy{i} = 0x{l:016x}ull;  // Montgomery")
+        hdr.append(f"  static constexpr uint64_t kGy{i} = 0x{l:016x}ull;")
     hdr += [
         f"  static constexpr int kCombBits = {COMB_BITS};",
         f"  static constexpr int kCombWindows = {COMB_WINDOWS};",
         f"  static constexpr int kCombEntries = {COMB_ENTRIES};",
+        f"  static constexpr bool kHasGlv = {'true' if 'glv' in c else 'false'};",
         "};",
         "",
-        "}  // namespace bg::k",
-        "",
     ]
+    if "glv" in c:
+        e = c["glv"]
+        lam, beta = e["lam"], e["beta"]
+        assert pow(lam, 3, n) == 1 and pow(beta, 3, p) == 1
+        assert ec_mul(lam, G, p, a) == (beta * G[0] % p, G[1])
+        assert (e["a1"] + e["b1"] * lam) % n == 0 and (e["a2"] + e["b2"] * lam) % n == 0
+        # k = k1 + k2 lambda with c1 = round(k b2 / n), c2 = round(-k b1 / n),
+        # approximated as round(k g / 2^384); k2 = -c1 b1 - c2 b2 mod n.
+        consts = [
+            ("kBeta", mont(beta, p), "beta, stored field form"),
+            ("kLambda", mont(lam, n), "lambda, Montgomery form mod n"),
+            ("kMinusB1", mont(-e["b1"] % n, n), "-b1 mod n, Montgomery form"),
+            ("kMinusB2", mont(-e["b2"] % n, n), "-b2 mod n, Montgomery form"),
+            ("kG1", (e["b2"] * 2**384 + n // 2) // n, "round(2^384 b2 / n)"),
+            ("kG2", (-e["b1"] * 2**384 + n // 2) // n, "round(2^384 (-b1) / n)"),
+        ]
+        hdr += ["// GLV decomposition constants (kernels/ecc.h ec_mul_glv_var).",
+                f"struct {S}GlvConsts {{"]
+        for name, v, what in consts:
+            assert v < 2**256
+            for i, l in enumerate(limbs(v)):
+                hdr.append(f"  static constexpr uint64_t {name}{i} = 0x{l:016x}ull;  // {what}")
+        hdr += ["};", ""]
+    hdr += ["}  // namespace bg::k", ""]
     with open(f"kernels/{curve}_params.h", "w") as f:
         f.write("\n".join(hdr))
 
     # Comb table: entry [w][j] = (j + 1) * 2^(COMB_BITS * w) * G, affine, x then y,
-    # Montgomery form, 4 little-endian 64-bit limbs each: 8 words per entry.
+    # stored field form, 4 little-endian 64-bit limbs each: 8 words per entry.
     rows = [f"// {curve} fixed-base table: [{COMB_WINDOWS}][{COMB_ENTRIES}] affine points "
             f"(j+1)*2^({COMB_BITS}w)*G,",
-            "// x then y, Montgomery form, little-endian 64-bit limbs. GENERATED by",
+            "// x then y, stored field form (kernels/fp256.h), little-endian 64-bit limbs. GENERATED by",
             "// scripts/gen_ecc_params.py: do not edit."]
     base = G
     for w in range(COMB_WINDOWS):
