@@ -53,6 +53,8 @@ class Engine {
   virtual Timing time_verify(const VerifyBatch& b, int max_reps, double budget_ms) = 0;
   virtual Timing time_sha256(const HashBatch& b, int max_reps, double budget_ms) = 0;
   virtual Timing time_merkle(const uint8_t* ids, size_t n, int max_reps, double budget_ms) = 0;
+  // Threads per block of the verify launches from now on (0: the default).
+  virtual void set_verify_threads(int threads) = 0;
 };
 
 // Thrown by an engine on a device error; gpu_check reports it and exits 2.

@@ -24,6 +24,7 @@ class CpuEngine final : public Engine {
   }
   std::string resources() const override { return "verify kernels: n/a on the CPU engine"; }
   void verify(const VerifyBatch& b, uint8_t* valid) override { cpu_verify(b, 0, b.n, valid); }
+  void set_verify_threads(int) override {}
   void sha256(const HashBatch& b, uint8_t* out) override { cpu_sha256(b, out); }
   void merkle_root(const uint8_t* ids, size_t n, uint8_t root[32]) override { cpu_merkle_root(ids, n, root); }
 

@@ -58,6 +58,8 @@ class CudaEngine final : public Engine {
     return out;
   }
 
+  void set_verify_threads(int threads) override { threads_ = threads; }
+
   void verify(const VerifyBatch& b, uint8_t* valid) override {
     upload_verify(b, /*pinned=*/false);
     launch_verify(b);

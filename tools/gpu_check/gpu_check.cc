@@ -39,6 +39,7 @@ struct Options {
   double deadline_s = 240;  // seconds after start: no timed configuration starts later
   bool timing = true;
   int threads = 0;
+  std::vector<size_t> alt_threads = {64, 256};  // extra block sizes timed at the largest batch
   std::string tsv;
 };
 
@@ -79,6 +80,7 @@ bool parse_args(int argc, char** argv, Options* o) {
       std::exit(0);
     }
     else if (a == "--threads") o->threads = std::stoi(val());
+    else if (a == "--alt-threads") o->alt_threads = parse_sizes(val());
     else if (a == "--tsv") o->tsv = val();
     else if (a == "--no-timing") o->timing = false;
     else if (a == "--quick") {
@@ -93,7 +95,8 @@ bool parse_args(int argc, char** argv, Options* o) {
     } else {
       std::fprintf(stderr,
                    "usage: gpu_check [--corpus F] [--expand N] [--cpu-sample N] [--sizes a,b,..] [--big N]\n"
-                   "                 [--reps N] [--budget-ms MS] [--deadline-s S] [--threads T] [--tsv F]\n"
+                   "                 [--reps N] [--budget-ms MS] [--deadline-s S] [--threads T] [--alt-threads a,b]\n"
+                   "                 [--tsv F]\n"
                    "                 [--no-timing] [--quick]\n");
       return false;
     }
@@ -352,6 +355,22 @@ int run(const Options& o) {
         timed([&] {
           rows.push_back(Row{"merkle root (leaves + levels)", m,
                              engine->time_merkle(msgs.blob.data(), m, o.reps, o.budget_ms), true});
+        });
+      }
+    }
+    // Block size: the kernels use 180-255 registers, so 128-thread blocks
+    // fit only twice per SM; smaller blocks may pack more warps. Largest
+    // batch only, after everything else.
+    for (size_t alt : o.alt_threads) {
+      int t = int(alt);
+      for (uint8_t s = 1; s <= 3; ++s) {
+        if (sizes.empty() || sizes[0] > expanded[s].size()) continue;
+        timed([&] {
+          OwnedBatch p = prefix(expanded[s], sizes[0]);
+          engine->set_verify_threads(t);
+          rows.push_back(Row{std::string("verify ") + kSchemeNames[s] + " [" + std::to_string(t) + " thr/blk]",
+                             sizes[0], engine->time_verify(p.view(), o.reps, o.budget_ms), true});
+          engine->set_verify_threads(o.threads);
         });
       }
     }

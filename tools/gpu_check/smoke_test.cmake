@@ -6,7 +6,7 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "make_gpu_corpus failed (${rc}):\n${out}\n${err}")
 endif()
 execute_process(COMMAND ${CHECK} --corpus ${DIR}/smoke_corpus.bin --expand 1500 --cpu-sample 300
-                        --sizes 64,512 --big 5000 --reps 3 --budget-ms 50 --tsv ${DIR}/smoke_table.tsv
+                        --sizes 64,512 --big 5000 --reps 3 --budget-ms 50 --alt-threads 64 --tsv ${DIR}/smoke_table.tsv
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 message("${out}")
 if(NOT rc EQUAL 0 OR NOT out MATCHES "RESULT PASS" OR NOT out MATCHES "TABLE")
