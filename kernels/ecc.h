@@ -8,12 +8,13 @@
 // public data only. No recursion, no heap; the largest stack user is the
 // verification (secp256k1: 16 Jacobian points + 2 x 257 wNAF digits, ~2 KB).
 //
-// Cost of one verification, in field multiplications M (squarings counted as
-// M since fp_sqr is fp_mul; formulas from the Explicit-Formulas Database):
+// Cost of one verification, in field multiplications M (a squaring counted
+// as one M; formulas from the Explicit-Formulas Database):
 //   decompress Q: sqrt ~331M;  s^-1 mod n: ~330M (scalar field);  u1, u2: 2M
 //   u2*Q, wNAF w=5: precompute 2Q + 7 adds ~120M; ~43 adds (16M) ~690M;
 //     P-256: 256 doublings (a = -3: 8M) ~2050M;
-//     secp256k1 with GLV: ~129 doublings (a = 0: 7M) ~900M + split ~80M
+//     secp256k1 with GLV: ~129 doublings (a = 0: 7M) ~900M, split ~80M,
+//     lambda*Q table 8M (the ~43 adds are shared between the two halves)
 //   u1*G, signed 7-bit fixed-base table: 37 mixed adds (11M) ~410M
 //   x(R) == r check without inversion: 2-3M
 //   total ~2.9k M (secp256k1) / ~4.0k M (P-256); squarings are ~20% cheaper

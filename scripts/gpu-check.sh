@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The GPU check, run on the lent GPU machine from the repository root (see
+# docs/GPU.md for the exact `run` call): builds tools/gpu_check with nvcc
+# alone, runs a compute-sanitizer memcheck pass on a small batch, then the full
+# comparison (every verdict, hash and root against the carried corpus) and the
+# timings; the table and one RESULT line come last. Logs go to $OUT.
+#
+#   scripts/gpu-check.sh               the whole check (needs a GPU and out/gpu/corpus.bin)
+#   scripts/gpu-check.sh --build-only  just the nvcc build (works without a GPU)
+#
+# Environment: OUT (log folder, default out/gpu-check), GPU_CHECK_CORPUS
+# (default out/gpu/corpus.bin), GPU_CHECK_ARGS (extra gpu_check flags),
+# GPU_CHECK_DEADLINE_S (whole-script budget, default 450), GPU_CHECK_PREBUILT
+# (a gpu_check built elsewhere, default out/gpu/gpu_check from
+# scripts/gpu-pack.sh; used when it runs here, else the script builds).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+OUT=${OUT:-out/gpu-check}
+CORPUS=${GPU_CHECK_CORPUS:-out/gpu/corpus.bin}
+BUILD=${GPU_CHECK_BUILD_DIR:-/tmp/gpu_check_build}
+NVCC=${NVCC:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
+mkdir -p "$OUT" "$BUILD"
+start=$(date +%s)
+say() { echo "gpu-check [$(( $(date +%s) - start ))s] $*"; }
+status=0
+
+# --- 1. Build: each translation unit in parallel (the three verify kernels
+# take ~50 s of nvcc each on one core), then one link. --------------------------
+build() {
+  local flags=(-O3 -std=c++20 -arch=sm_90 -I. -Xptxas -v -Xcompiler -pthread)
+  local srcs=(host/gpu/verify_ed25519.cu host/gpu/verify_secp256k1.cu host/gpu/verify_p256.cu
+              host/gpu/hash_kernels.cu tools/gpu_check/engine_cuda.cu tools/gpu_check/gpu_check.cc
+              tools/gpu_check/batches.cc tools/gpu_check/cpu_kernels.cc)
+  local objs=() pids=() s o t0=$(date +%s)
+  say "building gpu_check with $("$NVCC" --version | tail -1)"
+  for s in "${srcs[@]}"; do
+    o="$BUILD/$(basename "$s").o"
+    objs+=("$o")
+    "$NVCC" "${flags[@]}" -c "$s" -o "$o" >"$BUILD/$(basename "$s").log" 2>&1 &
+    pids+=($!)
+  done
+  local failed=0 i
+  for i in "${!pids[@]}"; do
+    if ! wait "${pids[$i]}"; then failed=1; echo "nvcc failed on ${srcs[$i]}:"; cat "$BUILD/$(basename "${srcs[$i]}").log"; fi
+  done
+  cat "$BUILD"/*.log >"$OUT/build.log" 2>/dev/null
+  ((failed)) && return 1
+  "$NVCC" -arch=sm_90 -Xcompiler -pthread "${objs[@]}" -o "$BUILD/gpu_check" >>"$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; return 1; }
+  say "built $BUILD/gpu_check in $(( $(date +%s) - t0 ))s; kernel resources (ptxas):"
+  awk "/Compiling entry function '_ZN2bg3gpu13verify_kernelILh[123]/ { s = substr(\$0, index(\$0, \"ILh\") + 3, 1) }
+       s && /spill/ { sp = \$0 } s && /Used [0-9]+ registers/ { print \"  verify kernel scheme \" s \": \" \$5 \" registers;\" sp; s = 0 }" "$OUT/build.log"
+}
+
+# The whole script keeps inside GPU_CHECK_DEADLINE_S (default 450 s): each
+# step gets what is left, so a slow step costs timing rows, not the results.
+DEADLINE=$(( start + ${GPU_CHECK_DEADLINE_S:-450} ))
+left() { echo $(( DEADLINE - $(date +%s) )); }
+
+PREBUILT=${GPU_CHECK_PREBUILT:-out/gpu/gpu_check}
+if [[ "${1:-}" != "--build-only" && -x "$PREBUILT" ]] && "$PREBUILT" --version >/dev/null 2>&1; then
+  cp "$PREBUILT" "$BUILD/gpu_check"
+  say "using the prebuilt $PREBUILT (no build here; delete it to build here)"
+elif ! build; then
+  say "BUILD FAILED"; echo "RESULT BUILD-FAILED"; exit 3
+fi
+[[ "${1:-}" == "--build-only" ]] && exit 0
+
+# --- 2. The machine, as found (nothing is changed on it). ---------------------
+{ nvidia-smi; nvidia-smi -q -d CLOCK,POWER,PERFORMANCE; uname -a; nproc; free -g; } >"$OUT/machine.txt" 2>&1
+say "device: $(nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv,noheader 2>&1 | head -1)"
+
+if [[ ! -f "$CORPUS" ]]; then say "no corpus at $CORPUS (carry it: see docs/GPU.md)"; echo "RESULT NO-CORPUS"; exit 2; fi
+
+# --- 3. compute-sanitizer memcheck on a small batch (every kernel and path). --
+if command -v compute-sanitizer >/dev/null; then
+  say "compute-sanitizer memcheck (gpu_check --quick)"
+  sl=$(( $(left) - 200 )); (( sl > 150 )) && sl=150; (( sl < 30 )) && sl=30
+  timeout $sl compute-sanitizer --tool memcheck --leak-check full --print-limit 50 --error-exitcode 9 \
+      "$BUILD/gpu_check" --corpus "$CORPUS" --quick >"$OUT/sanitizer.log" 2>&1
+  rc=$?
+  errors=$(grep -Eo "ERROR SUMMARY: [0-9]+ error" "$OUT/sanitizer.log" | tail -1)
+  say "sanitizer exit $rc, ${errors:-no summary} ($(grep -E '^RESULT' "$OUT/sanitizer.log" | tail -1))"
+  ((rc != 0)) && status=1
+else
+  say "compute-sanitizer not found: memcheck pass SKIPPED"
+fi
+
+# --- 4. The backend's own device test (carried by scripts/gpu-pack.sh): the
+# two-stream pipeline, buffer growth and concurrency against the cpu backend.
+bt=out/gpu/backend_test
+if [[ -x "$bt/host_gpu_gpu_backend_test" ]]; then
+  say "backend device test ($bt)"
+  LD_LIBRARY_PATH="$bt/lib" BLOCKGATE_TESTVECTORS="$bt/testvectors" BLOCKGATE_REQUIRE_GPU=1 \
+    timeout 150 "$bt/host_gpu_gpu_backend_test" >"$OUT/backend_test.log" 2>&1
+  rc=$?
+  say "backend test exit $rc: $(grep -E '^\[  (PASSED|FAILED|SKIPPED) +\] [0-9]+ test' "$OUT/backend_test.log" | tr '\n' ' ')"
+  grep -E '^\[  FAILED  \] GpuBackend|Failure|error while loading' "$OUT/backend_test.log" | head -20
+  ((rc != 0)) && status=1
+else
+  say "no $bt (scripts/gpu-pack.sh makes it): backend device test SKIPPED"
+fi
+
+# --- 5. The full comparison and the timings; the table is printed last. -------
+fl=$(left); (( fl < 60 )) && fl=60
+args=(--corpus "$CORPUS" --tsv "$OUT/table.tsv" --deadline-s $(( fl - 45 )))
+say "full check: gpu_check ${args[*]} ${GPU_CHECK_ARGS:-} (limit ${fl}s)"
+# shellcheck disable=SC2086
+timeout $fl "$BUILD/gpu_check" "${args[@]}" ${GPU_CHECK_ARGS:-} 2>&1 | tee "$OUT/check.log"
+rc=${PIPESTATUS[0]}
+((rc != 0)) && status=1
+say "gpu_check exit $rc (0 pass, 1 mismatch, 2 error, 124 timeout); total $(( $(date +%s) - start ))s; logs in $OUT"
+exit $status

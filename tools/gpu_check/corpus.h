@@ -1,0 +1,208 @@
+// The GPU check corpus: a binary file made here by make_gpu_corpus (with the
+// reference libraries) and read on the GPU machine by gpu_check, which has
+// only the CUDA toolkit. Little-endian throughout; layout in docs/GPU.md:
+//
+//   magic "BGGPUCK1" | u32 version=1 | u64 expand_seed | u32 n_tx | u32 n_hash | u32 n_merkle
+//   n_tx    × { u8 scheme, u8 expected_valid, u8 damage, u8 origin, u32 source, u32 payload_len,
+//               key[33], sig[64], id[32], payload[payload_len] }
+//   n_hash  × { u32 len, digest[32], bytes[len] }
+//   n_merkle× { u32 n, root[32], ids[32 n] }
+//   sha256 of every byte above [32]
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "kernels/sha256.h"
+
+namespace bg::gpucheck {
+
+constexpr char kCorpusMagic[8] = {'B', 'G', 'G', 'P', 'U', 'C', 'K', '1'};
+constexpr uint32_t kCorpusVersion = 1;
+
+enum Origin : uint8_t { kWycheproof = 0, kSpeccheck = 1, kRandom = 2 };
+inline const char* origin_name(uint8_t o) {
+  return o == kWycheproof ? "wycheproof" : o == kSpeccheck ? "speccheck" : o == kRandom ? "random" : "?";
+}
+
+struct CorpusTx {
+  uint8_t scheme = 0;
+  uint8_t expected_valid = 0;  // the reference libraries' verdict (SPEC §2)
+  uint8_t damage = 0;          // damage.h kind applied to a valid signature (random txs)
+  uint8_t origin = 0;
+  uint32_t source = 0;         // line in the vector file, or index of the random tx
+  uint8_t key[33] = {};
+  uint8_t sig[64] = {};
+  uint8_t id[32] = {};         // OpenSSL SHA-256 of the canonical encoding
+  std::vector<uint8_t> payload;
+
+  size_t key_len() const { return scheme == 1 ? 32 : 33; }
+  // SPEC §1 canonical encoding: version ‖ scheme ‖ key ‖ sig ‖ u32 len ‖ payload.
+  std::vector<uint8_t> encode() const {
+    std::vector<uint8_t> out;
+    out.reserve(2 + 33 + 64 + 4 + payload.size());
+    out.push_back(1);
+    out.push_back(scheme);
+    out.insert(out.end(), key, key + key_len());
+    out.insert(out.end(), sig, sig + 64);
+    uint32_t n = uint32_t(payload.size());
+    for (int i = 0; i < 4; ++i) out.push_back(uint8_t(n >> (8 * i)));
+    out.insert(out.end(), payload.begin(), payload.end());
+    return out;
+  }
+};
+
+struct HashVector {
+  std::vector<uint8_t> message;
+  uint8_t digest[32] = {};
+};
+
+struct MerkleCase {
+  std::vector<uint8_t> ids;  // 32 bytes each
+  uint8_t root[32] = {};
+  size_t count() const { return ids.size() / 32; }
+};
+
+struct Corpus {
+  uint64_t expand_seed = 0;
+  std::vector<CorpusTx> txs;
+  std::vector<HashVector> hashes;
+  std::vector<MerkleCase> merkle;
+};
+
+namespace detail {
+inline void put32(std::vector<uint8_t>& o, uint32_t v) {
+  for (int i = 0; i < 4; ++i) o.push_back(uint8_t(v >> (8 * i)));
+}
+inline void put64(std::vector<uint8_t>& o, uint64_t v) {
+  for (int i = 0; i < 8; ++i) o.push_back(uint8_t(v >> (8 * i)));
+}
+struct Reader {
+  const uint8_t* p;
+  size_t left;
+  bool ok = true;
+  const uint8_t* take(size_t n) {
+    if (!ok || n > left) { ok = false; return nullptr; }
+    const uint8_t* r = p;
+    p += n;
+    left -= n;
+    return r;
+  }
+  uint32_t u32() {
+    const uint8_t* b = take(4);
+    return b ? uint32_t(b[0]) | uint32_t(b[1]) << 8 | uint32_t(b[2]) << 16 | uint32_t(b[3]) << 24 : 0;
+  }
+  uint64_t u64() { uint64_t lo = u32(); return lo | uint64_t(u32()) << 32; }
+  uint8_t u8() { const uint8_t* b = take(1); return b ? *b : 0; }
+  void copy(uint8_t* dst, size_t n) { const uint8_t* b = take(n); if (b) std::memcpy(dst, b, n); }
+};
+}  // namespace detail
+
+inline std::vector<uint8_t> serialize_corpus(const Corpus& c) {
+  std::vector<uint8_t> o(kCorpusMagic, kCorpusMagic + 8);
+  detail::put32(o, kCorpusVersion);
+  detail::put64(o, c.expand_seed);
+  detail::put32(o, uint32_t(c.txs.size()));
+  detail::put32(o, uint32_t(c.hashes.size()));
+  detail::put32(o, uint32_t(c.merkle.size()));
+  for (const CorpusTx& t : c.txs) {
+    o.push_back(t.scheme);
+    o.push_back(t.expected_valid);
+    o.push_back(t.damage);
+    o.push_back(t.origin);
+    detail::put32(o, t.source);
+    detail::put32(o, uint32_t(t.payload.size()));
+    o.insert(o.end(), t.key, t.key + 33);
+    o.insert(o.end(), t.sig, t.sig + 64);
+    o.insert(o.end(), t.id, t.id + 32);
+    o.insert(o.end(), t.payload.begin(), t.payload.end());
+  }
+  for (const HashVector& h : c.hashes) {
+    detail::put32(o, uint32_t(h.message.size()));
+    o.insert(o.end(), h.digest, h.digest + 32);
+    o.insert(o.end(), h.message.begin(), h.message.end());
+  }
+  for (const MerkleCase& m : c.merkle) {
+    detail::put32(o, uint32_t(m.count()));
+    o.insert(o.end(), m.root, m.root + 32);
+    o.insert(o.end(), m.ids.begin(), m.ids.end());
+  }
+  uint8_t sum[32];
+  bg::k::sha256(o.data(), o.size(), sum);
+  o.insert(o.end(), sum, sum + 32);
+  return o;
+}
+
+// Parses a whole corpus file image; on failure returns false and says why.
+inline bool parse_corpus(const std::vector<uint8_t>& file, Corpus* c, std::string* err) {
+  if (file.size() < 8 + 4 + 8 + 12 + 32 || std::memcmp(file.data(), kCorpusMagic, 8) != 0) {
+    *err = "not a gpu_check corpus (bad magic or too short)";
+    return false;
+  }
+  uint8_t sum[32];
+  bg::k::sha256(file.data(), file.size() - 32, sum);
+  if (std::memcmp(sum, file.data() + file.size() - 32, 32) != 0) {
+    *err = "corpus checksum mismatch (truncated or corrupted copy)";
+    return false;
+  }
+  detail::Reader r{file.data() + 8, file.size() - 8 - 32};
+  if (r.u32() != kCorpusVersion) {
+    *err = "unsupported corpus version";
+    return false;
+  }
+  c->expand_seed = r.u64();
+  uint32_t n_tx = r.u32(), n_hash = r.u32(), n_merkle = r.u32();
+  c->txs.resize(n_tx);
+  for (CorpusTx& t : c->txs) {
+    t.scheme = r.u8();
+    t.expected_valid = r.u8();
+    t.damage = r.u8();
+    t.origin = r.u8();
+    t.source = r.u32();
+    uint32_t len = r.u32();
+    r.copy(t.key, 33);
+    r.copy(t.sig, 64);
+    r.copy(t.id, 32);
+    if (!r.ok || len > r.left) break;
+    t.payload.assign(r.p, r.p + len);
+    r.take(len);
+  }
+  c->hashes.resize(r.ok ? n_hash : 0);
+  for (HashVector& h : c->hashes) {
+    uint32_t len = r.u32();
+    r.copy(h.digest, 32);
+    if (!r.ok || len > r.left) break;
+    h.message.assign(r.p, r.p + len);
+    r.take(len);
+  }
+  c->merkle.resize(r.ok ? n_merkle : 0);
+  for (MerkleCase& m : c->merkle) {
+    uint32_t n = r.u32();
+    r.copy(m.root, 32);
+    if (!r.ok || size_t(n) * 32 > r.left) { r.ok = false; break; }
+    m.ids.assign(r.p, r.p + size_t(n) * 32);
+    r.take(size_t(n) * 32);
+  }
+  if (!r.ok || r.left != 0) {
+    *err = "corpus structure is inconsistent with its counts";
+    return false;
+  }
+  return true;
+}
+
+inline bool read_file(const std::string& path, std::vector<uint8_t>* out) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  out->clear();
+  uint8_t buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out->insert(out->end(), buf, buf + n);
+  bool ok = !std::ferror(f);
+  std::fclose(f);
+  return ok;
+}
+
+}  // namespace bg::gpucheck
