@@ -44,20 +44,23 @@ std::string parent_of(const std::string& dir) {
 
 // Block::encode() in one exact allocation (Transaction::append_encoding
 // reserves exactly, which makes growing a 10,000-transaction block quadratic),
-// and the ids hashed straight from the encoding: no per-transaction buffers.
-void encode_block(const Block& b, Bytes* out, std::vector<Hash32>* ids) {
+// and the ids hashed straight from the encoding (unless the caller gave them):
+// no per-transaction buffers.
+void encode_block(const Block& b, Bytes* out, std::vector<Hash32>* ids, bool hash_ids) {
   size_t n = kHeaderSize;
   for (const Transaction& tx : b.txs) n += tx.encoded_size();
   out->clear();
   out->reserve(n);
   const auto h = b.header.encode();
   out->insert(out->end(), h.begin(), h.end());
-  ids->clear();
-  ids->reserve(b.txs.size());
+  if (hash_ids) {
+    ids->clear();
+    ids->reserve(b.txs.size());
+  }
   for (const Transaction& tx : b.txs) {
     const size_t start = out->size();
     tx.append_encoding(*out);
-    ids->push_back(sha256(ByteSpan(out->data() + start, out->size() - start)));
+    if (hash_ids) ids->push_back(sha256(ByteSpan(out->data() + start, out->size() - start)));
   }
 }
 
@@ -115,7 +118,15 @@ class FileLedger final : public Ledger {
     return pending_tip_;
   }
 
-  absl::Status submit(Block block, CommitCallback done) override;
+  absl::Status submit(Block block, CommitCallback done) override {
+    return submit_impl(std::move(block), std::nullopt, std::move(done));
+  }
+  absl::Status submit_with_ids(Block block, std::vector<Hash32> ids, CommitCallback done) override {
+    if (ids.size() != block.txs.size())
+      return absl::InvalidArgumentError(
+          absl::StrCat(ids.size(), " ids given for ", block.txs.size(), " transactions"));
+    return submit_impl(std::move(block), std::move(ids), std::move(done));
+  }
   absl::Status append(Block block) override;
 
   absl::StatusOr<Block> read_block(uint64_t height) const override;
@@ -149,6 +160,7 @@ class FileLedger final : public Ledger {
   absl::Status add_read_fd(uint32_t index, const std::string& path);
   void publish(std::vector<PendingBlock>& batch, const std::vector<RecordLoc>& locs);
   void writer_loop();
+  absl::Status submit_impl(Block block, std::optional<std::vector<Hash32>> ids, CommitCallback done);
 
   const std::string dir_;
   const LedgerOptions opts_;
@@ -349,11 +361,13 @@ void FileLedger::writer_loop() {
   }
 }
 
-absl::Status FileLedger::submit(Block block, CommitCallback done) {
+absl::Status FileLedger::submit_impl(Block block, std::optional<std::vector<Hash32>> ids, CommitCallback done) {
   if (opts_.read_only) return absl::FailedPreconditionError("ledger opened read-only");
   // Encoding and ids are the caller's CPU time, outside the lock.
   PendingBlock p;
-  encode_block(block, &p.bytes, &p.ids);
+  const bool ids_given = ids.has_value();
+  if (ids_given) p.ids = std::move(*ids);
+  encode_block(block, &p.bytes, &p.ids, /*hash_ids=*/!ids_given);
   if (p.bytes.size() > kMaxRecordBlockBytes)
     return absl::InvalidArgumentError(absl::StrCat("block of ", p.bytes.size(), " bytes exceeds the record limit"));
   p.header = block.header;

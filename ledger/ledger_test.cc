@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -119,6 +120,28 @@ TEST(Ledger, SubmitMustExtendPendingTip) {
   dup.header.merkle_root = compute_merkle_root(dup.txs);
   EXPECT_EQ(l->submit(dup, nullptr).code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(l->pending_tip().hash, b2.header.hash());
+}
+
+TEST(Ledger, SubmitWithIdsIndexesTheGivenIds) {
+  TempDir dir;
+  BlockMaker maker(11);
+  auto l = must_open(dir.path());
+  ASSERT_TRUE(l);
+  Block b = maker.next(l->pending_tip(), 3);
+  std::vector<Hash32> ids;
+  for (const auto& tx : b.txs) ids.push_back(tx.id());
+  EXPECT_EQ(l->submit_with_ids(b, {ids[0]}, nullptr).code(), absl::StatusCode::kInvalidArgument);
+  std::promise<absl::Status> done;
+  ASSERT_TRUE(l->submit_with_ids(b, ids, [&](absl::Status s) { done.set_value(s); }).ok());
+  EXPECT_TRUE(l->contains_id(ids[2]));
+  ASSERT_TRUE(done.get_future().get().ok());
+  for (uint32_t i = 0; i < 3; ++i) {
+    auto loc = l->find_tx(ids[i]);
+    ASSERT_TRUE(loc.has_value());
+    EXPECT_EQ(loc->height, 1u);
+    EXPECT_EQ(loc->index, i);
+  }
+  EXPECT_EQ(*l->read_block(1), b);
 }
 
 TEST(Ledger, SubmitRefusesAnIdTwiceInsideABlock) {
