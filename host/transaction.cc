@@ -30,8 +30,9 @@ std::optional<Scheme> scheme_from_byte(uint8_t b) {
   return std::nullopt;
 }
 
+// No reserve() here: exact reservations on every append would make encoding a
+// whole block quadratic; the vector's geometric growth keeps it linear.
 void Transaction::append_encoding(Bytes& out) const {
-  out.reserve(out.size() + encoded_size());
   out.push_back(1);
   out.push_back(uint8_t(scheme));
   ByteSpan pk = public_key_span();
@@ -43,6 +44,7 @@ void Transaction::append_encoding(Bytes& out) const {
 
 Bytes Transaction::encode() const {
   Bytes out;
+  out.reserve(encoded_size());
   append_encoding(out);
   return out;
 }
