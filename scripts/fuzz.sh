@@ -2,6 +2,7 @@
 # Runs every libFuzzer target of BUILD_DIR/fuzz for SECONDS each, as many at
 # once as there are cores, and fails on any crash, leak, timeout or OOM.
 # Usage: scripts/fuzz.sh BUILD_DIR SECONDS   (make test: 20 s, make fuzz: 600 s)
+# FUZZ_TARGETS="fuzz_tx_json ..." runs a subset; FUZZ_JOBS caps the parallelism.
 # Working corpora persist in BUILD_DIR/fuzz-corpus/<target> (seeded from the
 # committed fuzz/corpus/<target>); crashing inputs land in BUILD_DIR/fuzz-artifacts.
 set -uo pipefail
@@ -18,6 +19,17 @@ jobs=${FUZZ_JOBS:-$(nproc)}
 # target:max_len. Lengths cover a few transactions (binary and JSON) and keep
 # each input cheap enough for tens of thousands of executions per second.
 targets=(fuzz_tx_binary:4096 fuzz_tx_json:8192 fuzz_block_binary:16384 fuzz_block_json:16384 fuzz_hex:512)
+if [[ -n ${FUZZ_TARGETS:-} ]]; then
+  chosen=()
+  for t in "${targets[@]}"; do
+    [[ " $FUZZ_TARGETS " == *" ${t%%:*} "* ]] && chosen+=("$t")
+  done
+  targets=("${chosen[@]}")
+  if ((${#targets[@]} == 0)); then
+    echo "fuzz: FUZZ_TARGETS names no known target" >&2
+    exit 2
+  fi
+fi
 
 logs=$build/fuzz-logs
 mkdir -p "$logs"
