@@ -1,0 +1,60 @@
+// ns per ECDSA verification on one CPU core: the kernel's own per-item code
+// (kernels/verify_item.h, as `kernels-on-cpu` and the GPU run it) against the
+// reference libraries (host/reference_verify.h: libsecp256k1, OpenSSL + low S)
+// in the same run, per curve. Both sides hash the 32-byte payload first.
+#include <benchmark/benchmark.h>
+
+#include <vector>
+
+#include "host/reference_verify.h"
+#include "host/signer.h"
+#include "kernels/verify_item.h"
+
+namespace bg {
+namespace {
+
+// 64 valid transactions from 4 fixed keys, built once per scheme.
+const std::vector<Transaction>& corpus(Scheme scheme) {
+  static std::vector<Transaction> txs[4];
+  std::vector<Transaction>& v = txs[int(scheme)];
+  if (v.empty()) {
+    for (int k = 0; k < 4; ++k) {
+      uint8_t secret[32];
+      for (int i = 0; i < 32; ++i) secret[i] = uint8_t(17 * k + 3 * i + 1);
+      const KeyPair key = *key_from_secret(scheme, ByteSpan(secret, 32));
+      for (int j = 0; j < 16; ++j) v.push_back(sign_transaction(key, Bytes(32, uint8_t(16 * k + j))));
+    }
+  }
+  return v;
+}
+
+void run(benchmark::State& state, Scheme scheme, bool kernel) {
+  reference_init();
+  const std::vector<Transaction>& txs = corpus(scheme);
+  size_t i = 0, ok = 0;
+  for (auto _ : state) {
+    const Transaction& tx = txs[i++ % txs.size()];
+    const bool v = kernel ? k::verify_item(uint8_t(tx.scheme), tx.public_key.data(), tx.signature.data(),
+                                           tx.payload.data(), uint32_t(tx.payload.size()))
+                          : reference_verify(sig_item(tx));
+    ok += v;
+    benchmark::DoNotOptimize(ok);
+  }
+  if (ok != size_t(state.iterations())) state.SkipWithError("a valid signature was rejected");
+  state.SetItemsProcessed(int64_t(state.iterations()));
+}
+
+void BM_Secp256k1_Kernel(benchmark::State& s) { run(s, Scheme::kSecp256k1, true); }
+void BM_Secp256k1_Libsecp256k1(benchmark::State& s) { run(s, Scheme::kSecp256k1, false); }
+void BM_P256_Kernel(benchmark::State& s) { run(s, Scheme::kP256, true); }
+void BM_P256_OpenSSL(benchmark::State& s) { run(s, Scheme::kP256, false); }
+
+BENCHMARK(BM_Secp256k1_Kernel);
+BENCHMARK(BM_Secp256k1_Libsecp256k1);
+BENCHMARK(BM_P256_Kernel);
+BENCHMARK(BM_P256_OpenSSL);
+
+}  // namespace
+}  // namespace bg
+
+BENCHMARK_MAIN();
