@@ -57,4 +57,5 @@ BENCHMARK(BM_P256_OpenSSL);
 }  // namespace
 }  // namespace bg
 
-BENCHMARK_MAIN();
+// main() comes from benchmark::benchmark_main: every bench/*_bench.cc links
+// into the one blockgate_bench (bench/CMakeLists.txt).

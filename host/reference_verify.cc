@@ -8,11 +8,12 @@
 #include <openssl/ecdsa.h>
 #include <openssl/err.h>
 #include <openssl/obj_mac.h>
-#include <openssl/sha.h>
 #include <secp256k1.h>
 #include <sodium.h>
 
 #include <mutex>
+
+#include "host/hash.h"
 
 namespace bg {
 namespace {
@@ -45,14 +46,13 @@ bool verify_p256(const SigItem& it) {
   ECDSA_SIG* sig = ECDSA_SIG_new();
   BIGNUM* r = BN_bin2bn(it.signature, 32, nullptr);
   BIGNUM* s = BN_bin2bn(it.signature + 32, 32, nullptr);
-  uint8_t digest[32];
-  SHA256(it.message, it.message_len, digest);
+  const Hash32 digest = sha256(ByteSpan(it.message, it.message_len));
   if (q && key && sig && r && s && EC_POINT_oct2point(t.group, q, it.public_key, 33, t.ctx) == 1 &&
       EC_KEY_set_group(key, t.group) == 1 && EC_KEY_set_public_key(key, q) == 1 &&
       BN_cmp(s, t.half_n) <= 0) {
     if (ECDSA_SIG_set0(sig, r, s) == 1) {
       r = s = nullptr;  // owned by sig now
-      ok = ECDSA_do_verify(digest, 32, sig, key) == 1;
+      ok = ECDSA_do_verify(digest.data(), 32, sig, key) == 1;
     }
   }
   BN_free(r);
@@ -69,9 +69,8 @@ bool verify_secp256k1(const SigItem& it) {
   secp256k1_ecdsa_signature sig;
   if (secp256k1_ec_pubkey_parse(secp_ctx(), &pk, it.public_key, 33) != 1) return false;
   if (secp256k1_ecdsa_signature_parse_compact(secp_ctx(), &sig, it.signature) != 1) return false;
-  uint8_t digest[32];
-  SHA256(it.message, it.message_len, digest);
-  return secp256k1_ecdsa_verify(secp_ctx(), &sig, digest, &pk) == 1;
+  const Hash32 digest = sha256(ByteSpan(it.message, it.message_len));
+  return secp256k1_ecdsa_verify(secp_ctx(), &sig, digest.data(), &pk) == 1;
 }
 
 }  // namespace
