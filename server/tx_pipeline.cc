@@ -112,37 +112,39 @@ void TxPipeline::run() {
 void TxPipeline::verified(std::vector<Job> jobs, std::vector<uint8_t> valid, absl::Status st) {
   // Ids of rejected transactions are released before any answer goes out, so
   // a client that resubmits at once is judged afresh, not as a duplicate.
+  // Counters are updated before any answer goes out too, so a client that
+  // reads /metrics right after its answer sees its own transactions counted.
   std::vector<Hash32> done_ids;
+  size_t invalid = 0, failed = 0, verified_answers = 0;
   size_t k = 0;
   for (const Job& job : jobs)
-    for (const Candidate& c : job.cands)
-      if (!st.ok() || !valid[k++]) done_ids.push_back(c.id);
+    for (const Candidate& c : job.cands) {
+      const bool ok = st.ok() && valid[k++];
+      if (!ok) done_ids.push_back(c.id);
+      if (!st.ok()) ++failed;
+      else if (!ok) ++invalid;
+      else if (!job.req->wait_commit()) ++verified_answers;
+    }
   release(done_ids);
+  if (invalid) metrics_.count_rejected(ErrorCode::kInvalidSignature, invalid);
+  if (failed) metrics_.count_txs(TxOutcome::kUnavailable, failed);
+  if (verified_answers) metrics_.count_txs(TxOutcome::kVerified, verified_answers);
 
   std::vector<SealTx> to_seal;
-  size_t invalid = 0, failed = 0, verified_answers = 0;
   k = 0;
   for (Job& job : jobs) {
     for (Candidate& c : job.cands) {
       const bool ok = st.ok() && valid[k++];
       if (!st.ok()) {
         job.req->finish(c.slot, TxStatus::kUnavailable);
-        ++failed;
       } else if (!ok) {
         job.req->finish(c.slot, TxStatus::kRejected, ErrorCode::kInvalidSignature);
-        ++invalid;
       } else {
-        if (!job.req->wait_commit()) {
-          job.req->finish(c.slot, TxStatus::kVerified);
-          ++verified_answers;
-        }
+        if (!job.req->wait_commit()) job.req->finish(c.slot, TxStatus::kVerified);
         to_seal.push_back(SealTx{std::move(c.tx), c.id, job.req, c.slot, job.queued});
       }
     }
   }
-  if (invalid) metrics_.count_rejected(ErrorCode::kInvalidSignature, invalid);
-  if (failed) metrics_.count_txs(TxOutcome::kUnavailable, failed);
-  if (verified_answers) metrics_.count_txs(TxOutcome::kVerified, verified_answers);
   if (sealer_ != nullptr) sealer_->push_txs(std::move(to_seal));
   std::lock_guard lk(mu_);
   --in_flight_;
@@ -170,16 +172,19 @@ void TxPipeline::on_sealed(std::vector<SealTx> txs, absl::Status status, uint64_
     ids.reserve(items->size());
     for (const SealTx& t : *items) ids.push_back(t.id);
     release(ids);  // before the answers (see verified())
+    // Metrics before answers (see verified()).
+    if (status.ok())
+      for (const SealTx& t : *items)
+        metrics_.commit_latency_seconds.observe(std::chrono::duration<double>(now - t.admitted).count());
+    metrics_.count_txs(status.ok() ? TxOutcome::kCommitted : TxOutcome::kUnavailable, items->size());
     for (size_t i = 0; i < items->size(); ++i) {
       SealTx& t = (*items)[i];
       if (status.ok()) {
         t.request->finish(t.slot, TxStatus::kCommitted, ErrorCode::kOk, height, uint32_t(i));
-        metrics_.commit_latency_seconds.observe(std::chrono::duration<double>(now - t.admitted).count());
       } else {
         t.request->finish(t.slot, TxStatus::kUnavailable);
       }
     }
-    metrics_.count_txs(status.ok() ? TxOutcome::kCommitted : TxOutcome::kUnavailable, items->size());
   });
 }
 
@@ -189,8 +194,8 @@ void TxPipeline::on_duplicate(std::vector<SealTx> txs) {
     std::vector<Hash32> ids;
     for (const SealTx& t : *items) ids.push_back(t.id);
     release(ids);
-    for (SealTx& t : *items) t.request->finish(t.slot, TxStatus::kRejected, ErrorCode::kDuplicate);
     metrics_.count_rejected(ErrorCode::kDuplicate, items->size());
+    for (SealTx& t : *items) t.request->finish(t.slot, TxStatus::kRejected, ErrorCode::kDuplicate);
   });
 }
 
