@@ -59,7 +59,7 @@ BG_HD void sha512_compress(uint64_t h[8], const uint8_t block[128]) {
   uint64_t w[16];
   for (int i = 0; i < 16; ++i) w[i] = load_be64(block + 8 * i);
   uint64_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
-#if defined(__CUDACC__)
+#if defined(__CUDA_ARCH__)
 #pragma unroll
 #endif
   for (int i = 0; i < 80; ++i) {
