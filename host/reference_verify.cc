@@ -23,15 +23,40 @@ secp256k1_context* secp_ctx() {
   return ctx;
 }
 
+// Per-thread OpenSSL objects, made once and reused: EC_KEY_new() and friends
+// take OpenSSL's global engine lock, which made two threads slower than one
+// per verification (measured: 2 threads 1.39x one thread before, see
+// docs/PERFORMANCE.md).
 struct P256Thread {
   EC_GROUP* group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
   BIGNUM* half_n = nullptr;
   BN_CTX* ctx = BN_CTX_new();
+  EC_POINT* q = nullptr;
+  EC_KEY* key = EC_KEY_new();
+  ECDSA_SIG* sig = ECDSA_SIG_new();
+  BIGNUM* r = nullptr;  // owned by sig
+  BIGNUM* s = nullptr;  // owned by sig
+  bool ready = false;
   P256Thread() {
     half_n = BN_dup(EC_GROUP_get0_order(group));
     BN_rshift1(half_n, half_n);  // (n-1)/2 since n is odd
+    q = EC_POINT_new(group);
+    BIGNUM* r0 = BN_new();
+    BIGNUM* s0 = BN_new();
+    if (group && half_n && ctx && q && key && sig && r0 && s0 && EC_KEY_set_group(key, group) == 1 &&
+        ECDSA_SIG_set0(sig, r0, s0) == 1) {
+      r = r0;
+      s = s0;
+      ready = true;
+    } else {
+      BN_free(r0);
+      BN_free(s0);
+    }
   }
   ~P256Thread() {
+    ECDSA_SIG_free(sig);
+    EC_KEY_free(key);
+    EC_POINT_free(q);
     BN_free(half_n);
     BN_CTX_free(ctx);
     EC_GROUP_free(group);
@@ -40,27 +65,15 @@ struct P256Thread {
 
 bool verify_p256(const SigItem& it) {
   thread_local P256Thread t;
-  bool ok = false;
-  EC_POINT* q = EC_POINT_new(t.group);
-  EC_KEY* key = EC_KEY_new();
-  ECDSA_SIG* sig = ECDSA_SIG_new();
-  BIGNUM* r = BN_bin2bn(it.signature, 32, nullptr);
-  BIGNUM* s = BN_bin2bn(it.signature + 32, 32, nullptr);
-  const Hash32 digest = sha256(ByteSpan(it.message, it.message_len));
-  if (q && key && sig && r && s && EC_POINT_oct2point(t.group, q, it.public_key, 33, t.ctx) == 1 &&
-      EC_KEY_set_group(key, t.group) == 1 && EC_KEY_set_public_key(key, q) == 1 &&
-      BN_cmp(s, t.half_n) <= 0) {
-    if (ECDSA_SIG_set0(sig, r, s) == 1) {
-      r = s = nullptr;  // owned by sig now
-      ok = ECDSA_do_verify(digest.data(), 32, sig, key) == 1;
-    }
+  if (!t.ready) return false;  // OpenSSL could not allocate: nothing verifies
+  bool ok = BN_bin2bn(it.signature, 32, t.r) != nullptr && BN_bin2bn(it.signature + 32, 32, t.s) != nullptr &&
+            BN_cmp(t.s, t.half_n) <= 0 && EC_POINT_oct2point(t.group, t.q, it.public_key, 33, t.ctx) == 1 &&
+            EC_KEY_set_public_key(t.key, t.q) == 1;
+  if (ok) {
+    const Hash32 digest = sha256(ByteSpan(it.message, it.message_len));
+    ok = ECDSA_do_verify(digest.data(), 32, t.sig, t.key) == 1;
   }
-  BN_free(r);
-  BN_free(s);
-  ECDSA_SIG_free(sig);
-  EC_KEY_free(key);
-  EC_POINT_free(q);
-  ERR_clear_error();
+  if (!ok) ERR_clear_error();
   return ok;
 }
 
