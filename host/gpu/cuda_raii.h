@@ -61,13 +61,14 @@ class Event {
 
 // Grow-only buffers: reserve() reallocates only when asked for more than it
 // holds (old contents are not kept), so steady-state batches never allocate.
-template <typename T>
-class DeviceBuffer {
+// One template; the allocator pair says which memory it is.
+template <typename T, cudaError_t (*Alloc)(void**, size_t), cudaError_t (*Free)(void*)>
+class GrowBuffer {
  public:
-  DeviceBuffer() = default;
-  ~DeviceBuffer() { release(); }
-  DeviceBuffer(DeviceBuffer&& o) noexcept : p_(std::exchange(o.p_, nullptr)), n_(std::exchange(o.n_, 0)) {}
-  DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
+  GrowBuffer() = default;
+  ~GrowBuffer() { release(); }
+  GrowBuffer(GrowBuffer&& o) noexcept : p_(std::exchange(o.p_, nullptr)), n_(std::exchange(o.n_, 0)) {}
+  GrowBuffer& operator=(GrowBuffer&& o) noexcept {
     if (this != &o) { release(); p_ = std::exchange(o.p_, nullptr); n_ = std::exchange(o.n_, 0); }
     return *this;
   }
@@ -75,7 +76,7 @@ class DeviceBuffer {
     if (n <= n_) return cudaSuccess;
     release();
     void* p = nullptr;
-    cudaError_t e = cudaMalloc(&p, n * sizeof(T));
+    cudaError_t e = Alloc(&p, n * sizeof(T));
     if (e == cudaSuccess) { p_ = static_cast<T*>(p); n_ = n; }
     return e;
   }
@@ -84,7 +85,7 @@ class DeviceBuffer {
 
  private:
   void release() {
-    if (p_) cudaFree(p_);
+    if (p_) Free(p_);
     p_ = nullptr;
     n_ = 0;
   }
@@ -92,37 +93,18 @@ class DeviceBuffer {
   size_t n_ = 0;
 };
 
+namespace detail {
+inline cudaError_t device_alloc(void** p, size_t bytes) { return cudaMalloc(p, bytes); }
+inline cudaError_t pinned_alloc(void** p, size_t bytes) { return cudaMallocHost(p, bytes); }
+inline cudaError_t device_free(void* p) { return cudaFree(p); }
+inline cudaError_t pinned_free(void* p) { return cudaFreeHost(p); }
+}  // namespace detail
+
+template <typename T>
+using DeviceBuffer = GrowBuffer<T, detail::device_alloc, detail::device_free>;
 // Page-locked host memory: the only kind cudaMemcpyAsync copies without a
 // hidden staging copy, and the only kind that overlaps with kernels.
 template <typename T>
-class PinnedBuffer {
- public:
-  PinnedBuffer() = default;
-  ~PinnedBuffer() { release(); }
-  PinnedBuffer(PinnedBuffer&& o) noexcept : p_(std::exchange(o.p_, nullptr)), n_(std::exchange(o.n_, 0)) {}
-  PinnedBuffer& operator=(PinnedBuffer&& o) noexcept {
-    if (this != &o) { release(); p_ = std::exchange(o.p_, nullptr); n_ = std::exchange(o.n_, 0); }
-    return *this;
-  }
-  cudaError_t reserve(size_t n) {
-    if (n <= n_) return cudaSuccess;
-    release();
-    void* p = nullptr;
-    cudaError_t e = cudaMallocHost(&p, n * sizeof(T));
-    if (e == cudaSuccess) { p_ = static_cast<T*>(p); n_ = n; }
-    return e;
-  }
-  T* get() const { return p_; }
-  size_t capacity() const { return n_; }
-
- private:
-  void release() {
-    if (p_) cudaFreeHost(p_);
-    p_ = nullptr;
-    n_ = 0;
-  }
-  T* p_ = nullptr;
-  size_t n_ = 0;
-};
+using PinnedBuffer = GrowBuffer<T, detail::pinned_alloc, detail::pinned_free>;
 
 }  // namespace bg::gpu
