@@ -62,19 +62,13 @@ inline int decode_wait_status(int st) {
   return -1;
 }
 
-// Runs argv to completion (bounded by timeout; killed past it), capturing
-// stdout and stderr together. Returns the exit status (128+signal if killed).
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;
-};
-inline CommandResult run_command(const std::vector<std::string>& argv,
-                                 std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
-  CommandResult r;
+// Forks and execs argv with stdout and stderr on one pipe. Returns the read
+// end and sets *pid, or -1 when no pipe could be made.
+inline int spawn_with_output_pipe(const std::vector<std::string>& argv, pid_t* pid) {
   int fds[2];
-  if (pipe(fds) != 0) return r;
-  pid_t pid = fork();
-  if (pid == 0) {
+  if (pipe(fds) != 0) return -1;
+  *pid = fork();
+  if (*pid == 0) {
     dup2(fds[1], 1);
     dup2(fds[1], 2);
     close(fds[0]);
@@ -86,6 +80,21 @@ inline CommandResult run_command(const std::vector<std::string>& argv,
     _exit(127);
   }
   close(fds[1]);
+  return fds[0];
+}
+
+// Runs argv to completion (bounded by timeout; killed past it), capturing
+// stdout and stderr together. Returns the exit status (128+signal if killed).
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;
+};
+inline CommandResult run_command(const std::vector<std::string>& argv,
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+  CommandResult r;
+  pid_t pid = -1;
+  const int out_fd = spawn_with_output_pipe(argv, &pid);
+  if (out_fd < 0) return r;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   char buf[4096];
   for (;;) {
@@ -94,14 +103,14 @@ inline CommandResult run_command(const std::vector<std::string>& argv,
       kill(pid, SIGKILL);
       break;
     }
-    pollfd p{fds[0], POLLIN, 0};
+    pollfd p{out_fd, POLLIN, 0};
     int n = poll(&p, 1, int(std::min<int64_t>(left.count(), 1000)));
     if (n <= 0) continue;
-    ssize_t got = read(fds[0], buf, sizeof buf);
+    ssize_t got = read(out_fd, buf, sizeof buf);
     if (got <= 0) break;
     r.output.append(buf, size_t(got));
   }
-  close(fds[0]);
+  close(out_fd);
   int st = 0;
   waitpid(pid, &st, 0);
   r.exit_code = decode_wait_status(st);
@@ -194,24 +203,10 @@ class ServerProcess {
       std::lock_guard<std::mutex> lock(mu_);
       log_.clear();
     }
-    int fds[2];
-    if (pipe(fds) != 0) return false;
     std::vector<std::string> argv = {binary, "serve", "--data", data_dir, "--listen", "127.0.0.1:0"};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(fds[1], 1);
-      dup2(fds[1], 2);
-      close(fds[0]);
-      close(fds[1]);
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      execv(args[0], args.data());
-      _exit(127);
-    }
-    close(fds[1]);
-    out_fd_ = fds[0];
+    out_fd_ = spawn_with_output_pipe(argv, &pid_);
+    if (out_fd_ < 0) return false;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::string seen;
     static const std::regex kListening(R"(blockgate listening on http://([^:\s]+):(\d+))");
