@@ -16,7 +16,9 @@ constexpr const char* kUsage =
     "  keygen   --scheme ed25519|secp256k1|p256 [--out FILE]\n"
     "  sign     --key FILE (--payload-hex HEX | --payload-file F)\n"
     "  loadgen  --url URL [--scheme S|mixed] [--transactions N] [--batch B] [--connections C]\n"
-    "           [--wait commit|verify] [--seed S] [--binary]   (blockgate loadgen --help for more)\n";
+    "           [--wait commit|verify] [--seed S] [--binary]   (blockgate loadgen --help for more)\n"
+    "  tail     --url http://HOST:PORT|nats://HOST:PORT [--from H] [--until H] [--format json|binary]\n"
+    "           [--gzip] [--verify]\n";
 
 }  // namespace
 
@@ -34,6 +36,7 @@ int main(int argc, char** argv) {
   if (!std::strcmp(c, "keygen")) return bg::cmd::keygen(sub_argc, sub_argv);
   if (!std::strcmp(c, "sign")) return bg::cmd::sign(sub_argc, sub_argv);
   if (!std::strcmp(c, "loadgen")) return bg::cmd::loadgen(sub_argc, sub_argv);
+  if (!std::strcmp(c, "tail")) return bg::cmd::tail(sub_argc, sub_argv);
   std::cerr << "blockgate: unknown command '" << c << "'\n" << kUsage;
   return 2;
 }

@@ -34,10 +34,24 @@ absl::Status parse_flags(int argc, char** argv, ServerOptions* o) {
                            "max-connections", "auth-token-file", "max-batch", "batch-deadline-us",
                            "max-pending-txs", "max-pending-blocks", "max-payload-bytes", "io-threads",
                            "verify-threads", "idle-timeout-ms", "header-timeout-ms", "body-timeout-ms",
-                           "write-timeout-ms"});
+                           "write-timeout-ms", "max-block-bytes", "follow", "publish", "nats-stream",
+                           "nats-subject", "nats-creds", "nats-token-file", "nats-ca-file"});
   if (!args.ok()) return args.status();
   o->data_dir = args->get("data", o->data_dir);
   o->backend = args->get("backend", o->backend);
+  o->follow = args->get("follow", o->follow);
+  o->publish = args->get("publish", o->publish);
+  o->nats_stream = args->get("nats-stream", o->nats_stream);
+  o->nats_subject = args->get("nats-subject", o->nats_subject);
+  o->nats_creds_file = args->get("nats-creds", o->nats_creds_file);
+  o->nats_ca_file = args->get("nats-ca-file", o->nats_ca_file);
+  if (args->has("nats-token-file")) {
+    std::ifstream f(args->get("nats-token-file"));
+    if (!f) return absl::InvalidArgumentError("cannot read --nats-token-file " + args->get("nats-token-file"));
+    std::stringstream ss;
+    ss << f.rdbuf();
+    o->nats_token = std::string(absl::StripAsciiWhitespace(ss.str()));
+  }
   if (args->has("listen"))
     if (absl::Status st = parse_listen(args->get("listen"), o); !st.ok()) return st;
   struct U64Flag {
@@ -55,7 +69,8 @@ absl::Status parse_flags(int argc, char** argv, ServerOptions* o) {
                            U64Flag{"max-payload-bytes", &o->max_payload_bytes}, U64Flag{"io-threads", &io_threads},
                            U64Flag{"verify-threads", &verify_threads}, U64Flag{"idle-timeout-ms", &idle},
                            U64Flag{"header-timeout-ms", &header}, U64Flag{"body-timeout-ms", &body},
-                           U64Flag{"write-timeout-ms", &write}}) {
+                           U64Flag{"write-timeout-ms", &write},
+                           U64Flag{"max-block-bytes", &o->max_block_bytes}}) {
     auto v = args->get_u64(f.name, *f.dst);
     if (!v.ok()) return v.status();
     *f.dst = *v;

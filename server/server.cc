@@ -19,7 +19,9 @@
 #include "host/backend.h"
 #include "server/api.h"
 #include "server/block_feed.h"
+#include "server/follower.h"
 #include "server/metrics.h"
+#include "server/publisher.h"
 #include "server/sealer.h"
 #include "server/session.h"
 #include "server/tx_pipeline.h"
@@ -27,6 +29,21 @@
 namespace bg {
 
 namespace net = boost::asio;
+
+namespace {
+
+NatsConfig nats_config(const ServerOptions& o, const std::string& url) {
+  NatsConfig c;
+  c.url = url;
+  c.creds_file = o.nats_creds_file;
+  c.token = o.nats_token;
+  c.ca_file = o.nats_ca_file;
+  c.stream = o.nats_stream;
+  c.subject = o.nats_subject;
+  return c;
+}
+
+}  // namespace
 
 struct Server::Impl {
   ServerOptions opts;
@@ -41,6 +58,8 @@ struct Server::Impl {
   std::unique_ptr<BlockFeed> feed;
   std::unique_ptr<TxPipeline> pipeline;
   std::unique_ptr<Sealer> sealer;
+  std::unique_ptr<Follower> follower;    // serve --follow
+  std::unique_ptr<Publisher> publisher;  // serve --publish
   std::unique_ptr<Api> api;
   std::unique_ptr<SessionShared> shared;
   std::shared_ptr<Listener> listener;
@@ -57,9 +76,18 @@ struct Server::Impl {
   ~Impl() {
     // Stop producers before the io_context they post into goes away, and the
     // io_context (with the sessions its handlers own) before what they use.
+    if (follower) follower->stop();
+    if (publisher) publisher->stop();
     if (sealer) sealer->stop();
     if (pipeline) pipeline->stop();
     ioc.reset();
+  }
+
+  // A block became durable (sealed, POSTed or followed), in height order.
+  void on_committed(uint64_t height) {
+    observe_fsync();
+    feed->publish(height);
+    if (publisher) publisher->notify(height);
   }
 
   void observe_fsync() {
@@ -92,19 +120,41 @@ absl::StatusOr<std::unique_ptr<Server>> Server::create(const ServerOptions& opts
     s.pipeline->on_sealed(std::move(txs), std::move(st), height);
   };
   hooks.txs_duplicate = [&s](std::vector<SealTx> txs) { s.pipeline->on_duplicate(std::move(txs)); };
-  hooks.committed = [&s](uint64_t height) {
-    s.observe_fsync();
-    s.feed->publish(height);
-  };
+  hooks.committed = [&s](uint64_t height) { s.on_committed(height); };
   hooks.ledger_error = [&s](const absl::Status& st) { s.pipeline->note_ledger_error(st); };
   s.sealer = std::make_unique<Sealer>(*s.ledger, *s.backend, s.metrics, s.opts, std::move(hooks));
   s.pipeline->set_sealer(s.sealer.get());
 
-  s.api = std::make_unique<Api>(
-      ServerContext{s.opts, *s.ledger, *s.backend, *s.pipeline, *s.sealer, *s.feed, s.metrics, s.draining});
+  // The largest block this node can commit: sealed blocks stop at
+  // --max-block-bytes and POSTed or followed ones past it are refused.
+  const uint64_t max_tx_bytes = tx_fixed_size(Scheme::kSecp256k1) + opts.max_payload_bytes;
+  if (opts.max_block_bytes < kHeaderSize + max_tx_bytes)
+    return absl::InvalidArgumentError(absl::StrCat("--max-block-bytes ", opts.max_block_bytes,
+                                                   " is below one header plus one largest transaction (",
+                                                   kHeaderSize + max_tx_bytes, ")"));
+  if (!opts.publish.empty()) {
+    NatsConfig nc = nats_config(opts, opts.publish);
+    s.publisher = std::make_unique<Publisher>(*s.ledger, nc, opts.max_block_bytes);
+    if (absl::Status st = s.publisher->start(); !st.ok()) return st;
+  }
+  if (!opts.follow.empty()) {
+    FollowerOptions fo;
+    fo.source.url = opts.follow;
+    fo.source.nats = nats_config(opts, opts.follow);
+    fo.source.max_block_bytes = opts.max_block_bytes;
+    fo.source.max_payload_bytes = opts.max_payload_bytes;
+    s.follower = std::make_unique<Follower>(*s.ledger, *s.backend, fo, [&s](uint64_t h) { s.on_committed(h); });
+  }
+
+  ServerContext ctx{s.opts, *s.ledger, *s.backend, *s.pipeline, *s.sealer, *s.feed, s.metrics, s.draining};
+  ctx.follower = s.follower.get();
+  ctx.publisher = s.publisher.get();
+  s.api = std::make_unique<Api>(ctx);
   s.shared.reset(new SessionShared{*s.api, s.opts, *s.ledger, *s.feed, s.metrics, s.draining});
   s.listener = std::make_shared<Listener>(*s.ioc, *s.shared);
   if (absl::Status st = s.listener->listen(opts.host, opts.port); !st.ok()) return st;
+  if (s.follower)
+    if (absl::Status st = s.follower->start(); !st.ok()) return st;
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -147,6 +197,7 @@ absl::Status Server::run(bool handle_signals) {
   // 1. No new connections; new POSTs get 503; answers close their connections.
   s.draining.store(true);
   s.listener->stop();
+  if (s.follower) s.follower->stop();
   // 2. Everything admitted is verified, sealed and committed (or failed).
   s.pipeline->stop();
   s.sealer->stop();
@@ -154,6 +205,7 @@ absl::Status Server::run(bool handle_signals) {
   const auto deadline = std::chrono::steady_clock::now() + s.opts.drain_timeout;
   while (s.shared->requests_in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  if (s.publisher) s.publisher->stop();
   // 4. Streams end with their last chunk.
   s.feed->close();
   const auto stream_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
