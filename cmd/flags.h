@@ -187,12 +187,15 @@ class FlagTable {
   // Parses argv[1..argc) (argv[0] is the subcommand) into *out, which holds
   // the defaults on entry. Errors name the flag; the caller exits 2.
   absl::Status parse(int argc, char** argv, O* out, ParsedFlags* parsed) const {
+    // Help wins over whatever else is on the line, errors included.
     for (int i = 1; i < argc; ++i) {
-      std::string_view arg = argv[i];
-      if (arg == "--help" || arg == "-h") {
-        parsed->help = true;  // help wins over whatever else is on the line
+      if (std::string_view(argv[i]) == "--help" || std::string_view(argv[i]) == "-h") {
+        parsed->help = true;
         return absl::OkStatus();
       }
+    }
+    for (int i = 1; i < argc; ++i) {
+      std::string_view arg = argv[i];
       if (arg.substr(0, 2) != "--" || arg.size() == 2)
         return absl::InvalidArgumentError(cat("unexpected argument '", arg, "'"));
       std::string_view name = arg.substr(2), value;
@@ -242,7 +245,7 @@ class FlagTable {
       std::vector<std::string> notes{f.kind};
       if (f.required) {
         notes.push_back("required");
-      } else if (!f.is_switch()) {
+      } else if (!f.is_switch() && f.help.find("(default:") == std::string::npos) {
         std::string d = f.show(defaults);
         notes.push_back(cat("default: ", d.empty() ? "none" : d));
       }

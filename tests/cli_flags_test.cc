@@ -23,12 +23,13 @@ const std::vector<std::string> kCommands = {"serve", "verify", "audit", "keygen"
 
 std::string bin() { return BLOCKGATE_BINARY; }
 
-// "--name" tokens of a text, without the dashes.
+// Flags a doc mentions: code spans that start with "--name" (so that
+// `curl --data-binary ...` is not taken for a serve flag), without the dashes.
 std::set<std::string> flag_mentions(const std::string& text) {
   std::set<std::string> out;
-  static const std::regex re("(^|[^a-zA-Z0-9-])--([a-z][a-z0-9]*(-[a-z0-9]+)*)");
+  static const std::regex re("`--([a-z][a-z0-9]*(-[a-z0-9]+)*)");
   for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator(); ++it)
-    out.insert((*it)[2].str());
+    out.insert((*it)[1].str());
   return out;
 }
 
