@@ -10,7 +10,10 @@
 
 #include "host/hash.h"
 #include "ledger/ledger.h"
-#include "ledger/ledger_test_util.h"
+#include "testing/files.h"
+#include "testing/process.h"
+#include "testing/temp_dir.h"
+#include "testing/tx_factory.h"
 #include "ledger/record.h"
 
 namespace bg {
@@ -25,7 +28,7 @@ struct AuditRun {
 };
 
 AuditRun run_audit(const std::string& dir) {
-  const std::string cmd = std::string(BLOCKGATE_BINARY) + " audit --backend cpu --data " + dir + " 2>/dev/null";
+  const std::string cmd = testing::blockgate_binary() + " audit --backend cpu --data " + dir + " 2>/dev/null";
   FILE* p = popen(cmd.c_str(), "r");
   AuditRun r;
   if (p == nullptr) return r;

@@ -13,7 +13,9 @@
 #include <thread>
 
 #include "ledger/ledger.h"
-#include "ledger/ledger_test_util.h"
+#include "testing/files.h"
+#include "testing/temp_dir.h"
+#include "testing/tx_factory.h"
 #include "ledger/scan.h"
 
 namespace bg {

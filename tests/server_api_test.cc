@@ -10,7 +10,10 @@
 
 #include "host/block.h"
 #include "ledger/ledger.h"
-#include "tests/server_harness.h"
+#include "testing/json.h"
+#include "testing/server_process.h"
+#include "testing/temp_dir.h"
+#include "testing/tx_factory.h"
 
 namespace bg::testing {
 namespace {
@@ -21,7 +24,7 @@ class ServerApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     server_ = std::make_unique<ServerProcess>(dir_.path() + "/data", extra_args());
-    ASSERT_TRUE(server_->started()) << server_->listening_line() << "\n" << server_->stderr_text();
+    ASSERT_TRUE(server_->started()) << server_->log();
     client_ = server_->client();
   }
   virtual std::vector<std::string> extra_args() { return {"--block-interval-ms", "20"}; }
@@ -37,28 +40,16 @@ class ServerApiTest : public ::testing::Test {
     return r.ok() ? *r : HttpResponse{};
   }
 
-  TipInfo tip() {
-    HttpResponse r = get("/v1/blocks/latest");
-    json::object b = parse_json(r.body).as_object();
-    TipInfo t;
-    t.height = b["header"].as_object()["height"].to_number<uint64_t>();
-    t.timestamp_ms = b["header"].as_object()["timestamp_ms"].to_number<uint64_t>();
-    t.hash = *hash_from_hex(str(b["hash"]));
-    return t;
-  }
+  TipInfo tip() { return latest_tip(client_); }
 
+  // A valid block on `t` with transactions first_tx .. first_tx+n-1.
   Block make_block(const TipInfo& t, size_t n, uint64_t first_tx) {
-    Block b;
-    b.header.height = t.height + 1;
-    b.header.prev_hash = t.hash;
-    b.header.timestamp_ms = t.timestamp_ms + 1;
-    for (size_t i = 0; i < n; ++i) b.txs.push_back(txs_.tx(first_tx + i));
-    b.header.tx_count = uint32_t(n);
-    b.header.merkle_root = compute_merkle_root(b.txs);
-    return b;
+    std::vector<Transaction> txs;
+    for (size_t i = 0; i < n; ++i) txs.push_back(txs_.tx(first_tx + i));
+    return block_on(t, std::move(txs));
   }
 
-  ScratchDir dir_;
+  TempDir dir_;
   std::unique_ptr<ServerProcess> server_;
   HttpClient client_{"127.0.0.1", 0};
   TxFactory txs_;
