@@ -9,6 +9,7 @@
 // connection problem past --idle-exit-s, 3 on a gap or a broken link, 4 on a
 // block that fails --verify.
 #include <absl/strings/ascii.h>
+#include <absl/strings/numbers.h>
 
 #include <chrono>
 #include <cstdio>
@@ -18,8 +19,8 @@
 #include <sstream>
 #include <thread>
 
-#include "cmd/args.h"
 #include "cmd/commands.h"
+#include "cmd/flags.h"
 #include "host/backend.h"
 #include "server/block_source.h"
 
@@ -61,61 +62,92 @@ std::string verify_block(const Block& b, VerifyBackend& backend) {
   return "";
 }
 
+struct TailConfig {
+  std::string url;
+  std::optional<std::string> from, until;
+  std::string format = "json";
+  bool gzip = false;
+  bool verify = false;
+  uint64_t idle_exit_s = 0;
+  uint64_t max_block_bytes = 64ull << 20;
+  uint64_t max_payload_bytes = 65536;
+  NatsConfig nats;
+};
+
+absl::Status read_nats_token(TailConfig& c, std::string_view path) {
+  std::ifstream f{std::string(path)};
+  if (!f) return absl::InvalidArgumentError(cat("cannot read ", path));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  c.nats.token = std::string(absl::StripAsciiWhitespace(ss.str()));
+  return absl::OkStatus();
+}
+
+const FlagTable<TailConfig>& tail_flags() {
+  static const FlagTable<TailConfig> table = [] {
+    FlagTable<TailConfig> t("tail", std::string(command_summary("tail")));
+    t.add("url", &TailConfig::url, "http://HOST:PORT (a blockgate) or nats://HOST:PORT (its JetStream stream)")
+        .value("URL")
+        .needed();
+    t.add("from", &TailConfig::from, "first height to print (default: the upstream's tip + 1)").value("H");
+    t.add("until", &TailConfig::until, "exit 0 after printing this height").value("H");
+    t.add("format", &TailConfig::format, "output (and HTTP wire) format").one_of({"json", "binary"});
+    t.add_switch("gzip", &TailConfig::gzip, "ask an HTTP upstream for a gzip-compressed feed");
+    t.add_switch("verify", &TailConfig::verify, "also check every Merkle root and signature (CPU)");
+    t.add("idle-exit-s", &TailConfig::idle_exit_s, "exit 1 when no new block arrived for this long (0: never)");
+    t.add("max-block-bytes", &TailConfig::max_block_bytes, "largest block accepted from the upstream");
+    t.add("max-payload-bytes", &TailConfig::max_payload_bytes, "largest transaction payload accepted");
+    t.add("nats-stream", &TailConfig::nats, &NatsConfig::stream, "JetStream stream name").value("NAME");
+    t.add("nats-subject", &TailConfig::nats, &NatsConfig::subject, "JetStream subject").value("SUBJECT");
+    t.add("nats-creds", &TailConfig::nats, &NatsConfig::creds_file, "NATS credentials file").value("FILE");
+    t.add_custom("nats-token-file", "FILE", "file", "NATS token, read from FILE", read_nats_token,
+                 [](const TailConfig&) { return std::string(); });
+    t.add("nats-ca-file", &TailConfig::nats, &NatsConfig::ca_file, "CA certificates for tls:// NATS servers")
+        .value("FILE");
+    return t;
+  }();
+  return table;
+}
+
+std::optional<uint64_t> parse_height(const std::optional<std::string>& v, const char* flag, bool* bad) {
+  if (!v) return std::nullopt;
+  uint64_t h = 0;
+  if (v->empty() || v->find_first_not_of("0123456789") != std::string::npos || !absl::SimpleAtoi(*v, &h)) {
+    std::cerr << "blockgate tail: --" << flag << " needs a height, got '" << *v << "'\n";
+    *bad = true;
+  }
+  return h;
+}
+
 }  // namespace
 
 int tail(int argc, char** argv) {
-  auto args = Args::parse(argc, argv,
-                          {"url", "from", "until", "format", "idle-exit-s", "nats-stream", "nats-subject", "nats-creds",
-                           "nats-token-file", "nats-ca-file", "max-block-bytes", "max-payload-bytes"},
-                          {"gzip", "verify"});
+  TailConfig cfg;
+  ParsedFlags parsed;
+  if (auto exit_code = parse_command_line(tail_flags(), argc, argv, &cfg, &parsed)) return *exit_code;
+  bool bad = false;
+  std::optional<uint64_t> from = parse_height(cfg.from, "from", &bad);
+  const std::optional<uint64_t> until = parse_height(cfg.until, "until", &bad);
+  if (bad) return 2;
   auto usage = [](const std::string& why) {
     std::cerr << "blockgate tail: " << why << "\n";
     return 2;
   };
-  if (!args.ok()) return usage(std::string(args.status().message()));
-  if (!args->has("url")) return usage("--url http://HOST:PORT or nats://HOST:PORT is required");
-  const std::string format = args->get("format", "json");
-  if (format != "json" && format != "binary") return usage("--format must be json or binary");
-  auto idle = args->get_u64("idle-exit-s", 0);
-  auto max_block = args->get_u64("max-block-bytes", 64ull << 20);
-  auto max_payload = args->get_u64("max-payload-bytes", 65536);
-  if (!idle.ok()) return usage(std::string(idle.status().message()));
-  if (!max_block.ok()) return usage(std::string(max_block.status().message()));
-  if (!max_payload.ok()) return usage(std::string(max_payload.status().message()));
-  std::optional<uint64_t> from, until;
-  if (args->has("from")) {
-    auto v = args->get_u64("from", 0);
-    if (!v.ok()) return usage(std::string(v.status().message()));
-    from = *v;
-  }
-  if (args->has("until")) {
-    auto v = args->get_u64("until", 0);
-    if (!v.ok()) return usage(std::string(v.status().message()));
-    until = *v;
-  }
+  const std::string format = cfg.format;
+  auto idle = std::optional<uint64_t>(cfg.idle_exit_s);
 
   BlockSourceOptions so;
-  so.url = args->get("url");
+  so.url = cfg.url;
   so.http_format.binary = format == "binary";
-  so.http_format.gzip = args->has("gzip");
-  so.max_block_bytes = *max_block;
-  so.max_payload_bytes = *max_payload;
+  so.http_format.gzip = cfg.gzip;
+  so.max_block_bytes = cfg.max_block_bytes;
+  so.max_payload_bytes = cfg.max_payload_bytes;
+  so.nats = cfg.nats;
   so.nats.url = so.url;
-  so.nats.stream = args->get("nats-stream", so.nats.stream);
-  so.nats.subject = args->get("nats-subject", so.nats.subject);
-  so.nats.creds_file = args->get("nats-creds");
-  so.nats.ca_file = args->get("nats-ca-file");
-  if (args->has("nats-token-file")) {
-    std::ifstream f(args->get("nats-token-file"));
-    if (!f) return usage("cannot read --nats-token-file " + args->get("nats-token-file"));
-    std::stringstream ss;
-    ss << f.rdbuf();
-    so.nats.token = std::string(absl::StripAsciiWhitespace(ss.str()));
-  }
   auto source = make_block_source(so);
   if (!source.ok()) return usage(std::string(source.status().message()));
   std::unique_ptr<VerifyBackend> backend;
-  if (args->has("verify")) {
+  if (cfg.verify) {
     auto b = make_backend("cpu");
     if (!b.ok()) return usage(std::string(b.status().message()));
     backend = std::move(*b);

@@ -23,6 +23,7 @@
 #include "server/metrics.h"
 #include "server/publisher.h"
 #include "server/sealer.h"
+#include "server/server_core.h"
 #include "server/session.h"
 #include "server/tx_pipeline.h"
 
@@ -83,11 +84,16 @@ struct Server::Impl {
     ioc.reset();
   }
 
-  // A block became durable (sealed, POSTed or followed), in height order.
-  void on_committed(uint64_t height) {
+  // A block became durable (sealed, POSTed or followed), in height order:
+  // what every commit does besides waking the block feed.
+  void observe_commit(uint64_t height) {
     observe_fsync();
-    feed->publish(height);
     if (publisher) publisher->notify(height);
+  }
+  // A followed block became durable.
+  void on_committed(uint64_t height) {
+    observe_commit(height);
+    feed->publish(height);
   }
 
   void observe_fsync() {
@@ -112,19 +118,6 @@ absl::StatusOr<std::unique_ptr<Server>> Server::create(const ServerOptions& opts
   if (!backend.ok()) return backend.status();
   s.backend = std::move(*backend);
 
-  s.feed = std::make_unique<BlockFeed>(s.ledger->durable_tip().height);
-  s.pipeline = std::make_unique<TxPipeline>(*s.ledger, *s.backend, s.metrics, s.opts,
-                                            [&s](std::function<void()> f) { net::post(*s.ioc, std::move(f)); });
-  SealerHooks hooks;
-  hooks.txs_done = [&s](std::vector<SealTx> txs, absl::Status st, uint64_t height) {
-    s.pipeline->on_sealed(std::move(txs), std::move(st), height);
-  };
-  hooks.txs_duplicate = [&s](std::vector<SealTx> txs) { s.pipeline->on_duplicate(std::move(txs)); };
-  hooks.committed = [&s](uint64_t height) { s.on_committed(height); };
-  hooks.ledger_error = [&s](const absl::Status& st) { s.pipeline->note_ledger_error(st); };
-  s.sealer = std::make_unique<Sealer>(*s.ledger, *s.backend, s.metrics, s.opts, std::move(hooks));
-  s.pipeline->set_sealer(s.sealer.get());
-
   // The largest block this node can commit: sealed blocks stop at
   // --max-block-bytes and POSTed or followed ones past it are refused.
   const uint64_t max_tx_bytes = tx_fixed_size(Scheme::kSecp256k1) + opts.max_payload_bytes;
@@ -146,10 +139,16 @@ absl::StatusOr<std::unique_ptr<Server>> Server::create(const ServerOptions& opts
     s.follower = std::make_unique<Follower>(*s.ledger, *s.backend, fo, [&s](uint64_t h) { s.on_committed(h); });
   }
 
-  ServerContext ctx{s.opts, *s.ledger, *s.backend, *s.pipeline, *s.sealer, *s.feed, s.metrics, s.draining};
-  ctx.follower = s.follower.get();
-  ctx.publisher = s.publisher.get();
-  s.api = std::make_unique<Api>(ctx);
+  ServerCoreDeps deps{s.opts, *s.ledger, *s.backend, s.metrics, s.draining,
+                      [&s](std::function<void()> f) { net::post(*s.ioc, std::move(f)); },
+                      [&s](uint64_t h) { s.observe_commit(h); }};
+  deps.follower = s.follower.get();
+  deps.publisher = s.publisher.get();
+  ServerCore core = make_server_core(deps);
+  s.feed = std::move(core.feed);
+  s.pipeline = std::move(core.pipeline);
+  s.sealer = std::move(core.sealer);
+  s.api = std::move(core.api);
   s.shared.reset(new SessionShared{*s.api, s.opts, *s.ledger, *s.feed, s.metrics, s.draining});
   s.listener = std::make_shared<Listener>(*s.ioc, *s.shared);
   if (absl::Status st = s.listener->listen(opts.host, opts.port); !st.ok()) return st;

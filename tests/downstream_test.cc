@@ -19,13 +19,16 @@
 #include "host/signer.h"
 #include "server/http_client.h"
 #include "server/stream_codec.h"
-#include "tests/server_process.h"
+#include "testing/process.h"
+#include "testing/raw_conn.h"
+#include "testing/server_process.h"
+#include "testing/temp_dir.h"
 
 namespace bg::testing {
 namespace {
 
 using namespace std::chrono_literals;
-const std::string kBin = BLOCKGATE_BINARY;
+const std::string kBin = blockgate_binary();
 
 uint16_t free_port() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -72,7 +75,7 @@ class NatsServer {
       argv.push_back("-c");
       argv.push_back(conf);
     }
-    fd_ = spawn_with_output_pipe(argv, &pid_);
+    pid_ = spawn(argv, &fd_);
     drainer_ = std::thread([this] {
       char buf[4096];
       while (read(fd_, buf, sizeof buf) > 0) {
@@ -104,7 +107,7 @@ class NatsServer {
 class Child {
  public:
   explicit Child(const std::vector<std::string>& argv) {
-    fd_ = spawn_with_output_pipe(argv, &pid_);
+    pid_ = spawn(argv, &fd_);
     reader_ = std::thread([this] {
       char buf[65536];
       ssize_t n;
@@ -248,13 +251,13 @@ TEST(Downstream, ChainThroughJetStreamAndHttpSurvivesKills) {
   NatsServer nats(tmp.sub("nats"));
   ASSERT_TRUE(nats.start());
   ServerProcess a, b, c;
-  ASSERT_TRUE(a.start(kBin, tmp.sub("a"), {"--backend", "cpu", "--publish", nats.url(), "--max-block-bytes", "1000000"}))
+  ASSERT_TRUE(a.start(tmp.sub("a"), {"--backend", "cpu", "--publish", nats.url(), "--max-block-bytes", "1000000"}))
       << a.log();
   const uint16_t b_port = free_port();
   const std::vector<std::string> b_args = {"--backend", "cpu", "--follow", nats.url(), "--listen",
                                            "127.0.0.1:" + std::to_string(b_port)};
-  ASSERT_TRUE(b.start(kBin, tmp.sub("b"), b_args)) << b.log();
-  ASSERT_TRUE(c.start(kBin, tmp.sub("c"), {"--backend", "cpu", "--follow", "http://127.0.0.1:" + std::to_string(b_port)}))
+  ASSERT_TRUE(b.start(tmp.sub("b"), b_args)) << b.log();
+  ASSERT_TRUE(c.start(tmp.sub("c"), {"--backend", "cpu", "--follow", "http://127.0.0.1:" + std::to_string(b_port)}))
       << c.log();
 
   // A follower is read-only.
@@ -271,7 +274,7 @@ TEST(Downstream, ChainThroughJetStreamAndHttpSurvivesKills) {
   ASSERT_TRUE(wait_for([&] { return height_of(b) >= 3; }, 60s)) << b.log();
   b.stop(SIGKILL);
   std::this_thread::sleep_for(300ms);
-  ASSERT_TRUE(b.start(kBin, tmp.sub("b"), b_args)) << b.log();
+  ASSERT_TRUE(b.start(tmp.sub("b"), b_args)) << b.log();
   ASSERT_TRUE(wait_for([&] { return height_of(b) >= 6; }, 60s)) << b.log();
   nats.kill9();
   std::this_thread::sleep_for(700ms);
@@ -399,7 +402,7 @@ TEST_P(MaliciousUpstream, FollowerNeverAppendsTheBadBlock) {
   std::vector<Block> chain;
   {
     ServerProcess leader;
-    ASSERT_TRUE(leader.start(kBin, tmp.sub("leader"), {"--backend", "cpu"})) << leader.log();
+    ASSERT_TRUE(leader.start(tmp.sub("leader"), {"--backend", "cpu"})) << leader.log();
     ASSERT_TRUE(post_txs(leader, signed_txs(20, 1)));
     ASSERT_TRUE(post_txs(leader, signed_txs(20, 2)));
     chain = blocks_of(leader);
@@ -420,7 +423,7 @@ TEST_P(MaliciousUpstream, FollowerNeverAppendsTheBadBlock) {
 
   FakeUpstream upstream(chain);
   ServerProcess f;
-  ASSERT_TRUE(f.start(kBin, tmp.sub("follower"), {"--backend", "cpu", "--follow", upstream.url()})) << f.log();
+  ASSERT_TRUE(f.start(tmp.sub("follower"), {"--backend", "cpu", "--follow", upstream.url()})) << f.log();
   std::string why;
   ASSERT_TRUE(wait_for([&] { return readyz(f, &why) == 503; }, 30s)) << f.log();
   EXPECT_NE(why.find(code), std::string::npos) << why;
@@ -447,11 +450,11 @@ TEST(Downstream, SecondLeaderOnOneStreamIsRefused) {
   NatsServer nats(tmp.sub("nats"));
   ASSERT_TRUE(nats.start());
   ServerProcess a, d;
-  ASSERT_TRUE(a.start(kBin, tmp.sub("a"), {"--backend", "cpu", "--publish", nats.url(), "--max-block-bytes", "1000000"}))
+  ASSERT_TRUE(a.start(tmp.sub("a"), {"--backend", "cpu", "--publish", nats.url(), "--max-block-bytes", "1000000"}))
       << a.log();
   ASSERT_TRUE(post_txs(a, signed_txs(10, 4)));
   ASSERT_TRUE(post_txs(a, signed_txs(10, 5)));
-  ASSERT_TRUE(d.start(kBin, tmp.sub("d"), {"--backend", "cpu", "--publish", nats.url(), "--max-block-bytes", "1000000"}))
+  ASSERT_TRUE(d.start(tmp.sub("d"), {"--backend", "cpu", "--publish", nats.url(), "--max-block-bytes", "1000000"}))
       << d.log();
   ASSERT_TRUE(post_txs(d, signed_txs(10, 6)));
   EXPECT_TRUE(wait_for([&] { return d.log().find("another writer") != std::string::npos; }, 30s)) << d.log();
@@ -486,7 +489,7 @@ TEST(Downstream, PublishRefusesANatsServerWithASmallerMaxPayload) {
 TEST(Downstream, StreamFormatsCarryTheSameBlocks) {
   TempDir tmp("bg-formats");
   ServerProcess a;
-  ASSERT_TRUE(a.start(kBin, tmp.sub("a"), {"--backend", "cpu"})) << a.log();
+  ASSERT_TRUE(a.start(tmp.sub("a"), {"--backend", "cpu"})) << a.log();
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(post_txs(a, signed_txs(30, uint8_t(10 + i))));
   const std::vector<Block> want = blocks_of(a);
   ASSERT_GE(want.size(), 5u);
@@ -533,14 +536,14 @@ TEST(Downstream, TailResumesAcrossARestartWithoutGapOrRepeat) {
   const uint16_t port = free_port();
   const std::vector<std::string> args = {"--backend", "cpu", "--listen", "127.0.0.1:" + std::to_string(port)};
   ServerProcess a;
-  ASSERT_TRUE(a.start(kBin, tmp.sub("a"), args)) << a.log();
+  ASSERT_TRUE(a.start(tmp.sub("a"), args)) << a.log();
   ASSERT_TRUE(post_txs(a, signed_txs(10, 20)));
   Child tail({kBin, "tail", "--url", a.url(), "--from", "0", "--idle-exit-s", "6"});
   ASSERT_TRUE(post_txs(a, signed_txs(10, 21)));
   std::this_thread::sleep_for(500ms);
   a.stop(SIGKILL);
   std::this_thread::sleep_for(1s);
-  ASSERT_TRUE(a.start(kBin, tmp.sub("a"), args)) << a.log();
+  ASSERT_TRUE(a.start(tmp.sub("a"), args)) << a.log();
   ASSERT_TRUE(post_txs(a, signed_txs(10, 22)));
   ASSERT_TRUE(post_txs(a, signed_txs(10, 23)));
   const uint64_t tip = height_of(a);
