@@ -67,7 +67,7 @@ class NatsServer {
   ~NatsServer() { kill9(); }
 
   bool start() {
-    std::vector<std::string> argv = {"/usr/bin/nats-server", "-js", "-a", "127.0.0.1", "-p", std::to_string(port_),
+    std::vector<std::string> argv = {"/usr/sbin/nats-server", "-js", "-a", "127.0.0.1", "-p", std::to_string(port_),
                                      "-sd", store_};
     if (!config_.empty()) {
       const std::string conf = store_ + ".conf";
@@ -78,10 +78,17 @@ class NatsServer {
     pid_ = spawn(argv, &fd_);
     drainer_ = std::thread([this] {
       char buf[4096];
-      while (read(fd_, buf, sizeof buf) > 0) {
+      ssize_t n;
+      while ((n = read(fd_, buf, sizeof buf)) > 0) {
+        std::lock_guard lk(mu_);
+        if (log_.size() < (1 << 20)) log_.append(buf, size_t(n));
       }
     });
     return wait_for([this] { return port_open(port_); }, 20s);
+  }
+  std::string log() {
+    std::lock_guard lk(mu_);
+    return log_;
   }
   void kill9() {
     if (pid_ > 0) {
@@ -101,6 +108,8 @@ class NatsServer {
   pid_t pid_ = -1;
   int fd_ = -1;
   std::thread drainer_;
+  std::mutex mu_;
+  std::string log_;
 };
 
 // A background command (loadgen, tail) whose output is collected.
@@ -475,7 +484,7 @@ TEST(Downstream, SecondLeaderOnOneStreamIsRefused) {
 TEST(Downstream, PublishRefusesANatsServerWithASmallerMaxPayload) {
   TempDir tmp("bg-payload");
   NatsServer nats(tmp.sub("nats"), "max_payload: 100000\n");
-  ASSERT_TRUE(nats.start());
+  ASSERT_TRUE(nats.start()) << nats.log();
   auto r = run_command({kBin, "serve", "--data", tmp.sub("a"), "--listen", "127.0.0.1:0", "--backend", "cpu",
                         "--publish", nats.url()},
                        30s);
@@ -538,7 +547,7 @@ TEST(Downstream, TailResumesAcrossARestartWithoutGapOrRepeat) {
   ServerProcess a;
   ASSERT_TRUE(a.start(tmp.sub("a"), args)) << a.log();
   ASSERT_TRUE(post_txs(a, signed_txs(10, 20)));
-  Child tail({kBin, "tail", "--url", a.url(), "--from", "0", "--idle-exit-s", "6"});
+  Child tail({kBin, "tail", "--url", a.url(), "--from", "0", "--idle-exit-s", "12"});
   ASSERT_TRUE(post_txs(a, signed_txs(10, 21)));
   std::this_thread::sleep_for(500ms);
   a.stop(SIGKILL);
