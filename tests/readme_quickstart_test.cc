@@ -15,8 +15,8 @@
 #include <regex>
 #include <sstream>
 
-#include "tests/server_harness.h"
-#include "tests/test_util.h"
+#include "testing/process.h"
+#include "testing/temp_dir.h"
 
 namespace bg {
 namespace {
@@ -59,7 +59,7 @@ TEST(ReadmeQuickstart, EveryCommandWorksAsWritten) {
   ASSERT_GE(lines.size(), 8u) << "README.md has no quickstart block";
   const uint16_t port = free_port();
   ASSERT_NE(port, 0);
-  testing::ScratchDir dir("readme");
+  testing::TempDir dir("readme");
 
   // One bash runs the block, so the background server and $! carry over. After
   // each foreground command the script prints its exit status; curl also
@@ -68,7 +68,7 @@ TEST(ReadmeQuickstart, EveryCommandWorksAsWritten) {
   size_t commands = 0, curls = 0;
   for (std::string line : lines) {
     if (line.rfind("make ", 0) == 0) continue;
-    line = replace_all(line, "build/blockgate", BLOCKGATE_BINARY);
+    line = replace_all(line, "build/blockgate", testing::blockgate_binary());
     line = replace_all(line, "127.0.0.1:8700", "127.0.0.1:" + std::to_string(port));
     if (line.rfind("curl ", 0) == 0) {
       line = "curl -w '\\n@@http %{http_code}\\n' " + line.substr(5);
@@ -83,7 +83,7 @@ TEST(ReadmeQuickstart, EveryCommandWorksAsWritten) {
   }
   std::ofstream(dir.path() + "/quickstart.sh") << script;
   int status = -1;
-  const std::string out = testing::run_command("timeout 300 bash " + dir.path() + "/quickstart.sh 2>&1", &status);
+  const std::string out = testing::run_shell("timeout 300 bash " + dir.path() + "/quickstart.sh 2>&1", &status);
   EXPECT_EQ(status, 0) << out;
 
   size_t rcs = 0, codes = 0;
