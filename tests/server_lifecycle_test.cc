@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <regex>
+#include <thread>
 
 #include "testing/json.h"
 #include "testing/server_process.h"
