@@ -10,6 +10,7 @@
 
 #include "cmd/args.h"
 #include "cmd/commands.h"
+#include "host/fd.h"
 #include "host/signer.h"
 
 namespace bg::cmd {
@@ -45,7 +46,7 @@ int keygen(int argc, char** argv) {
   std::string path = args->get("out");
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0 || ::write(fd, json.data(), json.size()) != ssize_t(json.size()) || ::close(fd) != 0) {
-    std::cerr << "blockgate keygen: cannot write " << path << ": " << std::strerror(errno) << "\n";
+    std::cerr << "blockgate keygen: cannot write " << path << ": " << errno_text(errno) << "\n";
     return 1;
   }
   return 0;

@@ -18,6 +18,7 @@
 #include "host/hash.h"
 #include "host/reference_verify.h"
 #include "host/signer.h"
+#include "host/status_macros.h"
 #include "host/thread_pool.h"
 #include "server/http_client.h"
 
@@ -93,9 +94,8 @@ absl::StatusOr<LoadPlan> build_load_plan(const LoadPlanOptions& opts) {
   std::vector<std::vector<KeyPair>> keys(schemes.size());
   for (size_t s = 0; s < schemes.size(); ++s) {
     for (size_t k = 0; k < opts.keys_per_scheme; ++k) {
-      auto key = derive_key(opts.seed, schemes[s], k);
-      if (!key.ok()) return key.status();
-      keys[s].push_back(*std::move(key));
+      BG_ASSIGN_OR_RETURN(KeyPair key, derive_key(opts.seed, schemes[s], k));
+      keys[s].push_back(std::move(key));
     }
   }
 
