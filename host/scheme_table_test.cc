@@ -48,6 +48,9 @@ TEST(SchemeTable, NamesAndBytesRoundTrip) {
   EXPECT_EQ(scheme_from_byte(255), std::nullopt);
   EXPECT_EQ(scheme_from_name("schnorr"), std::nullopt);
   EXPECT_EQ(scheme_name(Scheme(kSchemeCount + 1)), "unknown");
+  std::string list;
+  for (const SpecRow& r : kSpecSchemes) list += std::string(list.empty() ? "" : "/") + r.name;
+  EXPECT_EQ(scheme_names("/"), list);
 }
 
 TEST(SchemeTable, BinaryLayoutFollowsTheRowSizes) {

@@ -14,6 +14,15 @@ std::string_view scheme_name(Scheme s) {
   return scheme_info(s).name;
 }
 
+std::string scheme_names(std::string_view sep) {
+  std::string out;
+  for (const SchemeInfo& s : kSchemes) {
+    if (!out.empty()) out += sep;
+    out += s.name;
+  }
+  return out;
+}
+
 std::optional<Scheme> scheme_from_name(std::string_view name) {
   for (const SchemeInfo& s : kSchemes)
     if (name == s.name) return s.id;

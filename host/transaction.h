@@ -24,6 +24,8 @@ constexpr size_t tx_fixed_size(Scheme s) { return 2 + public_key_size(s) + signa
 constexpr size_t kMinTxSize = 2 + kMinPublicKeySize + kMinSignatureSize + 4;
 
 std::string_view scheme_name(Scheme s);
+// Every scheme name in table order, joined by `sep`, for help text and errors.
+std::string scheme_names(std::string_view sep = ", ");
 std::optional<Scheme> scheme_from_name(std::string_view name);
 std::optional<Scheme> scheme_from_byte(uint8_t b);
 

@@ -74,11 +74,11 @@ const char* wait_name(WaitMode w) { return w == WaitMode::kCommit ? "commit" : "
 absl::StatusOr<LoadPlan> build_load_plan(const LoadPlanOptions& opts) {
   std::vector<Scheme> schemes;
   if (opts.scheme == "mixed") {
-    schemes = {Scheme::kEd25519, Scheme::kSecp256k1, Scheme::kP256};
+    for (const SchemeInfo& s : kSchemes) schemes.push_back(s.id);
   } else if (auto s = scheme_from_name(opts.scheme)) {
     schemes = {*s};
   } else {
-    return absl::InvalidArgumentError(absl::StrCat("unknown scheme '", opts.scheme, "' (ed25519, secp256k1, p256, mixed)"));
+    return absl::InvalidArgumentError(absl::StrCat("unknown scheme '", opts.scheme, "' (", scheme_names(), ", mixed)"));
   }
   if (opts.batch == 0) return absl::InvalidArgumentError("batch must be at least 1");
   if (opts.keys_per_scheme == 0) return absl::InvalidArgumentError("keys_per_scheme must be at least 1");
