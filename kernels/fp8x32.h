@@ -31,6 +31,8 @@
 
 namespace bg::k::v2 {
 
+using namespace ::bg::k::carry;
+
 // A 256-bit unsigned integer, little-endian 32-bit limbs (plain, not a field
 // element: scalars, exponents, the r of a signature).
 struct U8x32 {
@@ -100,28 +102,12 @@ BG_HD bool u8x32_is_zero(const U8x32& a) {
 
 // *r = a - b mod 2^256; returns the borrow mask (0xffffffff when a < b).
 BG_HD uint32_t u8x32_sub(U8x32* r, const U8x32& a, const U8x32& b) {
-  Carry c;
-  uint32_t t[8];
-  t[0] = sub_cc(a.w[0], b.w[0], c);
-  BG_UNROLL
-  for (int i = 1; i < 8; ++i) t[i] = subc_cc(a.w[i], b.w[i], c);
-  const uint32_t mask = subc(0, 0, c);
-  BG_UNROLL
-  for (int i = 0; i < 8; ++i) r->w[i] = t[i];
-  return mask;
+  return mask_from_bit(sub8(r->w, a.w, b.w));
 }
 
 // *r = a + b mod 2^256; returns the carry out (0 or 1).
 BG_HD uint32_t u8x32_add(U8x32* r, const U8x32& a, const U8x32& b) {
-  Carry c;
-  uint32_t t[8];
-  t[0] = add_cc(a.w[0], b.w[0], c);
-  BG_UNROLL
-  for (int i = 1; i < 8; ++i) t[i] = addc_cc(a.w[i], b.w[i], c);
-  const uint32_t carry = addc(0, 0, c);
-  BG_UNROLL
-  for (int i = 0; i < 8; ++i) r->w[i] = t[i];
-  return carry;
+  return add8(r->w, a.w, b.w);
 }
 
 // a < b.
@@ -156,25 +142,18 @@ BG_HD uint32_t u8x32_bits(const U8x32& a, int pos, int width) {
   return v & ((1u << width) - 1);
 }
 
-// t[0..15] = a * b (schoolbook: per row one mad.lo chain, then one mad.hi
-// chain shifted by a limb; each row's sum fits its 9 limbs, so the row's
-// top limb needs no carry out).
+// t[0..15] = a * b (schoolbook: one mad_row8 per limb of b, i.e. a mad.lo
+// chain and a mad.hi chain shifted by a limb; row i adds below 2^(32 (i + 9)),
+// so its two carry limbs t[i + 8], t[i + 9] never overflow; t[16], t[17] are
+// scratch and end 0).
 BG_HD void mul_wide_8x32(const uint32_t* a, const uint32_t* b, uint32_t* t) {
+  uint32_t w[18];
   BG_UNROLL
-  for (int i = 0; i < 16; ++i) t[i] = 0;
+  for (int i = 0; i < 18; ++i) w[i] = 0;
   BG_UNROLL
-  for (int i = 0; i < 8; ++i) {
-    Carry c;
-    const uint32_t bi = b[i];
-    t[i] = mad_lo_cc(a[0], bi, t[i], c);
-    BG_UNROLL
-    for (int j = 1; j < 8; ++j) t[i + j] = madc_lo_cc(a[j], bi, t[i + j], c);
-    t[i + 8] = addc(0, 0, c);
-    t[i + 1] = mad_hi_cc(a[0], bi, t[i + 1], c);
-    BG_UNROLL
-    for (int j = 1; j < 7; ++j) t[i + j + 1] = madc_hi_cc(a[j], bi, t[i + j + 1], c);
-    t[i + 8] = madc_hi(a[7], bi, t[i + 8], c);
-  }
+  for (int i = 0; i < 8; ++i) mad_row8(w + i, a, b[i]);
+  BG_UNROLL
+  for (int i = 0; i < 16; ++i) t[i] = w[i];
 }
 
 // t[0..15] = a^2: the 28 cross products once, doubled by an add chain, then
@@ -225,13 +204,11 @@ BG_HD void sqr_wide_8x32(const uint32_t* a, uint32_t* t) {
 // must be < 2m. Branch-free: one subtraction chain and 8 selects.
 template <class P>
 BG_HD Fe<P> fe_reduce_once(const uint32_t* t, uint32_t top) {
-  Carry c;
-  uint32_t s[8];
-  s[0] = sub_cc(t[0], mod_limb<P>(0), c);
+  uint32_t m[8], s[8];
   BG_UNROLL
-  for (int i = 1; i < 8; ++i) s[i] = subc_cc(t[i], mod_limb<P>(i), c);
-  // top - borrow is 0xffffffff exactly when the value is below m.
-  const uint32_t keep = uint32_t(int32_t(subc(top, 0, c)) >> 31);
+  for (int i = 0; i < 8; ++i) m[i] = mod_limb<P>(i);
+  // The value is below m exactly when t < m (borrow) and top = 0.
+  const uint32_t keep = mask_from_bit(sub8(s, t, m) & (top ^ 1u));
   Fe<P> r;
   BG_UNROLL
   for (int i = 0; i < 8; ++i) r.v[i] = select_word(keep, t[i], s[i]);
@@ -337,34 +314,15 @@ BG_HD Fe<P> fe_mul(const Fe<P>& a, const Fe<P>& b) {
   } else {
     // t < 2m at the top of every round (t[8] <= 1); t[9] holds the round's
     // overflow before the shift by one limb.
-    uint32_t t[10];
+    uint32_t m[8], t[10];
+    BG_UNROLL
+    for (int i = 0; i < 8; ++i) m[i] = mod_limb<P>(i);
     BG_UNROLL
     for (int i = 0; i < 10; ++i) t[i] = 0;
     BG_UNROLL
     for (int i = 0; i < 8; ++i) {
-      const uint32_t bi = b.v[i];
-      Carry c;
-      t[0] = mad_lo_cc(a.v[0], bi, t[0], c);
-      BG_UNROLL
-      for (int j = 1; j < 8; ++j) t[j] = madc_lo_cc(a.v[j], bi, t[j], c);
-      t[8] = addc_cc(t[8], 0, c);
-      t[9] = addc(0, 0, c);
-      t[1] = mad_hi_cc(a.v[0], bi, t[1], c);
-      BG_UNROLL
-      for (int j = 1; j < 8; ++j) t[j + 1] = madc_hi_cc(a.v[j], bi, t[j + 1], c);
-      t[9] = addc(t[9], 0, c);
-
-      const uint32_t q = t[0] * mont_inv32<P>();
-      t[0] = mad_lo_cc(q, mod_limb<P>(0), t[0], c);  // becomes 0
-      BG_UNROLL
-      for (int j = 1; j < 8; ++j) t[j] = madc_lo_cc(q, mod_limb<P>(j), t[j], c);
-      t[8] = addc_cc(t[8], 0, c);
-      t[9] = addc(t[9], 0, c);
-      t[1] = mad_hi_cc(q, mod_limb<P>(0), t[1], c);
-      BG_UNROLL
-      for (int j = 1; j < 8; ++j) t[j + 1] = madc_hi_cc(q, mod_limb<P>(j), t[j + 1], c);
-      t[9] = addc(t[9], 0, c);
-
+      mad_row8(t, a.v, b.v[i]);                // t += a b_i
+      mad_row8(t, m, t[0] * mont_inv32<P>());  // t += q m, which zeroes t[0]
       BG_UNROLL
       for (int j = 0; j < 9; ++j) t[j] = t[j + 1];
       t[9] = 0;
@@ -411,31 +369,19 @@ BG_HD Fe<P> fe_from_u64(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3) {
 
 template <class P>
 BG_HD Fe<P> fe_add(const Fe<P>& a, const Fe<P>& b) {
-  Carry c;
   uint32_t t[8];
-  t[0] = add_cc(a.v[0], b.v[0], c);
-  BG_UNROLL
-  for (int i = 1; i < 8; ++i) t[i] = addc_cc(a.v[i], b.v[i], c);
-  const uint32_t top = addc(0, 0, c);
+  const uint32_t top = add8(t, a.v, b.v);
   return fe_reduce_once<P>(t, top);
 }
 
 template <class P>
 BG_HD Fe<P> fe_sub(const Fe<P>& a, const Fe<P>& b) {
-  uint32_t t[8];
-  uint32_t borrow;
-  {
-    Carry c;
-    t[0] = sub_cc(a.v[0], b.v[0], c);
-    BG_UNROLL
-    for (int i = 1; i < 8; ++i) t[i] = subc_cc(a.v[i], b.v[i], c);
-    borrow = subc(0, 0, c);  // 0xffffffff when a < b
-  }
-  Fe<P> r;
-  Carry c;
-  r.v[0] = add_cc(t[0], mod_limb<P>(0) & borrow, c);
+  uint32_t t[8], m[8];
+  const uint32_t borrow = mask_from_bit(sub8(t, a.v, b.v));  // all ones when a < b
   BG_UNROLL
-  for (int i = 1; i < 8; ++i) r.v[i] = addc_cc(t[i], mod_limb<P>(i) & borrow, c);
+  for (int i = 0; i < 8; ++i) m[i] = mod_limb<P>(i) & borrow;
+  Fe<P> r;
+  (void)add8(r.v, t, m);
   return r;
 }
 
