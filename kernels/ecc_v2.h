@@ -22,13 +22,14 @@
 // The exceptional cases of the addition formulas (P = +-A, infinity) keep
 // v1's correct branches; they are not taken for honest inputs.
 //
-// Cost of one verification, counted (fe_mul + fe_sqr, kernels/fp8x32.h; see
-// `EcdsaV2.FieldOperationCount` in kernels/ecdsa_verify_test.cc):
-//   secp256k1: ~3.0k (decompress ~335, s^-1 mod n ~330, table [1..16]Q 8
-//     doublings + 7 mixed adds ~133, 126 doublings x 7 = 882, 52 Q adds x 16
-//     + 26 beta = 858, 38 G mixed adds x 11 + 19 beta = 437, GLV splits ~10)
-//   P-256: ~4.1k (decompress ~335, s^-1 ~330, table ~141, 255 doublings x 8
-//     = 2040, 52 Q adds = 832, 37 G mixed adds = 407)
+// Cost of one verification, counted (fe_mul M + fe_sqr S over both fields,
+// valid signatures, `EcdsaV2.FieldOperationCount` in kernels/ecc_v2_test.cc):
+//   secp256k1: 1324 M + 1599 S = 2923 (decompress ~335, s^-1 mod n ~330,
+//     table [1..16]Q: 8 doublings + 7 mixed adds ~133, 126 doublings x 7 =
+//     882, ~50 Q adds x 16 + beta, ~37 G mixed adds x 11 + beta, GLV splits)
+//   P-256: 1733 M + 2240 S = 3973 (decompress ~335, s^-1 ~330, table ~141,
+//     255 doublings x 8 = 2040, ~50 Q adds x 16, ~36 G mixed adds x 11)
+// v1 (kernels/ecc.h): ~2.9k / ~4.0k; the same work, shaped for lockstep.
 // A v2 product is 64 (secp256k1 p) to 128 (Montgomery) 32x32->64 products
 // with carries in the condition code; v1's is 16 + 5..16 emulated 64x64->128
 // products, each ~4 such products plus compare/select carries.

@@ -33,6 +33,24 @@ namespace bg::k::v2 {
 
 using namespace ::bg::k::carry;
 
+// Field-operation counting for the cost figures in kernels/ecc_v2.h: host
+// only, off unless a test points fe_op_counter at a counter (one
+// thread-local load per operation otherwise).
+#if !defined(__CUDA_ARCH__)
+struct FeOpCounter {
+  uint64_t mul = 0, sqr = 0;
+};
+inline thread_local FeOpCounter* fe_op_counter = nullptr;
+#define BG_FE_COUNT(op) \
+  do {                  \
+    if (fe_op_counter) ++fe_op_counter->op; \
+  } while (0)
+#else
+#define BG_FE_COUNT(op) \
+  do {                  \
+  } while (0)
+#endif
+
 // A 256-bit unsigned integer, little-endian 32-bit limbs (plain, not a field
 // element: scalars, exponents, the r of a signature).
 struct U8x32 {
@@ -307,6 +325,7 @@ BG_HD Fe<P> fe_reduce_mont(uint32_t* t) {
 // value and b < m: a b < m R). secp256k1's p: product, then the fold.
 template <class P>
 BG_HD Fe<P> fe_mul(const Fe<P>& a, const Fe<P>& b) {
+  BG_FE_COUNT(mul);
   if constexpr (P::kReduceC != 0) {
     uint32_t t[16];
     mul_wide_8x32(a.v, b.v, t);
@@ -334,6 +353,7 @@ BG_HD Fe<P> fe_mul(const Fe<P>& a, const Fe<P>& b) {
 // a^2: dedicated squaring (36 products), then the fold or a Montgomery reduction.
 template <class P>
 BG_HD Fe<P> fe_sqr(const Fe<P>& a) {
+  BG_FE_COUNT(sqr);
   uint32_t t[16];
   sqr_wide_8x32(a.v, t);
   if constexpr (P::kReduceC != 0) {
