@@ -71,7 +71,7 @@ absl::StatusOr<AuditReport> audit_ledger(const std::string& dir, VerifyBackend& 
   absl::Status backend_error;
   absl::flat_hash_map<Hash32, TxLocation, Hash32Hasher> seen;
   LedgerScan scan(dir);
-  auto res = scan.run([&](const ScannedBlock& b) -> std::optional<std::string> {
+  BG_ASSIGN_OR_RETURN(const ScanResult res, scan.run([&](const ScannedBlock& b) -> std::optional<std::string> {
     for (uint32_t i = 0; i < b.ids.size(); ++i) {
       auto [it, fresh] = seen.try_emplace(b.ids[i], TxLocation{b.header.height, i});
       if (!fresh)
@@ -85,18 +85,17 @@ absl::StatusOr<AuditReport> audit_ledger(const std::string& dir, VerifyBackend& 
       if (sigs.failure()) return "invalid signature";  // reported below with its own height
     }
     return std::nullopt;
-  });
-  if (!res.ok()) return res.status();
+  }));
   if (backend_error.ok()) backend_error = sigs.flush();
   if (!backend_error.ok()) return backend_error;
-  if (!res->tip && !res->fault) return absl::NotFoundError(absl::StrCat("no ledger in ", dir));
+  if (!res.tip && !res.fault) return absl::NotFoundError(absl::StrCat("no ledger in ", dir));
 
-  rep.blocks = res->blocks;
-  rep.transactions = res->txs;
+  rep.blocks = res.blocks;
+  rep.transactions = res.txs;
   rep.signatures_checked = sigs.checked();
-  if (res->tip) rep.tip = *res->tip;
-  if (res->tail_cut) {
-    const TailCut& c = *res->tail_cut;
+  if (res.tip) rep.tip = *res.tip;
+  if (res.tail_cut) {
+    const TailCut& c = *res.tail_cut;
     rep.tail_note = absl::StrCat("torn tail in ", c.path, " at offset ", c.offset, " (", c.reason, "), ", c.bytes,
                                  " bytes from height ", c.first_height,
                                  " on: not committed; `blockgate serve` cuts it at start-up");
@@ -104,9 +103,9 @@ absl::StatusOr<AuditReport> audit_ledger(const std::string& dir, VerifyBackend& 
   if (const auto& f = sigs.failure()) {
     rep.failed_height = f->height;
     rep.reason = absl::StrCat("invalid_signature: transaction ", f->index, " does not verify");
-  } else if (res->fault) {
-    rep.failed_height = res->fault->height;
-    rep.reason = res->fault->reason;
+  } else if (res.fault) {
+    rep.failed_height = res.fault->height;
+    rep.reason = res.fault->reason;
   } else {
     rep.ok = true;
   }
