@@ -18,8 +18,8 @@ namespace {
 
 // 64 valid transactions from 4 fixed keys, built once per scheme.
 const std::vector<Transaction>& corpus(Scheme scheme) {
-  static std::vector<Transaction> txs[4];
-  std::vector<Transaction>& v = txs[int(scheme)];
+  static std::vector<Transaction> txs[kSchemeCount];
+  std::vector<Transaction>& v = txs[scheme_index(scheme)];
   if (v.empty()) {
     for (int k = 0; k < 4; ++k) {
       uint8_t secret[32];
