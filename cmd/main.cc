@@ -11,8 +11,10 @@ constexpr const char* kUsage =
     "  serve    [--data DIR] [--listen HOST:PORT] [--backend auto|cpu|gpu|kernels-on-cpu]\n"
     "           [--max-body-bytes N] [--block-interval-ms N] [--max-block-txs N]\n"
     "           [--max-connections N] [--auth-token-file F]\n"
+    "           [--index-cache-mb N] [--index-memtable-mb N] [--verify-on-open]\n"
     "  verify   [--backend B] [--input FILE]\n"
     "  audit    --data DIR [--backend B]\n"
+    "  reindex  --data DIR [--index-cache-mb N]   (rebuild the transaction index, offline)\n"
     "  keygen   --scheme ed25519|secp256k1|p256 [--out FILE]\n"
     "  sign     --key FILE (--payload-hex HEX | --payload-file F)\n"
     "  loadgen  --url URL [--scheme S|mixed] [--transactions N] [--batch B] [--connections C]\n"
@@ -34,6 +36,7 @@ int main(int argc, char** argv) {
   if (!std::strcmp(c, "keygen")) return bg::cmd::keygen(sub_argc, sub_argv);
   if (!std::strcmp(c, "sign")) return bg::cmd::sign(sub_argc, sub_argv);
   if (!std::strcmp(c, "loadgen")) return bg::cmd::loadgen(sub_argc, sub_argv);
+  if (!std::strcmp(c, "reindex")) return bg::cmd::reindex(sub_argc, sub_argv);
   std::cerr << "blockgate: unknown command '" << c << "'\n" << kUsage;
   return 2;
 }

@@ -28,14 +28,24 @@ absl::Status parse_listen(const std::string& listen, ServerOptions* o) {
   return absl::OkStatus();
 }
 
-absl::Status parse_flags(int argc, char** argv, ServerOptions* o) {
+absl::Status parse_flags(int argc, char** argv, ServerOptions* o, LedgerOptions* lo) {
   auto args = Args::parse(argc, argv,
                           {"data", "listen", "backend", "max-body-bytes", "block-interval-ms", "max-block-txs",
                            "max-connections", "auth-token-file", "max-batch", "batch-deadline-us",
                            "max-pending-txs", "max-pending-blocks", "max-payload-bytes", "io-threads",
                            "verify-threads", "idle-timeout-ms", "header-timeout-ms", "body-timeout-ms",
-                           "write-timeout-ms"});
+                           "write-timeout-ms", "index-cache-mb", "index-memtable-mb"},
+                          {"verify-on-open"});
   if (!args.ok()) return args.status();
+  // The ledger's index: memory bounded by these two, whatever the ledger's size.
+  for (auto [name, dst] : {std::pair{"index-cache-mb", &lo->index_cache_mb},
+                           std::pair{"index-memtable-mb", &lo->index_memtable_mb}}) {
+    auto v = args->get_u64(name, *dst);
+    if (!v.ok()) return v.status();
+    if (*v == 0) return absl::InvalidArgumentError(absl::StrCat("--", name, " must be positive"));
+    *dst = *v;
+  }
+  lo->verify_on_open = args->has("verify-on-open");
   o->data_dir = args->get("data", o->data_dir);
   o->backend = args->get("backend", o->backend);
   if (args->has("listen"))
@@ -83,11 +93,12 @@ absl::Status parse_flags(int argc, char** argv, ServerOptions* o) {
 
 int serve(int argc, char** argv) {
   ServerOptions opts;
-  if (absl::Status st = parse_flags(argc, argv, &opts); !st.ok()) {
+  LedgerOptions ledger_opts;
+  if (absl::Status st = parse_flags(argc, argv, &opts, &ledger_opts); !st.ok()) {
     std::cerr << "blockgate serve: " << st.message() << "\n";
     return 2;
   }
-  auto server = Server::create(opts);
+  auto server = Server::create(opts, ledger_opts);
   if (!server.ok()) {
     std::cerr << "blockgate serve: " << server.status().message() << "\n";
     return 1;

@@ -377,15 +377,14 @@ HttpResponseMsg Api::get_block(const HttpRequest& req, std::string_view which) {
 HttpResponseMsg Api::get_transaction(std::string_view id_hex) {
   auto id = hash_from_hex(id_hex);
   if (!id) return error_response(400, "malformed", "transaction id must be 64 hex digits");
-  auto loc = ctx_.ledger.find_tx(*id);
-  if (!loc) return error_response(404, "not_found");
-  auto block = ctx_.ledger.read_block(loc->height);
-  if (!block.ok()) return error_response(500, "internal", std::string(block.status().message()));
-  if (loc->index >= block->txs.size()) return error_response(500, "internal", "index past the block's transactions");
+  // Reads only the transaction's bytes, checked against its id.
+  auto found = ctx_.ledger.read_tx(*id);
+  if (absl::IsNotFound(found.status())) return error_response(404, "not_found");
+  if (!found.ok()) return error_response(500, "internal", std::string(found.status().message()));
   return json_response(200, {{"id", to_hex(*id)},
-                             {"height", loc->height},
-                             {"index", loc->index},
-                             {"transaction", tx_to_json(block->txs[loc->index])}});
+                             {"height", found->location.height},
+                             {"index", found->location.index},
+                             {"transaction", tx_to_json(found->tx)}});
 }
 
 HttpResponseMsg Api::get_status() {
@@ -436,6 +435,7 @@ HttpResponseMsg Api::get_metrics() {
   const LedgerStats ls = ctx_.ledger.stats();
   snap.fsyncs = ls.fsyncs;
   snap.bytes_written = ls.bytes_written;
+  snap.ledger = ls;
   snap.ready = ready();
   snap.backend = std::string(ctx_.backend.name());
   snap.backend_description = ctx_.backend.description();
