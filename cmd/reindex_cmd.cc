@@ -9,37 +9,44 @@
 #include <cstdio>
 #include <iostream>
 
-#include "cmd/args.h"
 #include "cmd/commands.h"
+#include "cmd/flags.h"
 #include "ledger/ledger.h"
 #include "ledger/scan.h"
 
 namespace bg::cmd {
+namespace {
+
+struct ReindexConfig {
+  std::string data;
+  LedgerOptions ledger;
+};
+
+const FlagTable<ReindexConfig>& reindex_flags() {
+  static const FlagTable<ReindexConfig> table = [] {
+    FlagTable<ReindexConfig> t("reindex", std::string(command_summary("reindex")));
+    t.add("data", &ReindexConfig::data, "ledger directory whose index to rebuild").value("DIR").needed();
+    t.add("index-cache-mb", &ReindexConfig::ledger, &LedgerOptions::index_cache_mb,
+          "transaction index block cache, MiB").at_least(1);
+    t.add("index-memtable-mb", &ReindexConfig::ledger, &LedgerOptions::index_memtable_mb,
+          "transaction index write buffers, MiB").at_least(2);
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace
 
 int reindex(int argc, char** argv) {
-  auto args = Args::parse(argc, argv, {"data", "index-cache-mb", "index-memtable-mb"});
-  if (!args.ok()) {
-    std::cerr << "blockgate reindex: " << args.status().message() << "\n";
-    return 2;
-  }
-  if (!args->has("data")) {
-    std::cerr << "blockgate reindex: --data DIR is required\n";
-    return 2;
-  }
-  LedgerOptions opts;
-  auto cache = args->get_u64("index-cache-mb", opts.index_cache_mb);
-  auto memtable = args->get_u64("index-memtable-mb", opts.index_memtable_mb);
-  if (!cache.ok() || !memtable.ok()) {
-    std::cerr << "blockgate reindex: " << (cache.ok() ? memtable.status() : cache.status()).message() << "\n";
-    return 2;
-  }
-  const std::string dir = args->get("data");
+  ReindexConfig cfg;
+  ParsedFlags parsed;
+  if (auto exit_code = parse_command_line(reindex_flags(), argc, argv, &cfg, &parsed)) return *exit_code;
+  const std::string dir = cfg.data;
   if (::access((dir + "/" + segment_file_name(0)).c_str(), F_OK) != 0) {
     std::cerr << "blockgate reindex: no ledger in " << dir << "\n";
     return 1;
   }
-  opts.index_cache_mb = *cache;
-  opts.index_memtable_mb = *memtable;
+  LedgerOptions& opts = cfg.ledger;
   opts.rebuild_index = true;
   const bool tty = ::isatty(2);
   const auto t0 = std::chrono::steady_clock::now();

@@ -25,8 +25,8 @@
 #include "ledger/audit.h"
 #include "ledger/id_index.h"
 #include "ledger/ledger.h"
-#include "ledger/ledger_test_util.h"
 #include "ledger/scan.h"
+#include "testing/temp_dir.h"
 
 namespace bg {
 namespace {

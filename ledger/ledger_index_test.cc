@@ -11,8 +11,10 @@
 #include "host/hash.h"
 #include "ledger/id_index.h"
 #include "ledger/ledger.h"
-#include "ledger/ledger_test_util.h"
 #include "ledger/record.h"
+#include "testing/files.h"
+#include "testing/temp_dir.h"
+#include "testing/tx_factory.h"
 
 namespace bg {
 namespace {
