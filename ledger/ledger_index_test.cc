@@ -3,12 +3,15 @@
 // or ahead-of-the-ledger index is detected, rebuilt with a log line, and
 // answers right afterwards; read_tx reads and checks one transaction;
 // contains_ids sees durable and pending ids.
+#include <absl/strings/str_cat.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <future>
 
+#include "host/backend.h"
 #include "host/hash.h"
+#include "ledger/audit.h"
 #include "ledger/id_index.h"
 #include "ledger/ledger.h"
 #include "ledger/record.h"
@@ -287,6 +290,57 @@ TEST(LedgerIndex, ContainsIdsSeesDurableAndPending) {
   l->contains_ids(ids, present);
   EXPECT_EQ(present, (std::vector<uint8_t>{1, 1, 0, 1}));
   EXPECT_EQ(l->find_tx(b.txs[2].id())->height, b.header.height);
+}
+
+// The audit checks the index against the segments and names the first disagreement.
+TEST(LedgerIndex, AuditFindsTheFirstDisagreement) {
+  TempDir dir;
+  BlockMaker maker(33);
+  auto chain = grow(dir.path(), maker, 8);
+  uint64_t txs = 0;
+  for (const Block& b : chain) txs += b.txs.size();
+  auto backend = make_backend("cpu");
+  ASSERT_TRUE(backend.ok());
+  auto rep = audit_ledger(dir.path(), **backend);
+  ASSERT_TRUE(rep.ok() && rep->ok) << audit_last_line(*rep);
+  EXPECT_EQ(rep->index_entries_checked, txs);
+  auto rewrite = [&](const Hash32& id, const IndexEntry& e) {
+    bool created = false;
+    auto ix = IdIndex::open(dir.path() + "/index", IndexTuning{}, &created);
+    ASSERT_TRUE(ix.ok()) << ix.status();
+    IndexMeta m = *(*ix)->meta();
+    IdIndex::Batch b;
+    b.add_tx(id, e);
+    ASSERT_TRUE((*ix)->write(b, m).ok());
+  };
+  // An entry moved by one byte.
+  const Hash32 id = chain[5].txs[1].id();
+  auto l = must_open(dir.path());
+  ASSERT_TRUE(l);
+  const TxLocation loc = *l->find_tx(id);
+  l.reset();
+  rewrite(id, IndexEntry{loc.height, loc.index, loc.offset + 1, loc.length});
+  rep = audit_ledger(dir.path(), **backend);
+  ASSERT_TRUE(rep.ok());
+  EXPECT_FALSE(rep->ok);
+  EXPECT_EQ(rep->failed_height, 5u);
+  EXPECT_NE(rep->reason.find("index: transaction 1"), std::string::npos) << rep->reason;
+  // Put it back, then add an entry no block holds.
+  rewrite(id, IndexEntry{loc.height, loc.index, loc.offset, loc.length});
+  Hash32 stranger{};
+  stranger[0] = 0xEE;
+  rewrite(stranger, IndexEntry{3, 0, 1000, 100});
+  rep = audit_ledger(dir.path(), **backend);
+  ASSERT_TRUE(rep.ok());
+  EXPECT_FALSE(rep->ok);
+  EXPECT_NE(rep->reason.find(absl::StrCat("index: ", txs + 1, " entries where blocks 0..8 hold ", txs)),
+            std::string::npos)
+      << rep->reason;
+  // The same for an entry above the covered height.
+  rewrite(stranger, IndexEntry{9, 0, 1000, 100});
+  rep = audit_ledger(dir.path(), **backend);
+  ASSERT_TRUE(rep.ok());
+  EXPECT_NE(rep->reason.find("above its covered height 8"), std::string::npos) << rep->reason;
 }
 
 }  // namespace
