@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -30,12 +31,13 @@ const char* const kHeightsFile = "heights";
 
 rocksdb::Slice id_slice(const Hash32& id) { return rocksdb::Slice(reinterpret_cast<const char*>(id.data()), 32); }
 
-void put_varint(std::string& out, uint64_t v) {
+char* put_varint(char* p, uint64_t v) {
   while (v >= 0x80) {
-    out.push_back(char(uint8_t(v) | 0x80));
+    *p++ = char(uint8_t(v) | 0x80);
     v >>= 7;
   }
-  out.push_back(char(v));
+  *p++ = char(v);
+  return p;
 }
 bool get_varint(const char*& p, const char* end, uint64_t* v) {
   uint64_t r = 0;
@@ -51,15 +53,16 @@ bool get_varint(const char*& p, const char* end, uint64_t* v) {
 }
 
 // Values: four varints (height, index, segment offset, length): 8-12 bytes
-// for a ledger of a few billion transactions instead of 24 fixed.
-std::string encode_entry(const IndexEntry& e) {
-  std::string v;
-  v.reserve(24);
-  put_varint(v, e.height);
-  put_varint(v, e.index);
-  put_varint(v, e.offset);
-  put_varint(v, e.length);
-  return v;
+// for a ledger of a few billion transactions instead of 24 fixed. Encoded
+// into the caller's buffer (no allocation per entry on the writer's path).
+constexpr size_t kMaxEntryBytes = 10 + 5 + 10 + 5;
+rocksdb::Slice encode_entry(const IndexEntry& e, char (&buf)[kMaxEntryBytes]) {
+  char* p = buf;
+  p = put_varint(p, e.height);
+  p = put_varint(p, e.index);
+  p = put_varint(p, e.offset);
+  p = put_varint(p, e.length);
+  return rocksdb::Slice(buf, size_t(p - buf));
 }
 bool decode_entry(rocksdb::Slice s, IndexEntry* e) {
   const char* p = s.data();
@@ -129,14 +132,11 @@ void IdIndex::Batch::add_block(uint64_t height, const RecordLoc& loc) {
   if (locs_.empty()) first_height_ = height;
   locs_.push_back(loc);
 }
-void IdIndex::Batch::add_tx(const Hash32& id, const IndexEntry& e) {
-  wb_->Put(id_slice(id), encode_entry(e));
-  ++txs_;
-}
+void IdIndex::Batch::add_tx(const Hash32& id, const IndexEntry& e) { txs_.emplace_back(id, e); }
 void IdIndex::Batch::clear() {
   locs_.clear();
   wb_->Clear();
-  txs_ = 0;
+  txs_.clear();
 }
 
 absl::StatusOr<std::unique_ptr<IdIndex>> IdIndex::open(const std::string& dir, const IndexTuning& tuning,
@@ -284,6 +284,12 @@ absl::Status IdIndex::write(Batch& batch, const IndexMeta& meta) {
         return absl::InternalError(absl::StrCat("index heights file: write failed: ", std::strerror(errno)));
       done += size_t(r);
     }
+  }
+  std::sort(batch.txs_.begin(), batch.txs_.end(),
+            [](const auto& a, const auto& b) { return std::memcmp(a.first.data(), b.first.data(), 32) < 0; });
+  for (const auto& [id, e] : batch.txs_) {
+    char buf[kMaxEntryBytes];
+    batch.wb_->Put(id_slice(id), encode_entry(e, buf));
   }
   batch.wb_->Put(rocksdb::Slice(kMetaKey, kMetaKeyLen), encode_meta(meta));
   rocksdb::WriteOptions wo;
