@@ -34,7 +34,8 @@ absl::Status parse_flags(int argc, char** argv, ServerOptions* o) {
                            "max-connections", "auth-token-file", "max-batch", "batch-deadline-us",
                            "max-pending-txs", "max-pending-blocks", "max-payload-bytes", "io-threads",
                            "verify-threads", "idle-timeout-ms", "header-timeout-ms", "body-timeout-ms",
-                           "write-timeout-ms"});
+                           "write-timeout-ms", "min-batch", "verify-depth", "block-verify-chunk",
+                           "max-block-sigs", "max-future-ms"});
   if (!args.ok()) return args.status();
   o->data_dir = args->get("data", o->data_dir);
   o->backend = args->get("backend", o->backend);
@@ -55,13 +56,20 @@ absl::Status parse_flags(int argc, char** argv, ServerOptions* o) {
                            U64Flag{"max-payload-bytes", &o->max_payload_bytes}, U64Flag{"io-threads", &io_threads},
                            U64Flag{"verify-threads", &verify_threads}, U64Flag{"idle-timeout-ms", &idle},
                            U64Flag{"header-timeout-ms", &header}, U64Flag{"body-timeout-ms", &body},
-                           U64Flag{"write-timeout-ms", &write}}) {
+                           U64Flag{"write-timeout-ms", &write}, U64Flag{"min-batch", &o->min_batch},
+                           U64Flag{"verify-depth", &o->verify_depth},
+                           U64Flag{"block-verify-chunk", &o->block_verify_chunk},
+                           U64Flag{"max-block-sigs", &o->max_block_sigs},
+                           U64Flag{"max-future-ms", &o->max_future_ms}}) {
     auto v = args->get_u64(f.name, *f.dst);
     if (!v.ok()) return v.status();
     *f.dst = *v;
   }
-  if (o->max_block_txs == 0 || o->max_batch == 0 || o->max_connections == 0)
-    return absl::InvalidArgumentError("--max-block-txs, --max-batch and --max-connections must be positive");
+  if (o->max_block_txs == 0 || o->max_batch == 0 || o->max_connections == 0 || o->verify_depth == 0 ||
+      o->block_verify_chunk == 0)
+    return absl::InvalidArgumentError(
+        "--max-block-txs, --max-batch, --max-connections, --verify-depth and --block-verify-chunk must be positive");
+  if (o->min_batch > o->max_batch) return absl::InvalidArgumentError("--min-batch must not exceed --max-batch");
   o->io_threads = io_threads;
   o->verify_threads = verify_threads;
   o->idle_timeout = std::chrono::milliseconds(idle);

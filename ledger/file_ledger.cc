@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "host/hash.h"
+#include "host/thread_pool.h"
 #include "ledger/ledger.h"
 #include "ledger/record.h"
 #include "ledger/scan.h"
@@ -323,6 +324,7 @@ void FileLedger::publish(std::vector<PendingBlock>& batch, const std::vector<Rec
 }
 
 void FileLedger::writer_loop() {
+  set_thread_name("bg-ledger");
   std::vector<PendingBlock> batch;
   std::vector<RecordLoc> locs;
   while (true) {
