@@ -57,6 +57,7 @@ for rep in $(seq "$reps"); do
   echo "## rep $rep: $txs committed; server CPU per committed tx by thread:"
   join -a2 -e 0 -o 0,1.2,2.2 "$work/before" "$work/after" |
     awk -v t="$tck" -v n="$txs" '{ us = 1e6 * ($3 - $2) / t / n; total += us;
-      printf "  %-14s %8.3f us/tx  (ceiling %s tx/s on one core)\n", $1, us, us > 0 ? sprintf("%.2fM", 1 / us) : "-" }
+      ceil = (us > 0) ? sprintf("%.2fM", 1 / us) : "-";
+      printf "  %-14s %8.3f us/tx  (ceiling %s tx/s on one core)\n", $1, us, ceil }
       END { printf "  %-14s %8.3f us/tx\n", "total", total }'
 done
