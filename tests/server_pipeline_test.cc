@@ -11,7 +11,12 @@
 #include <mutex>
 #include <thread>
 
-#include "tests/server_harness.h"
+#include "host/block.h"
+#include "host/signer.h"
+#include "testing/json.h"
+#include "testing/server_process.h"
+#include "testing/temp_dir.h"
+#include "testing/tx_factory.h"
 
 namespace bg::testing {
 namespace {
@@ -49,7 +54,7 @@ void expect_right_answers(const std::vector<Transaction>& txs, const std::vector
 // own connections; returns the seconds until the last answer. Every answer is
 // checked. The transactions sent are appended to `sent` when given (ECDSA
 // signatures are randomized: signing again gives other ids).
-double run_burst(const ServerProcess& server, TxFactory& f, uint64_t first, int requests, int per_request,
+double run_burst(ServerProcess& server, TxFactory& f, uint64_t first, int requests, int per_request,
                  std::vector<std::pair<uint64_t, Transaction>>* sent = nullptr) {
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
@@ -77,7 +82,7 @@ double run_burst(const ServerProcess& server, TxFactory& f, uint64_t first, int 
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-std::string metrics_text(const ServerProcess& s) {
+std::string metrics_text(ServerProcess& s) {
   HttpClient c = s.client();
   auto r = c.get("/metrics");
   return r.ok() ? r->body : std::string();
@@ -94,14 +99,14 @@ bool has_line(const std::string& text, const std::string& line) {
 // is of two runs in the same process with a sleep-dominated cost (16
 // signatures take ~1 ms of CPU per 60 ms call), and the bound is generous.
 TEST(ServerPipeline, TwoBatchesInFlightDoubleLatencyBoundThroughput) {
-  ScratchDir dir("pipeline-depth");
+  TempDir dir("pipeline-depth");
   TxFactory f(21);
   double seconds[2] = {0, 0};
   for (int depth = 1; depth <= 2; ++depth) {
     ServerProcess server(dir.path() + "/d" + std::to_string(depth),
                          {"--backend", "test-latency:cpu:60ms", "--verify-depth", std::to_string(depth), "--max-batch",
                           "16", "--block-interval-ms", "2"});
-    ASSERT_TRUE(server.started()) << server.stderr_text();
+    ASSERT_TRUE(server.started()) << server.log();
     // 24 requests of 8: 12 calls of 16 at depth 1 (~0.72 s), 6 rounds of 2 at depth 2.
     seconds[depth - 1] = run_burst(server, f, uint64_t(depth) * 1000, 24, 8);
     const std::string m = metrics_text(server);
@@ -118,10 +123,10 @@ TEST(ServerPipeline, TwoBatchesInFlightDoubleLatencyBoundThroughput) {
 // batch re-ran on cpu), /readyz stays ready, the fallback is counted and
 // logged once, and the server returns to the device when it is back.
 TEST(ServerPipeline, DeviceFaultFallsBackToCpuAndRecovers) {
-  ScratchDir dir("pipeline-fault");
+  TempDir dir("pipeline-fault");
   ServerProcess server(dir.path() + "/data",
                        {"--backend", "test-fault:cpu:3:2", "--block-interval-ms", "2", "--max-batch", "8"});
-  ASSERT_TRUE(server.started()) << server.stderr_text();
+  ASSERT_TRUE(server.started()) << server.log();
   TxFactory f(22);
   HttpClient probe = server.client();
   uint64_t k = 0;
@@ -169,9 +174,9 @@ TEST(ServerPipeline, DeviceFaultFallsBackToCpuAndRecovers) {
 // block is answered invalid_signature, or not_extending_tip once the honest
 // transaction's block has taken the height.
 TEST(ServerPipeline, CostlyBadBlocksDoNotHoldAnHonestCommit) {
-  ScratchDir dir("pipeline-blocks");
+  TempDir dir("pipeline-blocks");
   ServerProcess server(dir.path() + "/data", {"--block-interval-ms", "2"});
-  ASSERT_TRUE(server.started()) << server.stderr_text();
+  ASSERT_TRUE(server.started()) << server.log();
   HttpClient c = server.client();
   const TipInfo tip = latest_tip(c);
 
@@ -228,9 +233,9 @@ TEST(ServerPipeline, CostlyBadBlocksDoNotHoldAnHonestCommit) {
 // A block more than --max-future-ms ahead of the server clock is refused
 // (422 bad_timestamp), and the next sealed block carries the server's time.
 TEST(ServerPipeline, FarFutureBlockTimestampIsRefused) {
-  ScratchDir dir("pipeline-future");
+  TempDir dir("pipeline-future");
   ServerProcess server(dir.path() + "/data", {"--block-interval-ms", "2", "--max-future-ms", "60000"});
-  ASSERT_TRUE(server.started()) << server.stderr_text();
+  ASSERT_TRUE(server.started()) << server.log();
   HttpClient c = server.client();
   TxFactory f(24);
   const TipInfo tip = latest_tip(c);
