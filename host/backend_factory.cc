@@ -34,7 +34,12 @@ absl::StatusOr<std::unique_ptr<VerifyBackend>> make_backend(std::string_view nam
     std::cerr << "blockgate: no usable GPU (" << gpu.status().message() << "); using the cpu backend\n";
     return make_cpu_backend(opts);
   }
-  if (name.rfind("test-", 0) == 0) return make_test_backend(name, opts);
+  if (name.rfind("test-", 0) == 0) {
+    auto test = make_test_backend(name, opts);
+    if (test.ok())
+      std::cerr << "blockgate: backend '" << name << "' is a test double, for tests and benchmarks only\n";
+    return test;
+  }
   return absl::InvalidArgumentError(
       absl::StrCat("unknown backend '", std::string(name), "' (expected auto, cpu, gpu or kernels-on-cpu)"));
 }
