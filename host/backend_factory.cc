@@ -1,12 +1,24 @@
 // The one place that chooses a backend by name (SPEC §5 --backend).
 #include <absl/strings/str_cat.h>
+#include <absl/strings/strip.h>
 
 #include <iostream>
+#include <mutex>
 
 #include "host/backend.h"
 
 namespace bg {
 namespace {
+
+// One line per process, however many `auto` backends it makes.
+void log_gpu_fallback(const absl::Status& why) {
+  static std::once_flag once;
+  std::call_once(once, [&] {
+    absl::string_view reason = why.message();
+    absl::ConsumePrefix(&reason, "gpu backend unavailable: ");
+    std::cerr << "blockgate: no usable GPU (" << reason << "); using the cpu backend\n";
+  });
+}
 
 // A usable device is served through the fallback wrapper: a run-time fault
 // moves its work to cpu while the device context is re-created.
@@ -31,7 +43,7 @@ absl::StatusOr<std::unique_ptr<VerifyBackend>> make_backend(std::string_view nam
   if (name == "auto") {
     auto gpu = make_gpu_backend(opts);
     if (gpu.ok()) return with_fallback(std::move(*gpu), opts);
-    std::cerr << "blockgate: no usable GPU (" << gpu.status().message() << "); using the cpu backend\n";
+    log_gpu_fallback(gpu.status());
     return make_cpu_backend(opts);
   }
   if (name.rfind("test-", 0) == 0) {

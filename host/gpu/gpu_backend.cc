@@ -28,8 +28,6 @@
 namespace bg::gpu {
 namespace {
 
-constexpr int kSchemeCount = 3;
-
 // One pipeline stage's worth of memory: records, payload blob and results,
 // each on the host (pinned) and on the device, plus the stream that owns them
 // and one stream per scheme for that chunk's kernels.
@@ -60,8 +58,14 @@ class GpuBackend final : public VerifyBackend {
     if (opts_.lanes < 1) opts_.lanes = 1;
     lanes_ = std::vector<Lane>(size_t(opts_.lanes));
     int count = 0;
-    BG_CUDA_TRY(cudaGetDeviceCount(&count));
-    if (count == 0) return absl::UnavailableError("no CUDA device found (cudaGetDeviceCount returned 0)");
+    if (cudaError_t e = cudaGetDeviceCount(&count); e != cudaSuccess) {
+      absl::Status st = cuda_status(e, "cudaGetDeviceCount(&count)", __FILE__, __LINE__);
+      // No device or no driver, the common case on a CPU machine: the
+      // driver's words say it all, the call site adds nothing.
+      if (absl::IsUnavailable(st)) return absl::UnavailableError(cudaGetErrorString(e));
+      return st;
+    }
+    if (count == 0) return absl::UnavailableError("no CUDA device found");
     if (opts_.device < 0 || opts_.device >= count)
       return absl::UnavailableError(absl::StrCat("CUDA device ", opts_.device, " requested but only ", count,
                                                  " present"));
@@ -86,7 +90,7 @@ class GpuBackend final : public VerifyBackend {
       for (BufferSet& set : lane.sets) {
         BG_CUDA_TRY(set.stream.create());
         BG_CUDA_TRY(set.copied.create());
-        for (int k = 0; k < kSchemeCount; ++k) {
+        for (size_t k = 0; k < kSchemeCount; ++k) {
           BG_CUDA_TRY(set.scheme_streams[k].create());
           BG_CUDA_TRY(set.scheme_done[k].create());
         }
@@ -218,15 +222,16 @@ class GpuBackend final : public VerifyBackend {
     // Each scheme's kernel on its own stream, after the copies: a mixed chunk
     // runs its curves concurrently; the copy back waits for all of them.
     BG_CUDA_TRY(cudaEventRecord(set.copied.get(), s));
-    for (uint8_t scheme = 1; scheme <= 3; ++scheme) {
-      uint32_t off = chunk.offset(scheme), cnt = chunk.count[scheme];
+    for (const SchemeInfo& scheme : kSchemes) {
+      const size_t k = scheme_index(scheme.id);
+      uint32_t off = chunk.offset(scheme.id), cnt = chunk.count[k];
       if (cnt == 0) continue;
-      cudaStream_t ks = set.scheme_streams[scheme - 1].get();
+      cudaStream_t ks = set.scheme_streams[k].get();
       BG_CUDA_TRY(cudaStreamWaitEvent(ks, set.copied.get(), 0));
-      BG_CUDA_TRY(launch_verify(scheme, d_recs + off, set.d_blob.get(), cnt, set.d_out.get() + off, ks,
+      BG_CUDA_TRY(launch_verify(scheme.id, d_recs + off, set.d_blob.get(), cnt, set.d_out.get() + off, ks,
                                 opts_.verify_threads_per_block));
-      BG_CUDA_TRY(cudaEventRecord(set.scheme_done[scheme - 1].get(), ks));
-      BG_CUDA_TRY(cudaStreamWaitEvent(s, set.scheme_done[scheme - 1].get(), 0));
+      BG_CUDA_TRY(cudaEventRecord(set.scheme_done[k].get(), ks));
+      BG_CUDA_TRY(cudaStreamWaitEvent(s, set.scheme_done[k].get(), 0));
     }
     BG_CUDA_TRY(cudaMemcpyAsync(set.h_out.get(), set.d_out.get(), n, cudaMemcpyDeviceToHost, s));
     return absl::OkStatus();
