@@ -179,12 +179,12 @@ absl::StatusOr<AuditReport> audit_ledger(const std::string& dir, VerifyBackend& 
     }
   }
 
-  rep.blocks = res.blocks;
-  rep.transactions = res.txs;
+  rep.blocks = res->blocks;
+  rep.transactions = res->txs;
   rep.signatures_checked = sigs.checked();
-  if (res.tip) rep.tip = *res.tip;
-  if (res.tail_cut) {
-    const TailCut& c = *res.tail_cut;
+  if (res->tip) rep.tip = *res->tip;
+  if (res->tail_cut) {
+    const TailCut& c = *res->tail_cut;
     rep.tail_note = absl::StrCat("torn tail in ", c.path, " at offset ", c.offset, " (", c.reason, "), ", c.bytes,
                                  " bytes from height ", c.first_height,
                                  " on: not committed; `blockgate serve` cuts it at start-up");
