@@ -43,7 +43,8 @@ wait_height() {
 cpu_s() { awk '{print ($14 + $15) / 100}' "/proc/$1/stat"; }
 
 echo "bench-downstream: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
-leader=$(serve "$tmp/leader")
+# 100 transactions a block: many blocks, as a busy leader makes.
+leader=$(serve "$tmp/leader" --max-block-txs 100)
 "$bin" loadgen --url "$leader" --scheme ed25519 --transactions "$count" --binary >"$tmp/loadgen.out" 2>&1
 tip=$(height "$leader")
 "$bin" tail --url "$leader" --from 0 --until "$tip" >"$tmp/blocks.ndjson"
@@ -91,7 +92,10 @@ for ((r = 0; r < runs; ++r)); do
     f=$(serve "$dir" --follow "$up")
     wait_height "$f" "$tip" "$dir"
     t1=$(now)
-    rate=$(python3 -c "print(round($count / ($t1 - $t0)))")
+    # The follower's own measure: start of following to the commit of the
+    # upstream's tip (its "caught up" log line), free of this script's polling.
+    for _ in $(seq 1 500); do grep -q 'caught up' "$dir.err" && break; sleep 0.02; done
+    rate=$(sed -n 's/.*caught up with height .* (\([0-9]*\) tx\/s).*/\1/p' "$dir.err" | head -1)
     cpu=$(cpu_s "$(cat "$dir.pid")")
     if [[ $src == http ]]; then follow_rates+=($rate); follow_cpu+=($cpu); else nats_rates+=($rate); nats_cpu+=($cpu); fi
     kill -TERM "$(cat "$dir.pid")"

@@ -7,6 +7,7 @@
 
 #include <absl/container/flat_hash_set.h>
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_format.h>
 
 #include <algorithm>
 #include <iostream>
@@ -48,6 +49,8 @@ absl::Status Follower::start() {
   if (!src.ok()) return src.status();
   source_ = std::move(*src);
   next_fetch_ = ledger_.pending_tip().height + 1;
+  start_height_ = next_fetch_ - 1;
+  started_ = Clock::now();
   fetch_thread_ = std::thread([this] { fetch_loop(); });
   verify_thread_ = std::thread([this] { verify_loop(); });
   return absl::OkStatus();
@@ -185,19 +188,27 @@ void Follower::verify_and_commit(std::vector<Queued> batch) {
   }
   encodings.clear();
 
-  // Structure, link and duplicates, block by block against the running tip.
+  // Structure, link and duplicates, block by block against the running tip;
+  // the ledger answers for every id of the batch in one batched lookup.
   TipInfo tip = ledger_.pending_tip();
+  std::vector<uint8_t> committed(ids.size(), 0);
+  ledger_.contains_ids(ids, committed);
   absl::flat_hash_set<Hash32, Hash32Hasher> seen;
   size_t good = batch.size();
   std::optional<std::pair<uint64_t, std::string>> failure;  // height, code
   std::string detail;
+  const uint64_t now = now_ms();
   for (size_t i = 0; i < batch.size(); ++i) {
     const Block& b = batch[i].block;
     std::span<const Hash32> bids(ids.data() + first_tx[i], b.txs.size());
-    BlockDecodeError e = check_block_without_signatures(b, bids, tip, &ledger_);
+    BlockDecodeError e = check_block_without_signatures(b, bids, tip, nullptr);
+    if (e.ok() && b.header.timestamp_ms > now && b.header.timestamp_ms - now > opts_.max_future_ms) {
+      e.code = ErrorCode::kBadTimestamp;
+      e.detail = "timestamp more than --max-future-ms ahead of this node's clock";
+    }
     if (e.ok())
       for (size_t t = 0; t < bids.size(); ++t)
-        if (!seen.insert(bids[t]).second) {
+        if (committed[first_tx[i] + t] || !seen.insert(bids[t]).second) {
           e.code = ErrorCode::kDuplicate;
           e.tx_index = uint32_t(t);
           break;
@@ -240,11 +251,22 @@ void Follower::verify_and_commit(std::vector<Queued> batch) {
     in_flight_.fetch_add(1);
     absl::Status st = ledger_.submit_with_ids(std::move(b), std::move(bids), [this, height, ntx](absl::Status s) {
       if (s.ok()) {
+        std::optional<std::string> caught_up;
         {
           std::lock_guard lk(mu_);
           ++stats_.blocks_verified;
           stats_.txs_verified += ntx;
+          if (!caught_up_logged_ && stats_.upstream_tip && height >= *stats_.upstream_tip) {
+            caught_up_logged_ = true;
+            const double secs = std::chrono::duration<double>(Clock::now() - started_).count();
+            caught_up = absl::StrCat("blockgate: follow: caught up with height ", height, ": ",
+                                     height - start_height_, " blocks, ", stats_.txs_verified, " transactions in ",
+                                     absl::StrFormat("%.3f", secs), " s (",
+                                     absl::StrFormat("%.0f", double(stats_.txs_verified) / std::max(secs, 1e-9)),
+                                     " tx/s)\n");
+          }
         }
+        if (caught_up) std::cerr << *caught_up;
         committed_(height);
       } else {
         fail(height, "ledger", std::string(s.message()));

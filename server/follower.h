@@ -33,6 +33,7 @@ struct FollowerOptions {
   BlockSourceOptions source;
   size_t max_batch_signatures = 1 << 16;  // one verify call during catch-up, at most
   uint64_t max_queued_bytes = 64ull << 20;  // fetched, not yet verified
+  uint64_t max_future_ms = 2 * 3600 * 1000;  // a block's timestamp may lead this node's clock by this much
 };
 
 struct FollowerStats {
@@ -98,6 +99,9 @@ class Follower {
   FollowerStats stats_;
   mutable std::deque<std::pair<std::chrono::steady_clock::time_point, uint64_t>> rate_samples_;
   std::atomic<uint64_t> in_flight_{0};
+  std::chrono::steady_clock::time_point started_{};
+  uint64_t start_height_ = 0;
+  bool caught_up_logged_ = false;
   std::thread fetch_thread_, verify_thread_;
 };
 
