@@ -85,6 +85,16 @@ FlagTable<ServeConfig> make_serve_flags() {
         "start a new ledger segment file past this size").at_least(1);
   t.add("scan-threads", &ServeConfig::ledger, &LedgerOptions::scan_threads,
         "threads that scan the ledger when it opens (0: every core)");
+  t.add("index-cache-mb", &ServeConfig::ledger, &LedgerOptions::index_cache_mb,
+        "transaction index block cache, MiB (data, index and filter blocks)").at_least(1);
+  t.add("index-memtable-mb", &ServeConfig::ledger, &LedgerOptions::index_memtable_mb,
+        "transaction index write buffers, MiB (also bounds the catch-up after a crash)").at_least(2);
+  t.add_custom("verify-on-open", "", "switch", "rescan and re-check every ledger record at start-up, not only the unindexed tail",
+               [](ServeConfig& o, std::string_view) {
+                 o.ledger.verify_on_open = true;
+                 return absl::OkStatus();
+               },
+               [](const ServeConfig& o) { return std::string(o.ledger.verify_on_open ? "on" : "off"); });
   t.check([](const ServeConfig& c) {
     return c.min_batch <= c.max_batch ? absl::OkStatus()
                                       : absl::InvalidArgumentError("--min-batch must not exceed --max-batch");

@@ -402,16 +402,14 @@ HttpResponseMsg Api::block_response(const HttpRequest& req, uint64_t height) {
 
 void Api::get_transaction(RouteCall& c) {
   const Hash32& id = c.params.id;
-  auto loc = ctx_.ledger.find_tx(id);
-  if (!loc) return c.reply->send(error_response(404, "not_found"));
-  auto block = ctx_.ledger.read_block(loc->height);
-  if (!block.ok()) return c.reply->send(error_response(500, "internal", std::string(block.status().message())));
-  if (loc->index >= block->txs.size())
-    return c.reply->send(error_response(500, "internal", "index past the block's transactions"));
+  // Reads only the transaction's bytes, checked against its id.
+  auto found = ctx_.ledger.read_tx(id);
+  if (absl::IsNotFound(found.status())) return c.reply->send(error_response(404, "not_found"));
+  if (!found.ok()) return c.reply->send(error_response(500, "internal", std::string(found.status().message())));
   c.reply->send(json_response(200, {{"id", to_hex(id)},
-                                    {"height", loc->height},
-                                    {"index", loc->index},
-                                    {"transaction", tx_to_json(block->txs[loc->index])}}));
+                                    {"height", found->location.height},
+                                    {"index", found->location.index},
+                                    {"transaction", tx_to_json(found->tx)}}));
 }
 
 void Api::get_status(RouteCall& c) {
@@ -466,6 +464,7 @@ void Api::get_metrics(RouteCall& c) {
   const LedgerStats ls = ctx_.ledger.stats();
   snap.fsyncs = ls.fsyncs;
   snap.bytes_written = ls.bytes_written;
+  snap.ledger = ls;
   snap.ready = ready();
   snap.backend = std::string(ctx_.backend.name());
   snap.backend_description = ctx_.backend.description();

@@ -175,6 +175,27 @@ std::string Metrics::render(const MetricsSnapshot& snap) const {
                   "# HELP blockgate_ledger_written_bytes_total Bytes appended to the ledger.\n"
                   "# TYPE blockgate_ledger_written_bytes_total counter\n"
                   "blockgate_ledger_written_bytes_total ", snap.bytes_written, "\n",
+                  "# HELP blockgate_ledger_index_size_bytes Transaction index on disk (RocksDB tables + heights file).\n"
+                  "# TYPE blockgate_ledger_index_size_bytes gauge\n"
+                  "blockgate_ledger_index_size_bytes ", snap.ledger.index_size_bytes, "\n",
+                  "# HELP blockgate_ledger_index_cache_hit_ratio Index block cache hits / lookups since start.\n"
+                  "# TYPE blockgate_ledger_index_cache_hit_ratio gauge\n"
+                  "blockgate_ledger_index_cache_hit_ratio ", fmt_double(snap.ledger.index_cache_hit_ratio), "\n",
+                  "# HELP blockgate_ledger_index_cache_bytes Index block cache in use (bounded by --index-cache-mb).\n"
+                  "# TYPE blockgate_ledger_index_cache_bytes gauge\n"
+                  "blockgate_ledger_index_cache_bytes ", snap.ledger.index_cache_bytes, "\n",
+                  "# HELP blockgate_ledger_index_covered_height Highest height the index covers.\n"
+                  "# TYPE blockgate_ledger_index_covered_height gauge\n"
+                  "blockgate_ledger_index_covered_height ", snap.ledger.index_covered_height, "\n",
+                  "# HELP blockgate_ledger_index_catchup_blocks Blocks indexed by the start-up scan (the unindexed tail).\n"
+                  "# TYPE blockgate_ledger_index_catchup_blocks gauge\n"
+                  "blockgate_ledger_index_catchup_blocks ", snap.ledger.index_catchup_blocks, "\n",
+                  "# HELP blockgate_ledger_index_catchup_seconds Duration of the start-up indexing scan.\n"
+                  "# TYPE blockgate_ledger_index_catchup_seconds gauge\n"
+                  "blockgate_ledger_index_catchup_seconds ", fmt_double(snap.ledger.index_catchup_seconds), "\n",
+                  "# HELP blockgate_ledger_index_rebuilt 1 when the start-up found no usable index and rebuilt it.\n"
+                  "# TYPE blockgate_ledger_index_rebuilt gauge\n"
+                  "blockgate_ledger_index_rebuilt ", snap.ledger.index_rebuilt ? 1 : 0, "\n",
                   "# HELP blockgate_ready 1 when the server accepts writes (/readyz).\n"
                   "# TYPE blockgate_ready gauge\n"
                   "blockgate_ready ", snap.ready ? 1 : 0, "\n",

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "host/codes.h"
+#include "ledger/ledger.h"
 
 namespace bg {
 
@@ -49,6 +50,7 @@ struct MetricsSnapshot {
   uint64_t pending_blocks = 0;
   uint64_t fsyncs = 0;
   uint64_t bytes_written = 0;
+  LedgerStats ledger;  // blockgate_ledger_index_*
   bool ready = false;
   std::string backend;
   std::string backend_description;
