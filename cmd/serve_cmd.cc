@@ -67,8 +67,8 @@ FlagTable<ServeConfig> make_serve_flags() {
   t.add_custom("auth-token-file", "FILE", "file", "POSTs need 'Authorization: Bearer <token in FILE>'",
                read_token_file, [](const ServeConfig&) { return std::string(); });
   // Extras (docs/SERVER.md).
-  t.add("min-batch", &ServerOptions::min_batch,
-        "signatures that go at once when no batch is in the backend (clamped to --max-batch)").at_least(1);
+  t.add("min-batch", &ServerOptions::min_batch, "signatures that go at once when no batch is in the backend")
+      .at_least(1);
   t.add("max-batch", &ServerOptions::max_batch, "signatures per verify_batch call (a request is never split)").at_least(1);
   t.add("batch-deadline-us", &ServerOptions::batch_deadline_us,
         "longest wait, in microseconds, for a batch to fill while others are in the backend");
@@ -119,6 +119,10 @@ FlagTable<ServeConfig> make_serve_flags() {
                  return absl::OkStatus();
                },
                [](const ServeConfig& o) { return std::string(o.ledger.verify_on_open ? "on" : "off"); });
+  t.check([](const ServeConfig& c) {
+    return c.min_batch <= c.max_batch ? absl::OkStatus()
+                                      : absl::InvalidArgumentError("--min-batch must not exceed --max-batch");
+  });
   return t;
 }
 

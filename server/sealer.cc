@@ -146,9 +146,14 @@ void Sealer::run() {
 // failed here or when the ledger calls back.
 void Sealer::seal(std::vector<SealTx> txs) {
   // A POSTed block may have taken some of these ids since admission.
+  // One batched lookup (the index answers many ids in one call).
+  std::vector<Hash32> want(txs.size());
+  for (size_t i = 0; i < txs.size(); ++i) want[i] = txs[i].id;
+  std::vector<uint8_t> present(txs.size(), 0);
+  ledger_.contains_ids(want, present);
   std::vector<SealTx> fresh, dup;
   fresh.reserve(txs.size());
-  for (SealTx& t : txs) (ledger_.contains_id(t.id) ? dup : fresh).push_back(std::move(t));
+  for (size_t i = 0; i < txs.size(); ++i) (present[i] ? dup : fresh).push_back(std::move(txs[i]));
   if (!dup.empty()) hooks_.txs_duplicate(std::move(dup));
   if (fresh.empty()) {
     submitted(-1);
@@ -204,8 +209,12 @@ void Sealer::write_block(BlockItem item) {
   BlockOutcome out;
   const TipInfo tip = ledger_.pending_tip();
   BlockDecodeError e = check_extends_tip(item.block.header, tip);
-  for (size_t i = 0; e.ok() && i < item.ids.size(); ++i)
-    if (ledger_.contains_id(item.ids[i])) e = {ErrorCode::kDuplicate, uint32_t(i), "already in the ledger"};
+  if (e.ok()) {
+    std::vector<uint8_t> present(item.ids.size(), 0);
+    ledger_.contains_ids(item.ids, present);
+    for (size_t i = 0; e.ok() && i < present.size(); ++i)
+      if (present[i]) e = {ErrorCode::kDuplicate, uint32_t(i), "already in the ledger"};
+  }
   if (!e.ok()) {
     if (e.code == ErrorCode::kNotExtendingTip) {
       out.kind = BlockOutcome::Kind::kNotExtendingTip;

@@ -52,6 +52,14 @@ absl::Status TxPipeline::admit(const std::shared_ptr<TxRequest>& req, std::vecto
   std::vector<Candidate> fresh;
   std::vector<uint32_t> dup_slots;
   fresh.reserve(cands.size());
+  // The ledger is asked once, in a batch, outside the admission lock: an id
+  // that reaches the ledger after this is caught when its block is sealed.
+  std::vector<uint8_t> in_ledger(cands.size(), 0);
+  {
+    std::vector<Hash32> ids(cands.size());
+    for (size_t i = 0; i < cands.size(); ++i) ids[i] = cands[i].id;
+    ledger_.contains_ids(ids, in_ledger);
+  }
   {
     std::lock_guard lk(pending_mu_);
     if (stopping_) return absl::UnavailableError("server is shutting down");
@@ -60,8 +68,9 @@ absl::Status TxPipeline::admit(const std::shared_ptr<TxRequest>& req, std::vecto
       return absl::ResourceExhaustedError(absl::StrCat("pipeline full: ", pending_.size(), " transactions pending"));
     std::unordered_set<Hash32, Hash32Hasher> seen;
     seen.reserve(cands.size());
-    for (Candidate& c : cands) {
-      if (!seen.insert(c.id).second || pending_.count(c.id) || ledger_.contains_id(c.id)) {
+    for (size_t i = 0; i < cands.size(); ++i) {
+      Candidate& c = cands[i];
+      if (!seen.insert(c.id).second || pending_.count(c.id) || in_ledger[i]) {
         dup_slots.push_back(c.slot);
         continue;
       }

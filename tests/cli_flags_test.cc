@@ -92,7 +92,7 @@ TEST(CliFlags, HelpShowsKindsAndDefaultsFromTheOptionStructs) {
   EXPECT_NE(out.find("default: ./blockgate-data"), std::string::npos) << out;
   EXPECT_NE(out.find("--listen HOST:PORT"), std::string::npos) << out;
   EXPECT_NE(out.find("default: 127.0.0.1:8700"), std::string::npos) << out;
-  EXPECT_TRUE(std::regex_search(out, std::regex("--max-batch N +.*\\[integer, default: 4096, at least 1\\]"))) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("--max-batch N +.*\\[integer, default: 131072, at least 1\\]"))) << out;
   EXPECT_TRUE(std::regex_search(out, std::regex("--segment-bytes N +.*default: 268435456"))) << out;
   EXPECT_TRUE(std::regex_search(out, std::regex("--idle-timeout-ms MS +.*\\[milliseconds, default: 60000\\]"))) << out;
   const std::string lg = run_shell(bin() + " loadgen --help");
