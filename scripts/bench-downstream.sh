@@ -113,7 +113,7 @@ echo "bench-downstream: publish: $blocks blocks (avg $avg B) in $(printf %.3f "$
 # End-to-end latency under load: leader commit -> follower commit.
 f=$(serve "$tmp/follower-lat" --follow "$leader")
 wait_height "$f" "$tip" "$tmp/follower-lat"
-"$bin" loadgen --url "$leader" --scheme ed25519 --transactions $((count / 2)) --seed 99 --binary >"$tmp/load2.out" 2>&1 &
+"$bin" loadgen --url "$leader" --scheme ed25519 --transactions $((count * 5)) --seed 99 --binary >"$tmp/load2.out" 2>&1 &
 load=$!
 python3 - "$leader" "$f" <<'PY'
 import json, sys, time, urllib.request
@@ -123,7 +123,7 @@ def get(url):
         return json.load(r)
 lat = []
 last = get(leader + "/v1/status")["height"]
-deadline = time.time() + 20
+deadline = time.time() + 10
 while time.time() < deadline and len(lat) < 200:
     h = get(leader + "/v1/status")["height"]
     if h > last:
@@ -138,4 +138,7 @@ if lat:
     p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
     print(f"bench-downstream: leader commit seen -> follower commit: {len(lat)} blocks, p50 {p(0.5):.1f} ms, p99 {p(0.99):.1f} ms")
 PY
-wait "$load" || { echo "bench-downstream: the background loadgen failed:" >&2; tail -5 "$tmp/load2.out" >&2; }
+if ! wait "$load"; then
+  echo "bench-downstream: the background loadgen failed:" >&2
+  tail -5 "$tmp/load2.out" >&2
+fi
