@@ -255,7 +255,7 @@ absl::Status FileLedger::init() {
   }
 
   std::optional<ScanResult> scanned;
-  if (absl::Status st = use_index_ ? init_index_scan(&scanned) : init_memory_scan(&scanned); !st.ok()) return st;
+  BG_RETURN_IF_ERROR(use_index_ ? init_index_scan(&scanned) : init_memory_scan(&scanned));
   ScanResult* res = &*scanned;
   if (res->fault)
     return absl::DataLossError(absl::StrCat("ledger ", dir_, ": height ", res->fault->height, ": ", res->fault->reason,
@@ -422,7 +422,7 @@ absl::Status FileLedger::init_index_scan(std::optional<ScanResult>* out) {
                             "): rebuilding it from the segments"));
     if (!created || !index_) {
       index_.reset();
-      if (absl::Status st = IdIndex::wipe(idir); !st.ok()) return st;
+      BG_RETURN_IF_ERROR(IdIndex::wipe(idir));
       auto ix = IdIndex::open(idir, tuning, &created);
       if (!ix.ok()) return absl::InternalError(absl::StrCat("ledger: cannot create ", idir, ": ", ix.status().message()));
       index_ = std::move(*ix);
@@ -504,7 +504,7 @@ absl::Status FileLedger::init_index_scan(std::optional<ScanResult>* out) {
   if (opts_.index_progress) opts_.index_progress(total_bytes, total_bytes, stats_.index_catchup_blocks);
   if (stats_.index_catchup_blocks > 0) {
     // Made durable now, so that a crash does not redo this scan.
-    if (absl::Status st = index_->flush(); !st.ok()) return st;
+    BG_RETURN_IF_ERROR(index_->flush());
   }
   stats_.index_catchup_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (loud)
