@@ -16,6 +16,7 @@ constexpr Command kCommands[] = {
     {"sign", "sign a payload with a key file and print the JSON transaction", sign},
     {"loadgen", "send signed load to a running server and check every answer", loadgen},
     {"reindex", "rebuild a ledger's transaction index from its segments, offline", reindex},
+    {"tail", "print validated blocks from a blockgate or its JetStream stream, checking every link", tail},
 };
 
 }  // namespace

@@ -42,6 +42,16 @@ absl::Status read_token_file(ServeConfig& o, std::string_view path) {
   return absl::OkStatus();
 }
 
+absl::Status read_nats_token_file(ServeConfig& o, std::string_view path) {
+  std::ifstream f{std::string(path)};
+  if (!f) return absl::InvalidArgumentError(cat("cannot read ", path));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  o.nats_token = std::string(absl::StripAsciiWhitespace(ss.str()));
+  if (o.nats_token.empty()) return absl::InvalidArgumentError(cat("file ", path, " is empty"));
+  return absl::OkStatus();
+}
+
 FlagTable<ServeConfig> make_serve_flags() {
   FlagTable<ServeConfig> t("serve", std::string(command_summary("serve")));
   // SPEC §5.
@@ -80,6 +90,20 @@ FlagTable<ServeConfig> make_serve_flags() {
   t.add("body-timeout-ms", &ServerOptions::body_timeout, "end of headers to end of body");
   t.add("write-timeout-ms", &ServerOptions::write_timeout, "one response write (a stream chunk included)");
   t.add("drain-timeout-ms", &ServerOptions::drain_timeout, "on SIGTERM, longest wait for in-flight work");
+  t.add("max-block-bytes", &ServerOptions::max_block_bytes,
+        "largest block committed: sealed blocks stop here, a POSTed one past it gets 413");
+  // Downstream (docs/SERVER.md, "Followers and JetStream").
+  t.add("follow", &ServerOptions::follow,
+        "follow http://HOST:PORT (another blockgate) or nats://HOST:PORT (its JetStream stream), read-only")
+      .value("SOURCE");
+  t.add("publish", &ServerOptions::publish, "publish every durable block to JetStream at nats://HOST:PORT")
+      .value("URL");
+  t.add("nats-stream", &ServerOptions::nats_stream, "JetStream stream name").value("NAME");
+  t.add("nats-subject", &ServerOptions::nats_subject, "JetStream subject of the blocks").value("SUBJECT");
+  t.add("nats-creds", &ServerOptions::nats_creds_file, "NATS credentials file (JWT and NKey)").value("FILE");
+  t.add_custom("nats-token-file", "FILE", "file", "NATS token, read from FILE", read_nats_token_file,
+               [](const ServeConfig&) { return std::string(); });
+  t.add("nats-ca-file", &ServerOptions::nats_ca_file, "CA certificates for tls:// NATS servers").value("FILE");
   // Ledger (docs/LEDGER.md).
   t.add("segment-bytes", &ServeConfig::ledger, &LedgerOptions::segment_bytes,
         "start a new ledger segment file past this size").at_least(1);

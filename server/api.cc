@@ -11,6 +11,8 @@
 #include <boost/json.hpp>
 #include <optional>
 
+#include "server/follower.h"
+#include "server/publisher.h"
 #include "server/status_page.h"
 
 namespace bg {
@@ -90,9 +92,9 @@ class CountingReply : public Reply {
     if (head_) res.body().clear();
     inner_->send(std::move(res));
   }
-  void stream_blocks(uint64_t from) override {
+  void stream_blocks(uint64_t from, StreamFormat format) override {
     metrics_.count_request(route_, 200);
-    inner_->stream_blocks(from);
+    inner_->stream_blocks(from, format);
   }
 
  private:
@@ -208,6 +210,7 @@ bool Api::ready(std::string* why) const {
     if (why) *why = std::string(ctx_.pipeline.writer_status().message());
     return false;
   }
+  if (ctx_.follower && !ctx_.follower->ready(why)) return false;
   if (absl::Status b = ctx_.pipeline.backend_status(); !b.ok()) {
     if (why) *why = absl::StrCat("verification backend failing: ", std::string(b.message()));
     return false;
@@ -257,6 +260,8 @@ void Api::handle(HttpRequest req, std::shared_ptr<Reply> raw_reply) {
     if (route.takes_body && body_kind(req) == BodyKind::kUnsupported)
       return reply->send(error_response(415, "unsupported_media_type",
                                         "Content-Type must be application/json or application/octet-stream"));
+    if (ctx_.follower && route.method == http::verb::post)
+      return reply->send(error_response(403, "read_only", "this node follows another; POST to the leader"));
     RouteCall call{req, query, m.params, reply};
     (this->*route.handler)(call);
   } catch (const std::exception& e) {
@@ -363,6 +368,14 @@ void Api::post_block(RouteCall& c) {
     if (ec) return reply->send(error_response(400, "malformed", absl::StrCat("body is not JSON: ", ec.message())));
     err = decode_block_json(v, max_payload, &block);
   }
+  if (err.ok()) {
+    uint64_t encoded = kHeaderSize;
+    for (const Transaction& tx : block.txs) encoded += tx.encoded_size();
+    if (encoded > ctx_.opts.max_block_bytes)
+      return reply->send(error_response(413, "block_too_large",
+                                        absl::StrCat("the block encodes to ", encoded, " bytes; --max-block-bytes is ",
+                                                     ctx_.opts.max_block_bytes)));
+  }
   if (!err.ok()) {
     BlockOutcome o;
     o.kind = BlockOutcome::Kind::kInvalid;
@@ -453,6 +466,39 @@ void Api::get_status(RouteCall& c) {
       {"counters", std::move(counters)},
   };
   if (!is_ready) body["not_ready_reason"] = why;
+  if (ctx_.follower) {
+    const FollowerStats f = ctx_.follower->stats();
+    boost::json::object fo{{"upstream", f.upstream},
+                           {"tip", f.tip},
+                           {"lag_blocks", f.lag_blocks},
+                           {"lag_seconds", f.lag_seconds},
+                           {"reconnects", f.reconnects},
+                           {"blocks_verified", f.blocks_verified},
+                           {"blocks_per_second", f.blocks_per_second},
+                           {"connected", f.connected},
+                           {"failed", f.failed}};
+    if (f.upstream_tip) fo["upstream_tip"] = *f.upstream_tip;
+    if (f.failed) {
+      fo["failed_height"] = f.failed_height;
+      fo["failed_code"] = f.failed_code;
+      fo["error"] = f.error;
+    }
+    body["follower"] = std::move(fo);
+  }
+  if (ctx_.publisher) {
+    const PublisherStats p = ctx_.publisher->stats();
+    boost::json::object po{{"url", ctx_.opts.publish},
+                           {"stream", ctx_.opts.nats_stream},
+                           {"state", p.state},
+                           {"errors", p.errors},
+                           {"reconnects", p.reconnects},
+                           {"stopped", p.stopped}};
+    if (p.any_published) {
+      po["published_height"] = p.published_height;
+      po["lag_blocks"] = tip.height - std::min(tip.height, p.published_height);
+    }
+    body["publisher"] = std::move(po);
+  }
   c.reply->send(json_response(200, body));
 }
 
@@ -470,14 +516,22 @@ void Api::get_metrics(RouteCall& c) {
   snap.backend_description = ctx_.backend.description();
   snap.backend_active = ctx_.backend.active_name();
   snap.backend_fallbacks = ctx_.backend.fallback_count();
-  c.reply->send(make_response(200, ctx_.metrics.render(snap), "text/plain; version=0.0.4; charset=utf-8"));
+  std::string text = ctx_.metrics.render(snap);
+  if (ctx_.follower) text += ctx_.follower->render_metrics();
+  if (ctx_.publisher) text += ctx_.publisher->render_metrics(ctx_.ledger.durable_tip().height);
+  c.reply->send(make_response(200, std::move(text), "text/plain; version=0.0.4; charset=utf-8"));
 }
 
 void Api::get_stream(RouteCall& c) {
   uint64_t from = ctx_.ledger.durable_tip().height + 1;
   if (auto f = query_param(c.query, "from"); f && !parse_u64(*f, &from))
     return c.reply->send(error_response(400, "malformed", "from must be a decimal height"));
-  c.reply->stream_blocks(from);
+  auto header = [&c](http::field f) {
+    auto it = c.req.find(f);
+    return it == c.req.end() ? std::string_view() : std::string_view(it->value());
+  };
+  c.reply->stream_blocks(from,
+                         negotiate_stream_format(header(http::field::accept), header(http::field::accept_encoding)));
 }
 
 }  // namespace bg

@@ -18,6 +18,7 @@
 #include "server/options.h"
 #include "server/routes.h"
 #include "server/sealer.h"
+#include "server/stream_codec.h"
 #include "server/tx_pipeline.h"
 
 namespace bg {
@@ -30,9 +31,13 @@ class Reply {
   virtual ~Reply() = default;
   // Sends the response; callable from any thread, exactly once per request.
   virtual void send(HttpResponseMsg res) = 0;
-  // GET /v1/stream: the connection becomes an NDJSON feed from `from_height`.
-  virtual void stream_blocks(uint64_t from_height) = 0;
+  // GET /v1/stream: the connection becomes a feed of blocks from
+  // `from_height`, in `format` (NDJSON or binary frames, gzip or not).
+  virtual void stream_blocks(uint64_t from_height, StreamFormat format) = 0;
 };
+
+class Follower;
+class Publisher;
 
 // What the handlers reach: the components of a running server.
 struct ServerContext {
@@ -44,6 +49,8 @@ struct ServerContext {
   BlockFeed& feed;
   Metrics& metrics;
   std::atomic<bool>& draining;
+  const Follower* follower = nullptr;    // serve --follow: read-only, ready while following
+  const Publisher* publisher = nullptr;  // serve --publish
 };
 
 // What a route's handler gets: the request, its query string, the typed

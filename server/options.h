@@ -47,6 +47,16 @@ struct ServerOptions {
   std::chrono::milliseconds body_timeout{30000};    // end of headers to end of body
   std::chrono::milliseconds write_timeout{30000};   // one response write (a stream chunk included)
   std::chrono::milliseconds drain_timeout{30000};   // SIGTERM: longest wait for in-flight work
+
+  // Downstream (docs/SERVER.md, "Followers and JetStream").
+  uint64_t max_block_bytes = 16ull << 20;  // largest block committed: sealed blocks stop here, POSTed ones past it get 413
+  std::string follow;                      // http://HOST:PORT or nats://HOST:PORT: follow it, read-only
+  std::string publish;                     // nats://HOST:PORT: publish every durable block to JetStream
+  std::string nats_stream = "BLOCKGATE";
+  std::string nats_subject = "blockgate.blocks";
+  std::string nats_creds_file;             // NATS credentials (JWT + NKey) file
+  std::string nats_token;                  // NATS token (from --nats-token-file)
+  std::string nats_ca_file;                // CA certificates for tls:// NATS servers
 };
 
 }  // namespace bg

@@ -21,7 +21,9 @@
 #include "host/thread_pool.h"
 #include "server/api.h"
 #include "server/block_feed.h"
+#include "server/follower.h"
 #include "server/metrics.h"
+#include "server/publisher.h"
 #include "server/sealer.h"
 #include "server/server_core.h"
 #include "server/session.h"
@@ -30,6 +32,21 @@
 namespace bg {
 
 namespace net = boost::asio;
+
+namespace {
+
+NatsConfig nats_config(const ServerOptions& o, const std::string& url) {
+  NatsConfig c;
+  c.url = url;
+  c.creds_file = o.nats_creds_file;
+  c.token = o.nats_token;
+  c.ca_file = o.nats_ca_file;
+  c.stream = o.nats_stream;
+  c.subject = o.nats_subject;
+  return c;
+}
+
+}  // namespace
 
 struct Server::Impl {
   ServerOptions opts;
@@ -44,6 +61,8 @@ struct Server::Impl {
   std::unique_ptr<BlockFeed> feed;
   std::unique_ptr<TxPipeline> pipeline;
   std::unique_ptr<Sealer> sealer;
+  std::unique_ptr<Follower> follower;    // serve --follow
+  std::unique_ptr<Publisher> publisher;  // serve --publish
   std::unique_ptr<Api> api;
   std::unique_ptr<SessionShared> shared;
   std::shared_ptr<Listener> listener;
@@ -60,9 +79,23 @@ struct Server::Impl {
   ~Impl() {
     // Stop producers before the io_context they post into goes away, and the
     // io_context (with the sessions its handlers own) before what they use.
+    if (follower) follower->stop();
+    if (publisher) publisher->stop();
     if (sealer) sealer->stop();
     if (pipeline) pipeline->stop();
     ioc.reset();
+  }
+
+  // A block became durable (sealed, POSTed or followed), in height order:
+  // what every commit does besides waking the block feed.
+  void observe_commit(uint64_t height) {
+    observe_fsync();
+    if (publisher) publisher->notify(height);
+  }
+  // A followed block became durable.
+  void on_committed(uint64_t height) {
+    observe_commit(height);
+    feed->publish(height);
   }
 
   void observe_fsync() {
@@ -83,9 +116,34 @@ absl::StatusOr<std::unique_ptr<Server>> Server::create(const ServerOptions& opts
   bopts.cpu_threads = opts.verify_threads;
   BG_ASSIGN_OR_RETURN(s.backend, make_backend(opts.backend, bopts));
 
-  ServerCore core = make_server_core(
-      {s.opts, *s.ledger, *s.backend, s.metrics, s.draining,
-       [&s](std::function<void()> f) { net::post(*s.ioc, std::move(f)); }, [&s](uint64_t) { s.observe_fsync(); }});
+  // The largest block this node can commit: sealed blocks stop at
+  // --max-block-bytes and POSTed or followed ones past it are refused.
+  const uint64_t max_tx_bytes = tx_fixed_size(Scheme::kSecp256k1) + opts.max_payload_bytes;
+  if (opts.max_block_bytes < kHeaderSize + max_tx_bytes)
+    return absl::InvalidArgumentError(absl::StrCat("--max-block-bytes ", opts.max_block_bytes,
+                                                   " is below one header plus one largest transaction (",
+                                                   kHeaderSize + max_tx_bytes, ")"));
+  if (!opts.publish.empty()) {
+    NatsConfig nc = nats_config(opts, opts.publish);
+    s.publisher = std::make_unique<Publisher>(*s.ledger, nc, opts.max_block_bytes);
+    if (absl::Status st = s.publisher->start(); !st.ok()) return st;
+  }
+  if (!opts.follow.empty()) {
+    FollowerOptions fo;
+    fo.source.url = opts.follow;
+    fo.source.nats = nats_config(opts, opts.follow);
+    fo.source.max_block_bytes = opts.max_block_bytes;
+    fo.source.max_payload_bytes = opts.max_payload_bytes;
+    fo.max_future_ms = opts.max_future_ms;
+    s.follower = std::make_unique<Follower>(*s.ledger, *s.backend, fo, [&s](uint64_t h) { s.on_committed(h); });
+  }
+
+  ServerCoreDeps deps{s.opts, *s.ledger, *s.backend, s.metrics, s.draining,
+                      [&s](std::function<void()> f) { net::post(*s.ioc, std::move(f)); },
+                      [&s](uint64_t h) { s.observe_commit(h); }};
+  deps.follower = s.follower.get();
+  deps.publisher = s.publisher.get();
+  ServerCore core = make_server_core(deps);
   s.feed = std::move(core.feed);
   s.pipeline = std::move(core.pipeline);
   s.sealer = std::move(core.sealer);
@@ -93,6 +151,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::create(const ServerOptions& opts
   s.shared.reset(new SessionShared{*s.api, s.opts, *s.ledger, *s.feed, s.metrics, s.draining});
   s.listener = std::make_shared<Listener>(*s.ioc, *s.shared);
   BG_RETURN_IF_ERROR(s.listener->listen(opts.host, opts.port));
+  if (s.follower) BG_RETURN_IF_ERROR(s.follower->start());
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -139,6 +198,7 @@ absl::Status Server::run(bool handle_signals) {
   // 1. No new connections; new POSTs get 503; answers close their connections.
   s.draining.store(true);
   s.listener->stop();
+  if (s.follower) s.follower->stop();
   // 2. Everything admitted is verified, sealed and committed (or failed).
   s.pipeline->stop();
   s.sealer->stop();
@@ -146,6 +206,7 @@ absl::Status Server::run(bool handle_signals) {
   const auto deadline = std::chrono::steady_clock::now() + s.opts.drain_timeout;
   while (s.shared->requests_in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  if (s.publisher) s.publisher->stop();
   // 4. Streams end with their last chunk.
   s.feed->close();
   const auto stream_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);

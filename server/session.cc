@@ -7,6 +7,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
 namespace bg {
@@ -22,6 +23,9 @@ constexpr size_t kHeaderLimit = 64 * 1024;
 constexpr size_t kStreamChunkBytes = 1 << 20;  // one write to a stream consumer, at most
 constexpr uint64_t kStreamChunkBlocks = 256;
 constexpr auto kLingerTime = std::chrono::seconds(2);
+// While a stream waits for blocks it sends a keep-alive (a blank line, or a
+// zero-length binary frame) this often, so both sides notice a dead peer.
+constexpr auto kStreamKeepAlive = std::chrono::seconds(5);
 
 // Answer to a connection over --max-connections: written once, then closed.
 constexpr std::string_view kRefused =
@@ -36,7 +40,8 @@ static_assert(std::string_view("{\"error\":\"unavailable\",\"detail\":\"too many
 
 class HttpSession : public Reply, public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket&& socket, SessionShared& shared) : stream_(std::move(socket)), shared_(shared) {
+  HttpSession(tcp::socket&& socket, SessionShared& shared)
+      : stream_(std::move(socket)), shared_(shared), keepalive_timer_(stream_.get_executor()) {
     shared_.metrics.connections_open.fetch_add(1);
   }
   ~HttpSession() override {
@@ -56,8 +61,9 @@ class HttpSession : public Reply, public std::enable_shared_from_this<HttpSessio
     });
   }
 
-  void stream_blocks(uint64_t from) override {
-    net::post(stream_.get_executor(), [self = shared_from_this(), from] { self->do_stream_start(from); });
+  void stream_blocks(uint64_t from, StreamFormat format) override {
+    net::post(stream_.get_executor(),
+              [self = shared_from_this(), from, format] { self->do_stream_start(from, format); });
   }
 
  private:
@@ -172,6 +178,7 @@ class HttpSession : public Reply, public std::enable_shared_from_this<HttpSessio
 
   void close() {
     beast::error_code ignored;
+    keepalive_timer_.cancel();
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.close();
   }
@@ -181,13 +188,16 @@ class HttpSession : public Reply, public std::enable_shared_from_this<HttpSessio
   // when more are durable, so a consumer costs one chunk buffer (≤ 1 MiB) and
   // never holds blocks in memory. A consumer that does not take a chunk within
   // --write-timeout is disconnected; it resumes with ?from=.
-  void do_stream_start(uint64_t from) {
+  void do_stream_start(uint64_t from, StreamFormat format) {
     streaming_ = true;
     shared_.metrics.streams_open.fetch_add(1);
     next_ = from;
+    encoder_.emplace(format);
     stream_header_.emplace(http::status::ok, 11);
     stream_header_->set(http::field::server, "blockgate");
-    stream_header_->set(http::field::content_type, "application/x-ndjson");
+    stream_header_->set(http::field::content_type, encoder_->content_type());
+    if (format.gzip) stream_header_->set(http::field::content_encoding, "gzip");
+    stream_header_->set(http::field::vary, "Accept, Accept-Encoding");
     stream_header_->set(http::field::cache_control, "no-cache");
     stream_header_->keep_alive(false);
     stream_header_->chunked(true);
@@ -213,20 +223,30 @@ class HttpSession : public Reply, public std::enable_shared_from_this<HttpSessio
     if (shared_.feed.closed()) return finish_stream();
     const uint64_t tip = shared_.ledger.durable_tip().height;
     if (next_ > tip) {
-      std::weak_ptr<HttpSession> weak = shared_from_this();
-      shared_.feed.wait(next_, [weak] {
-        if (auto self = weak.lock())
-          net::post(self->stream_.get_executor(), [self] { self->stream_next(); });
+      if (!feed_waiting_) {
+        feed_waiting_ = true;
+        std::weak_ptr<HttpSession> weak = shared_from_this();
+        shared_.feed.wait(next_, [weak] {
+          if (auto self = weak.lock())
+            net::post(self->stream_.get_executor(), [self] {
+              self->feed_waiting_ = false;
+              self->stream_next();
+            });
+        });
+      }
+      keepalive_timer_.expires_after(kStreamKeepAlive);
+      keepalive_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (!ec) self->stream_keepalive();
       });
       return;
     }
+    keepalive_timer_.cancel();
     chunk_.clear();
     uint64_t h = next_;
     while (h <= tip && h - next_ < kStreamChunkBlocks && chunk_.size() < kStreamChunkBytes) {
-      auto block = shared_.ledger.read_block(h);
-      if (!block.ok()) return close();
-      chunk_ += block_to_json_text(*block);
-      chunk_ += '\n';
+      auto bytes = shared_.ledger.read_block_bytes(h);
+      if (!bytes.ok()) return close();
+      if (!encoder_->add_block(*bytes, &chunk_).ok()) return close();
       ++h;
     }
     chunk_next_ = h;
@@ -237,6 +257,20 @@ class HttpSession : public Reply, public std::enable_shared_from_this<HttpSessio
                        self->writing_ = false;
                        if (ec) return self->close();
                        self->next_ = self->chunk_next_;
+                       self->stream_next();
+                     });
+  }
+
+  void stream_keepalive() {
+    if (peer_gone_ || writing_) return;
+    chunk_.clear();
+    encoder_->add_keepalive(&chunk_);
+    writing_ = true;
+    stream_.expires_after(shared_.opts.write_timeout);
+    net::async_write(stream_, http::make_chunk(net::buffer(chunk_)),
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->writing_ = false;
+                       if (ec) return self->close();
                        self->stream_next();
                      });
   }
@@ -257,6 +291,9 @@ class HttpSession : public Reply, public std::enable_shared_from_this<HttpSessio
   bool keep_alive_ = true;
   unsigned version_ = 11;
 
+  net::steady_timer keepalive_timer_;
+  std::optional<StreamEncoder> encoder_;
+  bool feed_waiting_ = false;
   bool streaming_ = false;
   bool writing_ = false;
   bool peer_gone_ = false;
