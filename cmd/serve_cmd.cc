@@ -34,7 +34,8 @@ absl::Status parse_flags(int argc, char** argv, ServerOptions* o) {
                            "max-connections", "auth-token-file", "max-batch", "batch-deadline-us",
                            "max-pending-txs", "max-pending-blocks", "max-payload-bytes", "io-threads",
                            "verify-threads", "idle-timeout-ms", "header-timeout-ms", "body-timeout-ms",
-                           "write-timeout-ms"});
+                           "write-timeout-ms", "max-request-txs", "max-pending-bytes", "max-body-buffer-bytes",
+                           "max-response-bytes", "max-streams", "max-stream-ahead", "stream-keepalive-ms"});
   if (!args.ok()) return args.status();
   o->data_dir = args->get("data", o->data_dir);
   o->backend = args->get("backend", o->backend);
@@ -46,7 +47,7 @@ absl::Status parse_flags(int argc, char** argv, ServerOptions* o) {
   };
   uint64_t io_threads = o->io_threads, verify_threads = o->verify_threads;
   uint64_t idle = o->idle_timeout.count(), header = o->header_timeout.count(), body = o->body_timeout.count(),
-           write = o->write_timeout.count();
+           write = o->write_timeout.count(), keepalive = o->stream_keepalive.count();
   for (const U64Flag& f : {U64Flag{"max-body-bytes", &o->max_body_bytes}, U64Flag{"block-interval-ms", &o->block_interval_ms},
                            U64Flag{"max-block-txs", &o->max_block_txs}, U64Flag{"max-connections", &o->max_connections},
                            U64Flag{"max-batch", &o->max_batch}, U64Flag{"batch-deadline-us", &o->batch_deadline_us},
@@ -55,7 +56,12 @@ absl::Status parse_flags(int argc, char** argv, ServerOptions* o) {
                            U64Flag{"max-payload-bytes", &o->max_payload_bytes}, U64Flag{"io-threads", &io_threads},
                            U64Flag{"verify-threads", &verify_threads}, U64Flag{"idle-timeout-ms", &idle},
                            U64Flag{"header-timeout-ms", &header}, U64Flag{"body-timeout-ms", &body},
-                           U64Flag{"write-timeout-ms", &write}}) {
+                           U64Flag{"write-timeout-ms", &write}, U64Flag{"max-request-txs", &o->max_request_txs},
+                           U64Flag{"max-pending-bytes", &o->max_pending_bytes},
+                           U64Flag{"max-body-buffer-bytes", &o->max_body_buffer_bytes},
+                           U64Flag{"max-response-bytes", &o->max_response_bytes},
+                           U64Flag{"max-streams", &o->max_streams}, U64Flag{"max-stream-ahead", &o->max_stream_ahead},
+                           U64Flag{"stream-keepalive-ms", &keepalive}}) {
     auto v = args->get_u64(f.name, *f.dst);
     if (!v.ok()) return v.status();
     *f.dst = *v;
@@ -68,6 +74,8 @@ absl::Status parse_flags(int argc, char** argv, ServerOptions* o) {
   o->header_timeout = std::chrono::milliseconds(header);
   o->body_timeout = std::chrono::milliseconds(body);
   o->write_timeout = std::chrono::milliseconds(write);
+  if (keepalive == 0) return absl::InvalidArgumentError("--stream-keepalive-ms must be positive");
+  o->stream_keepalive = std::chrono::milliseconds(keepalive);
   if (args->has("auth-token-file")) {
     std::ifstream f(args->get("auth-token-file"));
     if (!f) return absl::InvalidArgumentError("cannot read --auth-token-file " + args->get("auth-token-file"));

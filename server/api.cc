@@ -99,10 +99,27 @@ class CountingReply : public Reply {
   Metrics& metrics_;
 };
 
+void append_hex(std::string& out, const Hash32& h) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  const size_t at = out.size();
+  out.resize(at + 2 * h.size());
+  for (size_t i = 0; i < h.size(); ++i) {
+    out[at + 2 * i] = kDigits[h[i] >> 4];
+    out[at + 2 * i + 1] = kDigits[h[i] & 15];
+  }
+}
+
+// One result, appended in place (no allocation per item: the answer to a
+// request of many items is one growing string).
 void append_result(std::string& out, const TxResult& r) {
   out += "{\"id\":";
-  if (r.id) absl::StrAppend(&out, "\"", to_hex(*r.id), "\"");
-  else out += "null";
+  if (r.id) {
+    out += '"';
+    append_hex(out, *r.id);
+    out += '"';
+  } else {
+    out += "null";
+  }
   switch (r.status) {
     case TxStatus::kCommitted:
       absl::StrAppend(&out, ",\"status\":\"committed\",\"height\":", r.height, ",\"index\":", r.index, "}");
@@ -111,13 +128,55 @@ void append_result(std::string& out, const TxResult& r) {
       out += ",\"status\":\"verified\"}";
       return;
     case TxStatus::kRejected:
-      absl::StrAppend(&out, ",\"status\":\"rejected\",\"error\":\"", std::string(error_name(r.error)), "\"}");
+      out += ",\"status\":\"rejected\",\"error\":\"";
+      out += error_name(r.error);
+      out += "\"}";
       return;
     case TxStatus::kUnavailable:
     case TxStatus::kPending:
       out += ",\"status\":\"unavailable\"}";
       return;
   }
+}
+
+// Top-level items of a JSON array body, counting no further than `stop`
+// (1 for anything that is not an array). Only decides whether a body is over
+// --max-request-txs before it is parsed; syntax is the parser's business.
+size_t json_array_items(std::string_view body, size_t stop) {
+  size_t i = body.find_first_not_of(" \t\n\r");
+  if (i == std::string_view::npos || body[i] != '[') return 1;
+  size_t commas = 0, depth = 0;
+  bool in_string = false, escaped = false, any = false;
+  for (; i < body.size(); ++i) {
+    const char c = body[i];
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    if (c == '[' || c == '{') {
+      if (depth++ >= 1) any = true;  // the outer '[' is not an item
+      continue;
+    }
+    if (c == ']' || c == '}') {
+      if (depth == 0 || --depth == 0) break;
+      continue;
+    }
+    if (c == ',' && depth == 1) {
+      if (++commas >= stop) break;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    any = true;
+  }
+  return any || commas > 0 ? commas + 1 : 0;
+}
+
+HttpResponseMsg too_many_txs(uint64_t max) {
+  return Api::error_response(413, "too_many_transactions",
+                             absl::StrCat("more than --max-request-txs (", max, ") transactions in one request"));
 }
 
 // {"results":[...]}; when the ledger failed some transactions (disk full,
@@ -201,6 +260,36 @@ bool Api::ready(std::string* why) const {
   return true;
 }
 
+std::optional<HttpResponseMsg> Api::check_post_header(const HttpRequest& req) const {
+  if (!ctx_.opts.auth_token.empty()) {
+    const std::string expected = absl::StrCat("Bearer ", ctx_.opts.auth_token);
+    auto it = req.find(http::field::authorization);
+    const std::string_view got = it == req.end() ? std::string_view() : std::string_view(it->value());
+    if (got.size() != expected.size() || CRYPTO_memcmp(got.data(), expected.data(), got.size()) != 0) {
+      HttpResponseMsg res = error_response(401, "unauthorized", "POST needs Authorization: Bearer <token>");
+      res.set(http::field::www_authenticate, "Bearer");
+      return res;
+    }
+  }
+  if (body_kind(req) == BodyKind::kUnsupported)
+    return error_response(415, "unsupported_media_type",
+                          "Content-Type must be application/json or application/octet-stream");
+  return std::nullopt;
+}
+
+std::optional<HttpResponseMsg> Api::check_before_body(const HttpRequest& req) const {
+  const std::string_view route = route_of(std::string_view(req.target()));
+  if (route == "other") return error_response(404, "not_found");
+  const bool is_post_route = route == "/v1/transactions" || route == "/v1/blocks";
+  if (is_post_route ? req.method() != http::verb::post : req.method() != http::verb::get) {
+    HttpResponseMsg res = error_response(405, "method_not_allowed");
+    res.set(http::field::allow, is_post_route ? "POST" : "GET");
+    return res;
+  }
+  if (is_post_route) return check_post_header(req);
+  return std::nullopt;
+}
+
 void Api::handle(HttpRequest req, std::shared_ptr<Reply> raw_reply) {
   const std::string target(req.target());
   const std::string_view route = route_of(target);
@@ -222,19 +311,7 @@ void Api::handle(HttpRequest req, std::shared_ptr<Reply> raw_reply) {
       return allow_only(is_post_route ? "POST" : "GET");
 
     if (is_post_route) {
-      if (!ctx_.opts.auth_token.empty()) {
-        const std::string expected = absl::StrCat("Bearer ", ctx_.opts.auth_token);
-        auto it = req.find(http::field::authorization);
-        const std::string_view got = it == req.end() ? std::string_view() : std::string_view(it->value());
-        if (got.size() != expected.size() || CRYPTO_memcmp(got.data(), expected.data(), got.size()) != 0) {
-          HttpResponseMsg res = error_response(401, "unauthorized", "POST needs Authorization: Bearer <token>");
-          res.set(http::field::www_authenticate, "Bearer");
-          return reply->send(std::move(res));
-        }
-      }
-      if (body_kind(req) == BodyKind::kUnsupported)
-        return reply->send(error_response(415, "unsupported_media_type",
-                                          "Content-Type must be application/json or application/octet-stream"));
+      if (std::optional<HttpResponseMsg> no = check_post_header(req)) return reply->send(std::move(*no));
       if (route == "/v1/transactions") return post_transactions(req, query, reply);
       return post_block(req, reply);
     }
@@ -290,6 +367,7 @@ void Api::post_transactions(HttpRequest& req, std::string_view query, std::share
     // answered and the rest of the body is dropped.
     ByteSpan in(reinterpret_cast<const uint8_t*>(body.data()), body.size());
     while (!in.empty()) {
+      if (results.size() >= ctx_.opts.max_request_txs) return reply->send(too_many_txs(ctx_.opts.max_request_txs));
       Transaction tx;
       size_t consumed = 0;
       ErrorCode code = decode_tx_binary(in, max_payload, &tx, &consumed);
@@ -298,6 +376,10 @@ void Api::post_transactions(HttpRequest& req, std::string_view query, std::share
       in = in.subspan(consumed);
     }
   } else {
+    // Counted before parsing: the parsed array of a 16 MiB body of "0,0,..."
+    // would alone be hundreds of MiB.
+    if (json_array_items(body, ctx_.opts.max_request_txs) > ctx_.opts.max_request_txs)
+      return reply->send(too_many_txs(ctx_.opts.max_request_txs));
     boost::system::error_code ec;
     boost::json::value v = boost::json::parse(body, ec);
     if (ec) return reply->send(error_response(400, "malformed", absl::StrCat("body is not JSON: ", ec.message())));
@@ -318,9 +400,19 @@ void Api::post_transactions(HttpRequest& req, std::string_view query, std::share
   }
 
   if (absl::Status h = ctx_.ledger.health(); absl::IsInternal(h)) return reply->send(unavailable(std::string(h.message())));
+  // Held until the answer is sent: the decoded transactions (payloads and
+  // their bookkeeping) and the results.
+  uint64_t bytes = results.size() * sizeof(TxResult);
+  for (const Candidate& c : cands) bytes += sizeof(Candidate) + c.tx.payload.size() + 2 * sizeof(Hash32);
+  auto hold = std::make_shared<BudgetHold>();
+  if (!hold->grow(pending_bytes_, bytes)) {
+    ctx_.metrics.shed_requests.fetch_add(1);
+    return reply->send(unavailable("pending work over --max-pending-bytes"));
+  }
   auto request = std::make_shared<TxRequest>(std::move(results), wait_commit);
-  absl::Status st = ctx_.pipeline.admit(request, std::move(cands), [request, reply] {
+  absl::Status st = ctx_.pipeline.admit(request, std::move(cands), [request, reply, hold] {
     reply->send(tx_results_response(request->results()));
+    hold->reset();
   });
   if (!st.ok()) {
     ctx_.metrics.shed_requests.fetch_add(1);
@@ -352,7 +444,16 @@ void Api::post_block(HttpRequest& req, std::shared_ptr<Reply> reply) {
   if (ctx_.draining.load()) return reply->send(unavailable("server is shutting down"));
   if (ctx_.pipeline.writer_failed()) return reply->send(unavailable(std::string(ctx_.pipeline.writer_status().message())));
   if (absl::Status h = ctx_.ledger.health(); absl::IsInternal(h)) return reply->send(unavailable(std::string(h.message())));
-  if (!ctx_.sealer.push_block(std::move(block), [reply](BlockOutcome o) { reply->send(block_outcome_response(o)); })) {
+  uint64_t bytes = sizeof(Block) + body.size();
+  auto hold = std::make_shared<BudgetHold>();
+  if (!hold->grow(pending_bytes_, bytes)) {
+    ctx_.metrics.shed_requests.fetch_add(1);
+    return reply->send(unavailable("pending work over --max-pending-bytes"));
+  }
+  if (!ctx_.sealer.push_block(std::move(block), [reply, hold](BlockOutcome o) {
+        reply->send(block_outcome_response(o));
+        hold->reset();
+      })) {
     ctx_.metrics.shed_requests.fetch_add(1);
     reply->send(unavailable("block queue full"));
   }
@@ -404,6 +505,8 @@ HttpResponseMsg Api::get_status() {
       {"pending_blocks", ctx_.sealer.pending_blocks()},
       {"connections_open", m.connections_open.load()},
       {"streams_open", m.streams_open.load()},
+      {"stream_waiters", ctx_.feed.waiters()},
+      {"pending_bytes", pending_bytes_.used()},
       {"requests_shed", m.shed_requests.load()},
       {"ledger_fsyncs", ls.fsyncs},
       {"ledger_bytes_written", ls.bytes_written},
@@ -446,6 +549,11 @@ void Api::get_stream(std::string_view query, std::shared_ptr<Reply> reply) {
   uint64_t from = ctx_.ledger.durable_tip().height + 1;
   if (auto f = query_param(query, "from"); f && !parse_u64(*f, &from))
     return reply->send(error_response(400, "malformed", "from must be a decimal height"));
+  const uint64_t tip = ctx_.ledger.durable_tip().height;
+  if (from > tip && from - tip > ctx_.opts.max_stream_ahead)
+    return reply->send(error_response(
+        400, "malformed", absl::StrCat("from is more than --max-stream-ahead (", ctx_.opts.max_stream_ahead,
+                                       ") blocks past the tip (", tip, ")")));
   reply->stream_blocks(from);
 }
 

@@ -7,12 +7,14 @@
 #include <boost/beast/http.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "host/backend.h"
 #include "ledger/ledger.h"
 #include "server/block_feed.h"
+#include "server/byte_budget.h"
 #include "server/metrics.h"
 #include "server/options.h"
 #include "server/sealer.h"
@@ -46,9 +48,18 @@ struct ServerContext {
 
 class Api {
  public:
-  explicit Api(ServerContext ctx) : ctx_(ctx) {}
+  explicit Api(ServerContext ctx) : ctx_(ctx), pending_bytes_(ctx.opts.max_pending_bytes) {}
 
   void handle(HttpRequest req, std::shared_ptr<Reply> reply);
+
+  // What the header alone decides for a request whose body has not been read
+  // (Expect: 100-continue): route, method, token, content type. An answer
+  // when the request is refused, nothing when the body may come.
+  std::optional<HttpResponseMsg> check_before_body(const HttpRequest& header) const;
+
+  // Bytes of decoded transactions and blocks admitted but not yet answered
+  // (--max-pending-bytes).
+  const ByteBudget& pending_bytes() const { return pending_bytes_; }
 
   // Label for /metrics: the route a target falls under ("other" when none),
   // so that ids and heights do not become label values.
@@ -61,6 +72,7 @@ class Api {
   static HttpResponseMsg error_response(int status, std::string_view code, std::string_view detail = {});
 
  private:
+  std::optional<HttpResponseMsg> check_post_header(const HttpRequest& req) const;
   void post_transactions(HttpRequest& req, std::string_view query, std::shared_ptr<Reply> reply);
   void post_block(HttpRequest& req, std::shared_ptr<Reply> reply);
   HttpResponseMsg get_block(const HttpRequest& req, std::string_view which);
@@ -70,6 +82,7 @@ class Api {
   void get_stream(std::string_view query, std::shared_ptr<Reply> reply);
 
   ServerContext ctx_;
+  ByteBudget pending_bytes_;
 };
 
 }  // namespace bg

@@ -71,6 +71,7 @@ class Metrics {
   std::atomic<uint64_t> connections_refused{0};
   std::atomic<uint64_t> streams_open{0};
   std::atomic<uint64_t> shed_requests{0};  // 503 for saturation
+  std::atomic<uint64_t> accept_backoffs{0};  // accept paused: out of file descriptors
 
   Histogram batch_size;              // signatures per verify_batch call
   Histogram verify_seconds;          // one verify_batch call

@@ -10,6 +10,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <sys/resource.h>
+
 #include <csignal>
 #include <iostream>
 #include <optional>
@@ -59,6 +61,9 @@ struct Server::Impl {
     // io_context (with the sessions its handlers own) before what they use.
     if (sealer) sealer->stop();
     if (pipeline) pipeline->stop();
+    // The listener's acceptor and timer hold the io_context's strand: they go
+    // before it does (destroying it after was a use-after-free on every exit).
+    listener.reset();
     ioc.reset();
   }
 
@@ -67,6 +72,28 @@ struct Server::Impl {
     if (last_fsyncs.exchange(s.fsyncs) != s.fsyncs) metrics.fsync_seconds.observe(s.last_fsync_seconds);
   }
 };
+
+namespace {
+
+// Every connection and stream is a file descriptor: raise the soft limit to
+// the hard one, and say so when the configured counts cannot fit under it
+// (the ledger's files and a margin included). Accept backs off when it runs
+// out anyway (session.cc).
+void raise_fd_limit(const ServerOptions& opts) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit want = lim;
+    want.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0) lim = want;
+  }
+  const uint64_t needed = opts.max_connections + opts.max_streams + 64;
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < needed)
+    std::cerr << "blockgate: warning: the open-file limit (" << lim.rlim_cur << ") is below --max-connections + "
+              << "--max-streams + 64 (" << needed << "); connections past it wait in the listen queue\n";
+}
+
+}  // namespace
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
@@ -103,6 +130,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::create(const ServerOptions& opts
   s.api = std::make_unique<Api>(
       ServerContext{s.opts, *s.ledger, *s.backend, *s.pipeline, *s.sealer, *s.feed, s.metrics, s.draining});
   s.shared.reset(new SessionShared{*s.api, s.opts, *s.ledger, *s.feed, s.metrics, s.draining});
+  s.shared->body_bytes.set_limit(opts.max_body_buffer_bytes);
+  s.shared->response_bytes.set_limit(opts.max_response_bytes);
+  raise_fd_limit(opts);
   s.listener = std::make_shared<Listener>(*s.ioc, *s.shared);
   if (absl::Status st = s.listener->listen(opts.host, opts.port); !st.ok()) return st;
   return std::unique_ptr<Server>(new Server(std::move(impl)));

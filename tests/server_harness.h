@@ -91,6 +91,7 @@ class ServerProcess {
 
   bool started() const { return port_ != 0; }
   uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
   const std::string& listening_line() const { return line_; }
   std::string stderr_text() const {
     std::ifstream f(stderr_path_);
