@@ -431,7 +431,7 @@ absl::StatusOr<Bytes> FileLedger::read_block_bytes(uint64_t height) const {
     got += size_t(r);
   }
   RecordView view;
-  RecordStatus rs = parse_record(rec, 0, &view);
+  RecordStatus rs = parse_record(rec, 0, &view, /*with_salt=*/false);
   if (rs != RecordStatus::kOk)
     return absl::DataLossError(absl::StrCat("ledger: block ", height, " on disk: ", record_status_name(rs)));
   return Bytes(view.block.begin(), view.block.end());
