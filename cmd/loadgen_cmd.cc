@@ -18,6 +18,7 @@ constexpr const char* kLoadgenUsage =
     "usage: blockgate loadgen --url URL [--scheme ed25519|secp256k1|p256|mixed] [--transactions N]\n"
     "                         [--batch B] [--connections C] [--wait commit|verify] [--seed S]\n"
     "                         [--keys K] [--payload-bytes P] [--timeout-ms T] [--binary]\n"
+    "                         [--ca-file PEM]   (https:// URLs: CA of the server certificate)\n"
     "       blockgate loadgen --out FILE [--scheme S] [--transactions N] ...\n"
     "  --out writes the signed transactions as JSON lines (input for `blockgate verify`)\n"
     "  instead of sending them. --binary sends application/octet-stream bodies.\n"
@@ -55,7 +56,7 @@ int write_plan(const LoadPlan& plan, const std::string& path) {
 int loadgen(int argc, char** argv) {
   auto args = Args::parse(argc, argv,
                           {"url", "scheme", "transactions", "batch", "connections", "wait", "seed", "keys",
-                           "payload-bytes", "timeout-ms", "out"},
+                           "payload-bytes", "timeout-ms", "out", "ca-file"},
                           {"help", "binary"});
   if (!args.ok()) {
     std::cerr << "blockgate loadgen: " << args.status().message() << "\n" << kLoadgenUsage;
@@ -117,6 +118,7 @@ int loadgen(int argc, char** argv) {
 
   LoadRunOptions run_opts;
   run_opts.url = *url;
+  run_opts.ca_file = args->get("ca-file");
   run_opts.wait = wait == "commit" ? WaitMode::kCommit : WaitMode::kVerify;
   run_opts.connections = *connections;
   run_opts.timeout = std::chrono::milliseconds(*timeout_ms);

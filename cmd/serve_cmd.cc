@@ -35,7 +35,7 @@ absl::Status parse_flags(int argc, char** argv, ServerOptions* o) {
                            "max-pending-txs", "max-pending-blocks", "max-payload-bytes", "io-threads",
                            "verify-threads", "idle-timeout-ms", "header-timeout-ms", "body-timeout-ms",
                            "write-timeout-ms", "max-request-txs", "max-pending-bytes", "max-body-buffer-bytes",
-                           "max-response-bytes", "max-streams", "max-stream-ahead", "stream-keepalive-ms"});
+                           "max-response-bytes", "max-streams", "max-stream-ahead", "stream-keepalive-ms", "tls-cert", "tls-key"});
   if (!args.ok()) return args.status();
   o->data_dir = args->get("data", o->data_dir);
   o->backend = args->get("backend", o->backend);
@@ -76,6 +76,10 @@ absl::Status parse_flags(int argc, char** argv, ServerOptions* o) {
   o->write_timeout = std::chrono::milliseconds(write);
   if (keepalive == 0) return absl::InvalidArgumentError("--stream-keepalive-ms must be positive");
   o->stream_keepalive = std::chrono::milliseconds(keepalive);
+  o->tls_cert_file = args->get("tls-cert");
+  o->tls_key_file = args->get("tls-key");
+  if (o->tls_cert_file.empty() != o->tls_key_file.empty())
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
   if (args->has("auth-token-file")) {
     std::ifstream f(args->get("auth-token-file"));
     if (!f) return absl::InvalidArgumentError("cannot read --auth-token-file " + args->get("auth-token-file"));

@@ -111,7 +111,7 @@ void append_hex(std::string& out, const Hash32& h) {
 
 // One result, appended in place (no allocation per item: the answer to a
 // request of many items is one growing string).
-void append_result(std::string& out, const TxResult& r) {
+void append_result(std::string& out, const TxResult& r, const Ledger& ledger) {
   out += "{\"id\":";
   if (r.id) {
     out += '"';
@@ -130,7 +130,13 @@ void append_result(std::string& out, const TxResult& r) {
     case TxStatus::kRejected:
       out += ",\"status\":\"rejected\",\"error\":\"";
       out += error_name(r.error);
-      out += "\"}";
+      out += '"';
+      // A duplicate of a committed transaction says where it is, so a client
+      // that resends after an `unavailable` answer learns it is in.
+      if (r.error == ErrorCode::kDuplicate && r.id)
+        if (std::optional<TxLocation> at = ledger.find_tx(*r.id))
+          absl::StrAppend(&out, ",\"height\":", at->height, ",\"index\":", at->index);
+      out += '}';
       return;
     case TxStatus::kUnavailable:
     case TxStatus::kPending:
@@ -174,6 +180,13 @@ size_t json_array_items(std::string_view body, size_t stop) {
   return any || commas > 0 ? commas + 1 : 0;
 }
 
+// Bytes held from the pending budget by one request until it is answered;
+// keeps the budget alive for as long as it holds.
+struct PendingHold {
+  std::shared_ptr<ByteBudget> budget;
+  BudgetHold hold;
+};
+
 HttpResponseMsg too_many_txs(uint64_t max) {
   return Api::error_response(413, "too_many_transactions",
                              absl::StrCat("more than --max-request-txs (", max, ") transactions in one request"));
@@ -182,7 +195,7 @@ HttpResponseMsg too_many_txs(uint64_t max) {
 // {"results":[...]}; when the ledger failed some transactions (disk full,
 // writer stopped, shutdown) the whole answer is a 503 that still lists every
 // result, so the client knows which ones did commit.
-HttpResponseMsg tx_results_response(const std::vector<TxResult>& results) {
+HttpResponseMsg tx_results_response(const std::vector<TxResult>& results, const Ledger& ledger) {
   bool failed = false;
   std::string body;
   body.reserve(32 + results.size() * 120);
@@ -192,7 +205,7 @@ HttpResponseMsg tx_results_response(const std::vector<TxResult>& results) {
   body += "\"results\":[";
   for (size_t i = 0; i < results.size(); ++i) {
     if (i) body.push_back(',');
-    append_result(body, results[i]);
+    append_result(body, results[i], ledger);
   }
   body += "]}";
   HttpResponseMsg res = make_response(failed ? 503 : 200, std::move(body), kJson);
@@ -404,15 +417,16 @@ void Api::post_transactions(HttpRequest& req, std::string_view query, std::share
   // their bookkeeping) and the results.
   uint64_t bytes = results.size() * sizeof(TxResult);
   for (const Candidate& c : cands) bytes += sizeof(Candidate) + c.tx.payload.size() + 2 * sizeof(Hash32);
-  auto hold = std::make_shared<BudgetHold>();
-  if (!hold->grow(pending_bytes_, bytes)) {
+  auto hold = std::make_shared<PendingHold>(PendingHold{pending_bytes_, {}});
+  if (!hold->hold.grow(*pending_bytes_, bytes)) {
     ctx_.metrics.shed_requests.fetch_add(1);
     return reply->send(unavailable("pending work over --max-pending-bytes"));
   }
   auto request = std::make_shared<TxRequest>(std::move(results), wait_commit);
-  absl::Status st = ctx_.pipeline.admit(request, std::move(cands), [request, reply, hold] {
-    reply->send(tx_results_response(request->results()));
-    hold->reset();
+  const Ledger* ledger = &ctx_.ledger;
+  absl::Status st = ctx_.pipeline.admit(request, std::move(cands), [request, reply, hold, ledger] {
+    reply->send(tx_results_response(request->results(), *ledger));
+    hold->hold.reset();
   });
   if (!st.ok()) {
     ctx_.metrics.shed_requests.fetch_add(1);
@@ -445,14 +459,14 @@ void Api::post_block(HttpRequest& req, std::shared_ptr<Reply> reply) {
   if (ctx_.pipeline.writer_failed()) return reply->send(unavailable(std::string(ctx_.pipeline.writer_status().message())));
   if (absl::Status h = ctx_.ledger.health(); absl::IsInternal(h)) return reply->send(unavailable(std::string(h.message())));
   uint64_t bytes = sizeof(Block) + body.size();
-  auto hold = std::make_shared<BudgetHold>();
-  if (!hold->grow(pending_bytes_, bytes)) {
+  auto hold = std::make_shared<PendingHold>(PendingHold{pending_bytes_, {}});
+  if (!hold->hold.grow(*pending_bytes_, bytes)) {
     ctx_.metrics.shed_requests.fetch_add(1);
     return reply->send(unavailable("pending work over --max-pending-bytes"));
   }
   if (!ctx_.sealer.push_block(std::move(block), [reply, hold](BlockOutcome o) {
         reply->send(block_outcome_response(o));
-        hold->reset();
+        hold->hold.reset();
       })) {
     ctx_.metrics.shed_requests.fetch_add(1);
     reply->send(unavailable("block queue full"));
@@ -506,7 +520,7 @@ HttpResponseMsg Api::get_status() {
       {"connections_open", m.connections_open.load()},
       {"streams_open", m.streams_open.load()},
       {"stream_waiters", ctx_.feed.waiters()},
-      {"pending_bytes", pending_bytes_.used()},
+      {"pending_bytes", pending_bytes_->used()},
       {"requests_shed", m.shed_requests.load()},
       {"ledger_fsyncs", ls.fsyncs},
       {"ledger_bytes_written", ls.bytes_written},

@@ -48,7 +48,8 @@ struct ServerContext {
 
 class Api {
  public:
-  explicit Api(ServerContext ctx) : ctx_(ctx), pending_bytes_(ctx.opts.max_pending_bytes) {}
+  explicit Api(ServerContext ctx)
+      : ctx_(ctx), pending_bytes_(std::make_shared<ByteBudget>(ctx.opts.max_pending_bytes)) {}
 
   void handle(HttpRequest req, std::shared_ptr<Reply> reply);
 
@@ -59,7 +60,7 @@ class Api {
 
   // Bytes of decoded transactions and blocks admitted but not yet answered
   // (--max-pending-bytes).
-  const ByteBudget& pending_bytes() const { return pending_bytes_; }
+  const ByteBudget& pending_bytes() const { return *pending_bytes_; }
 
   // Label for /metrics: the route a target falls under ("other" when none),
   // so that ids and heights do not become label values.
@@ -82,7 +83,8 @@ class Api {
   void get_stream(std::string_view query, std::shared_ptr<Reply> reply);
 
   ServerContext ctx_;
-  ByteBudget pending_bytes_;
+  // Shared with the holds in pending completions, which may outlive the Api.
+  std::shared_ptr<ByteBudget> pending_bytes_;
 };
 
 }  // namespace bg

@@ -21,6 +21,9 @@ struct ServerOptions {
   uint64_t max_block_txs = 10000;
   uint64_t max_connections = 1024;
   std::string auth_token;  // empty: POSTs need no token
+  // HTTPS: PEM certificate chain and private key; both empty: plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 
   // Extras.
   uint64_t max_batch = 4096;          // signatures per verify_batch call (a request is never split)

@@ -10,7 +10,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/resource.h>
+
+#include <boost/asio/ssl/context.hpp>
 
 #include <csignal>
 #include <iostream>
@@ -44,6 +48,7 @@ struct Server::Impl {
   std::unique_ptr<TxPipeline> pipeline;
   std::unique_ptr<Sealer> sealer;
   std::unique_ptr<Api> api;
+  std::unique_ptr<net::ssl::context> tls;
   std::unique_ptr<SessionShared> shared;
   std::shared_ptr<Listener> listener;
 
@@ -93,6 +98,29 @@ void raise_fd_limit(const ServerOptions& opts) {
               << "--max-streams + 64 (" << needed << "); connections past it wait in the listen queue\n";
 }
 
+// TLS 1.2 and 1.3 only; for 1.2, forward-secret AEAD suites only (1.3's
+// suites are all AEAD). No compression, no renegotiation, no tickets kept
+// across restarts (each process has its own ticket key).
+absl::StatusOr<std::unique_ptr<net::ssl::context>> make_tls_context(const ServerOptions& opts) {
+  if (opts.tls_cert_file.empty() || opts.tls_key_file.empty())
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  auto ctx = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+  SSL_CTX* c = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
+  SSL_CTX_set_options(c, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (SSL_CTX_set_cipher_list(c, "ECDHE+AESGCM:ECDHE+CHACHA20") != 1)
+    return absl::InternalError("TLS: no usable TLS 1.2 cipher suites");
+  if (SSL_CTX_use_certificate_chain_file(c, opts.tls_cert_file.c_str()) != 1)
+    return absl::InvalidArgumentError(absl::StrCat("cannot load --tls-cert ", opts.tls_cert_file, ": ",
+                                                   ERR_reason_error_string(ERR_get_error())));
+  if (SSL_CTX_use_PrivateKey_file(c, opts.tls_key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(c) != 1)
+    return absl::InvalidArgumentError(absl::StrCat("cannot load --tls-key ", opts.tls_key_file,
+                                                   " (or it does not match the certificate): ",
+                                                   ERR_reason_error_string(ERR_get_error())));
+  return ctx;
+}
+
 }  // namespace
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -130,6 +158,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::create(const ServerOptions& opts
   s.api = std::make_unique<Api>(
       ServerContext{s.opts, *s.ledger, *s.backend, *s.pipeline, *s.sealer, *s.feed, s.metrics, s.draining});
   s.shared.reset(new SessionShared{*s.api, s.opts, *s.ledger, *s.feed, s.metrics, s.draining});
+  if (!opts.tls_cert_file.empty() || !opts.tls_key_file.empty()) {
+    auto tls = make_tls_context(opts);
+    if (!tls.ok()) return tls.status();
+    s.tls = std::move(*tls);
+    s.shared->tls = s.tls.get();
+  }
   s.shared->body_bytes.set_limit(opts.max_body_buffer_bytes);
   s.shared->response_bytes.set_limit(opts.max_response_bytes);
   raise_fd_limit(opts);
@@ -143,7 +177,7 @@ uint16_t Server::port() const { return impl_->listener->local_port(); }
 std::string Server::url() const {
   const std::string& h = impl_->opts.host;
   const bool v6 = h.find(':') != std::string::npos;
-  return absl::StrCat("http://", v6 ? "[" : "", h, v6 ? "]" : "", ":", port());
+  return absl::StrCat(impl_->tls ? "https://" : "http://", v6 ? "[" : "", h, v6 ? "]" : "", ":", port());
 }
 
 void Server::shutdown() {

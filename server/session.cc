@@ -8,6 +8,8 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/ssl.hpp>
+#include <type_traits>
 #include <functional>
 #include <iostream>
 
@@ -52,10 +54,17 @@ HttpResponseMsg unavailable(std::string_view detail) {
   return res;
 }
 
-class HttpSession : public Reply, public std::enable_shared_from_this<HttpSession> {
+// Stream: beast::tcp_stream (plain HTTP) or beast::ssl_stream<tcp_stream>
+// (--tls-cert); timeouts and the socket live on the lowest layer.
+template <class Stream>
+class HttpSession : public Reply, public std::enable_shared_from_this<HttpSession<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  using std::enable_shared_from_this<HttpSession<Stream>>::shared_from_this;
+
  public:
-  HttpSession(tcp::socket&& socket, SessionShared& shared)
-      : stream_(std::move(socket)),
+  template <class... StreamArgs>
+  explicit HttpSession(SessionShared& shared, StreamArgs&&... stream_args)
+      : stream_(std::forward<StreamArgs>(stream_args)...),
         shared_(shared),
         buffer_(kReadBufferMax),
         keepalive_timer_(stream_.get_executor()),
@@ -82,8 +91,20 @@ class HttpSession : public Reply, public std::enable_shared_from_this<HttpSessio
 
   void run() {
     beast::error_code ignored;
-    stream_.socket().set_option(tcp::no_delay(true), ignored);
-    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
+    lowest().socket().set_option(tcp::no_delay(true), ignored);
+    if constexpr (kTls) {
+      // The handshake is held to the header timeout; a client that speaks
+      // plain HTTP here fails it at once and is closed.
+      net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+        self->lowest().expires_after(self->shared_.opts.header_timeout);
+        self->stream_.async_handshake(net::ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) return self->close();
+          self->do_read();
+        });
+      });
+    } else {
+      net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
+    }
   }
 
   void send(HttpResponseMsg res) override {
@@ -109,7 +130,7 @@ class HttpSession : public Reply, public std::enable_shared_from_this<HttpSessio
     body_hold_.reset();
     if (buffer_.size() > 0) return do_read_header();  // a pipelined request is already here
     // Idle keep-alive wait for the first byte, with its own (longer) timeout.
-    stream_.expires_after(shared_.opts.idle_timeout);
+    lowest().expires_after(shared_.opts.idle_timeout);
     stream_.async_read_some(buffer_.prepare(8192),
                             beast::bind_front_handler(&HttpSession::on_first_bytes, shared_from_this()));
   }
@@ -122,7 +143,7 @@ class HttpSession : public Reply, public std::enable_shared_from_this<HttpSessio
 
   void do_read_header() {
     // Slowloris clients are cut here: the whole header within header_timeout.
-    stream_.expires_after(shared_.opts.header_timeout);
+    lowest().expires_after(shared_.opts.header_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
   }
@@ -168,7 +189,7 @@ class HttpSession : public Reply, public std::enable_shared_from_this<HttpSessio
         return fail_request(std::move(*no), /*counted=*/true);
       }
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      stream_.expires_after(shared_.opts.write_timeout);
+      lowest().expires_after(shared_.opts.write_timeout);
       return net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
                               [self = shared_from_this()](beast::error_code ec, std::size_t) {
                                 if (ec) return self->close();
@@ -179,13 +200,13 @@ class HttpSession : public Reply, public std::enable_shared_from_this<HttpSessio
   }
 
   void do_read_body() {
-    stream_.expires_after(shared_.opts.body_timeout);
+    lowest().expires_after(shared_.opts.body_timeout);
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
     if (read_failed(ec)) return;
-    stream_.expires_never();
+    lowest().expires_never();
     HttpRequest req = parser_->release();
     keep_alive_ = req.keep_alive();
     version_ = req.version();
@@ -223,7 +244,7 @@ class HttpSession : public Reply, public std::enable_shared_from_this<HttpSessio
     res.keep_alive(keep_alive_ && res.keep_alive() && !shared_.draining.load());
     res.prepare_payload();
     res_ = std::make_shared<HttpResponseMsg>(std::move(res));
-    stream_.expires_after(shared_.opts.write_timeout);
+    lowest().expires_after(shared_.opts.write_timeout);
     http::async_write(stream_, *res_, beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
   }
 
@@ -242,8 +263,8 @@ class HttpSession : public Reply, public std::enable_shared_from_this<HttpSessio
   // drop what still comes for a short while, then close.
   void linger_close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(kLingerTime);
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    lowest().expires_after(kLingerTime);
     do_linger();
   }
 
@@ -259,8 +280,8 @@ class HttpSession : public Reply, public std::enable_shared_from_this<HttpSessio
     beast::error_code ignored;
     keepalive_timer_.cancel();
     retry_timer_.cancel();
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close();
     shared_.feed.cancel(ticket_);
     ticket_ = {};
     std::string().swap(chunk_);
@@ -295,7 +316,7 @@ class HttpSession : public Reply, public std::enable_shared_from_this<HttpSessio
     // HTTP/1.0 has no chunked encoding: the body ends when the connection does.
     if (!http10_) stream_header_->chunked(true);
     serializer_.emplace(*stream_header_);
-    stream_.expires_after(shared_.opts.write_timeout);
+    lowest().expires_after(shared_.opts.write_timeout);
     http::async_write_header(stream_, *serializer_,
                              beast::bind_front_handler(&HttpSession::on_stream_header, shared_from_this()));
   }
@@ -304,10 +325,14 @@ class HttpSession : public Reply, public std::enable_shared_from_this<HttpSessio
     shared_.requests_in_flight.fetch_sub(1);  // the request is answered; the feed is not "in flight"
     if (ec) return close();
     // The consumer sends nothing more: a completed read means it went away.
-    stream_.socket().async_read_some(net::buffer(peek_), [self = shared_from_this()](beast::error_code, std::size_t) {
+    // (Plain TCP: on the bare socket, which no stream timeout touches; TLS
+    // must read through the TLS layer, whose timer every write re-arms.)
+    auto gone = [self = shared_from_this()](beast::error_code, std::size_t) {
       self->peer_gone_ = true;
       self->close();
-    });
+    };
+    if constexpr (kTls) stream_.async_read_some(net::buffer(peek_), std::move(gone));
+    else lowest().socket().async_read_some(net::buffer(peek_), std::move(gone));
     stream_next();
   }
 
@@ -358,7 +383,7 @@ class HttpSession : public Reply, public std::enable_shared_from_this<HttpSessio
   template <class After>
   void write_stream_bytes(net::const_buffer bytes, After done) {
     writing_ = true;
-    stream_.expires_after(shared_.opts.write_timeout);
+    lowest().expires_after(shared_.opts.write_timeout);
     auto on_done = [self = shared_from_this(), done](beast::error_code ec, std::size_t) {
       self->writing_ = false;
       if (ec) return self->close();
@@ -390,13 +415,15 @@ class HttpSession : public Reply, public std::enable_shared_from_this<HttpSessio
   void finish_stream() {
     if (http10_) return linger_close();
     writing_ = true;
-    stream_.expires_after(shared_.opts.write_timeout);
+    lowest().expires_after(shared_.opts.write_timeout);
     net::async_write(stream_, http::make_chunk_last(), [self = shared_from_this()](beast::error_code, std::size_t) {
       self->close();
     });
   }
 
-  beast::tcp_stream stream_;
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  Stream stream_;
   SessionShared& shared_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -486,6 +513,11 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
     shared_.metrics.connections_accepted.fetch_add(1);
     if (shared_.metrics.connections_open.load() >= shared_.opts.max_connections) {
       shared_.metrics.connections_refused.fetch_add(1);
+      if (shared_.tls != nullptr) {  // no canned plaintext answer on a TLS port
+        beast::error_code ignored;
+        socket.close(ignored);
+        return do_accept();
+      }
       auto sock = std::make_shared<tcp::socket>(std::move(socket));
       net::async_write(*sock, net::buffer(kRefused.data(), kRefused.size()), [sock](beast::error_code, std::size_t) {
         beast::error_code ignored;
@@ -493,7 +525,11 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
         sock->close(ignored);
       });
     } else {
-      std::make_shared<HttpSession>(std::move(socket), shared_)->run();
+      if (shared_.tls != nullptr)
+        std::make_shared<HttpSession<beast::ssl_stream<beast::tcp_stream>>>(shared_, std::move(socket), *shared_.tls)
+            ->run();
+      else
+        std::make_shared<HttpSession<beast::tcp_stream>>(shared_, std::move(socket))->run();
     }
   }
   // Other errors (a connection reset while queued) are per-connection.

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -31,6 +32,8 @@ struct SessionShared {
   Metrics& metrics;
   std::atomic<bool>& draining;
   std::atomic<uint64_t> requests_in_flight{0};
+  // TLS (--tls-cert/--tls-key): every connection is HTTPS; null: plain HTTP.
+  boost::asio::ssl::context* tls = nullptr;
   // Request bodies being read, all connections (--max-body-buffer-bytes).
   ByteBudget body_bytes;
   // Large answers and stream chunks being written (--max-response-bytes).

@@ -440,6 +440,25 @@ TEST(ServerHardeningTest, SlowBlockReadersShareABoundedBudget) {
   EXPECT_GT(r->body.size(), 12000000u);
 }
 
+// Item 13: a resent committed transaction is a duplicate that says where the
+// transaction is (after a failed fsync, a restart may keep a batch that was
+// answered unavailable; the client learns it is in).
+TEST(ServerHardeningTest, DuplicateOfACommittedTxCarriesItsPlace) {
+  ScratchDir dir;
+  auto s = start(dir);
+  HttpClient c = s->client();
+  TxFactory txs;
+  auto r = c.post("/v1/transactions", txs_json({txs.tx(1), txs.tx(2)}));
+  ASSERT_EQ(r->status, 200);
+  const boost::json::object first = results_of(r->body)[1].as_object();
+  r = c.post("/v1/transactions", txs_json({txs.tx(2)}));
+  ASSERT_EQ(r->status, 200);
+  boost::json::object dup = results_of(r->body)[0].as_object();
+  EXPECT_EQ(str(dup["error"]), "duplicate");
+  EXPECT_EQ(dup["height"], first.at("height"));
+  EXPECT_EQ(dup["index"], first.at("index"));
+}
+
 // Item 16: an HTTP/1.0 consumer gets HTTP/1.0, Connection: close, no chunks.
 TEST(ServerHardeningTest, Http10StreamIsNotChunked) {
   ScratchDir dir;

@@ -76,8 +76,8 @@ class ServerProcess {
     close(out[1]);
     out_fd_ = out[0];
     line_ = read_line(std::chrono::seconds(30));
-    const std::string prefix = "blockgate listening on http://127.0.0.1:";
-    if (line_.rfind(prefix, 0) == 0) port_ = uint16_t(std::stoi(line_.substr(prefix.size())));
+    for (const std::string prefix : {"blockgate listening on http://127.0.0.1:", "blockgate listening on https://127.0.0.1:"})
+      if (line_.rfind(prefix, 0) == 0) port_ = uint16_t(std::stoi(line_.substr(prefix.size())));
   }
   ~ServerProcess() {
     if (pid_ > 0 && !exited_) {
