@@ -1,11 +1,26 @@
 // The one place that chooses a backend by name (SPEC §5 --backend).
 #include <absl/strings/str_cat.h>
+#include <absl/strings/strip.h>
 
 #include <iostream>
+#include <mutex>
 
 #include "host/backend.h"
 
 namespace bg {
+namespace {
+
+// One line per process, however many `auto` backends it makes.
+void log_gpu_fallback(const absl::Status& why) {
+  static std::once_flag once;
+  std::call_once(once, [&] {
+    absl::string_view reason = why.message();
+    absl::ConsumePrefix(&reason, "gpu backend unavailable: ");
+    std::cerr << "blockgate: no usable GPU (" << reason << "); using the cpu backend\n";
+  });
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<VerifyBackend>> make_backend(std::string_view name,
                                                             const BackendOptions& opts) {
@@ -15,7 +30,7 @@ absl::StatusOr<std::unique_ptr<VerifyBackend>> make_backend(std::string_view nam
   if (name == "auto") {
     auto gpu = make_gpu_backend(opts);
     if (gpu.ok()) return gpu;
-    std::cerr << "blockgate: no usable GPU (" << gpu.status().message() << "); using the cpu backend\n";
+    log_gpu_fallback(gpu.status());
     return make_cpu_backend(opts);
   }
   return absl::InvalidArgumentError(

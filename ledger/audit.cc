@@ -8,6 +8,7 @@
 #include <chrono>
 #include <vector>
 
+#include "host/status_macros.h"
 #include "ledger/scan.h"
 
 namespace bg {
@@ -40,7 +41,7 @@ class SigBatcher {
   absl::Status flush() {
     if (items_.empty()) return absl::OkStatus();
     valid_.assign(items_.size(), 0);
-    if (absl::Status st = backend_.verify_batch(items_, valid_); !st.ok()) return st;
+    BG_RETURN_IF_ERROR(backend_.verify_batch(items_, valid_));
     checked_ += items_.size();
     for (size_t i = 0; i < valid_.size() && !failure_; ++i)
       if (!valid_[i]) failure_ = where_[i];

@@ -19,7 +19,9 @@
 #include <shared_mutex>
 #include <thread>
 
+#include "host/fd.h"
 #include "host/hash.h"
+#include "host/status_macros.h"
 #include "ledger/ledger.h"
 #include "ledger/record.h"
 #include "ledger/scan.h"
@@ -27,8 +29,6 @@
 
 namespace bg {
 namespace {
-
-std::string errno_text(int e) { return std::strerror(e); }
 
 void log_line(const std::string& s) {
   // One fprintf so concurrent log lines do not interleave.
@@ -102,9 +102,9 @@ class FileLedger final : public Ledger {
     }
     cv_.notify_all();
     if (writer_.joinable()) writer_.join();
-    for (int fd : read_fds_) ::close(fd);
+    read_fds_.clear();
     writer_segments_.reset();
-    if (lock_fd_ >= 0) ::close(lock_fd_);
+    lock_fd_.reset();
   }
 
   absl::Status init();
@@ -165,7 +165,7 @@ class FileLedger final : public Ledger {
   const std::string dir_;
   const LedgerOptions opts_;
   std::shared_ptr<FileOps> ops_;
-  int lock_fd_ = -1;
+  UniqueFd lock_fd_;
   std::string recovery_summary_;
 
   // Used by the writer thread only (and by init() before it starts).
@@ -174,7 +174,7 @@ class FileLedger final : public Ledger {
 
   mutable std::shared_mutex mu_;  // guards everything below
   std::condition_variable_any cv_;
-  std::vector<int> read_fds_;  // one per segment; closed only in the destructor
+  std::vector<UniqueFd> read_fds_;  // one per segment; closed only in the destructor
   std::vector<RecordLoc> heights_;
   absl::flat_hash_map<Hash32, TxLocation, Hash32Hasher> ids_;
   absl::flat_hash_map<Hash32, uint32_t, Hash32Hasher> pending_ids_;  // id -> count
@@ -196,9 +196,9 @@ absl::Status FileLedger::init() {
       return absl::UnavailableError(absl::StrCat("ledger: cannot create ", dir_, ": ", errno_text(errno)));
     }
     const std::string lock_path = dir_ + "/LOCK";
-    lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (lock_fd_ < 0) return absl::UnavailableError(absl::StrCat("ledger: cannot open ", lock_path, ": ", errno_text(errno)));
-    if (flock(lock_fd_, LOCK_EX | LOCK_NB) != 0)
+    lock_fd_.reset(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    if (!lock_fd_) return absl::UnavailableError(absl::StrCat("ledger: cannot open ", lock_path, ": ", errno_text(errno)));
+    if (flock(lock_fd_.get(), LOCK_EX | LOCK_NB) != 0)
       return absl::FailedPreconditionError(absl::StrCat("ledger ", dir_, " is in use by another process"));
   }
 
@@ -221,21 +221,17 @@ absl::Status FileLedger::init() {
     if (opts_.read_only) {
       recovery_summary_ = absl::StrCat("read-only: ignoring ", what);
     } else {
-      int fd = ops_->open(c.path.c_str(), O_WRONLY, 0);
-      if (fd < 0 || ops_->ftruncate(fd, off_t(c.offset)) != 0 || ops_->fdatasync(fd) != 0) {
-        int e = errno;
-        if (fd >= 0) ::close(fd);
-        return absl::InternalError(absl::StrCat("ledger: cannot truncate ", c.path, ": ", errno_text(e)));
-      }
-      ::close(fd);
+      UniqueFd fd(ops_->open(c.path.c_str(), O_WRONLY, 0));
+      if (!fd || ops_->ftruncate(fd.get(), off_t(c.offset)) != 0 || ops_->fdatasync(fd.get()) != 0)
+        return absl::InternalError(absl::StrCat("ledger: cannot truncate ", c.path, ": ", errno_text(errno)));
       recovery_summary_ = absl::StrCat("truncated ", what);
     }
     log_line(recovery_summary_);
   }
   for (const SegmentFile& s : segs) {
-    int fd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return absl::UnavailableError(absl::StrCat("ledger: cannot open ", s.path, ": ", errno_text(errno)));
-    read_fds_.push_back(fd);
+    UniqueFd fd(::open(s.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return absl::UnavailableError(absl::StrCat("ledger: cannot open ", s.path, ": ", errno_text(errno)));
+    read_fds_.push_back(std::move(fd));
   }
   stats_.blocks_committed = res->blocks;
   stats_.txs_committed = res->txs;
@@ -253,10 +249,10 @@ absl::Status FileLedger::init() {
       dir_, opts_.segment_bytes, ops_,
       [this](uint32_t index, const std::string& path) { return add_read_fd(index, path); });
   if (segs.empty()) {
-    if (absl::Status st = writer_segments_->start_first(); !st.ok()) return st;
+    BG_RETURN_IF_ERROR(writer_segments_->start_first());
   } else {
     const SegmentFile& last = segs.back();
-    if (absl::Status st = writer_segments_->resume(last.index, last.path, last.valid_end); !st.ok()) return st;
+    BG_RETURN_IF_ERROR(writer_segments_->resume(last.index, last.path, last.valid_end));
   }
   if (!res->tip) {
     // A new ledger (or one that crashed before genesis became durable).
@@ -266,7 +262,7 @@ absl::Status FileLedger::init() {
     batch[0].header = g.header;
     batch[0].hash = g.header.hash();
     std::vector<RecordLoc> locs;
-    if (absl::Status st = write_batch(batch, &locs, &fatal); !st.ok()) return st;
+    BG_RETURN_IF_ERROR(write_batch(batch, &locs, &fatal));
     publish(batch, locs);
     pending_tip_ = durable_tip_;
     if (recovery_summary_.empty()) recovery_summary_ = "created a new ledger with the genesis block";
@@ -281,14 +277,12 @@ absl::Status FileLedger::init() {
 }
 
 absl::Status FileLedger::add_read_fd(uint32_t index, const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::InternalError(absl::StrCat("ledger: cannot open ", path, ": ", errno_text(errno)));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return absl::InternalError(absl::StrCat("ledger: cannot open ", path, ": ", errno_text(errno)));
   std::unique_lock lk(mu_);
-  if (index != read_fds_.size()) {
-    ::close(fd);
+  if (index != read_fds_.size())
     return absl::InternalError(absl::StrCat("ledger: segment ", index, " out of sequence"));
-  }
-  read_fds_.push_back(fd);
+  read_fds_.push_back(std::move(fd));
   return absl::OkStatus();
 }
 
@@ -296,12 +290,11 @@ absl::Status FileLedger::write_batch(const std::vector<PendingBlock>& batch, std
                                      bool* fatal) {
   write_spans_.clear();
   for (const PendingBlock& p : batch) write_spans_.push_back(p.bytes);
-  auto res = writer_segments_->write_batch(write_spans_, locs, fatal);
-  if (!res.ok()) return res.status();
+  BG_ASSIGN_OR_RETURN(const SegmentWriter::BatchResult res, writer_segments_->write_batch(write_spans_, locs, fatal));
   std::unique_lock lk(mu_);
   stats_.fsyncs++;
-  stats_.bytes_written += res->bytes;
-  stats_.last_fsync_seconds = res->fsync_seconds;
+  stats_.bytes_written += res.bytes;
+  stats_.last_fsync_seconds = res.fsync_seconds;
   return absl::OkStatus();
 }
 
@@ -404,9 +397,7 @@ absl::Status FileLedger::submit_impl(Block block, std::optional<std::vector<Hash
 absl::Status FileLedger::append(Block block) {
   auto done = std::make_shared<std::promise<absl::Status>>();
   std::future<absl::Status> f = done->get_future();
-  if (absl::Status st = submit(std::move(block), [done](absl::Status s) { done->set_value(std::move(s)); });
-      !st.ok())
-    return st;
+  BG_RETURN_IF_ERROR(submit(std::move(block), [done](absl::Status s) { done->set_value(std::move(s)); }));
   return f.get();
 }
 
@@ -418,7 +409,7 @@ absl::StatusOr<Bytes> FileLedger::read_block_bytes(uint64_t height) const {
     if (height >= heights_.size())
       return absl::NotFoundError(absl::StrCat("no block at height ", height));
     loc = heights_[height];
-    fd = read_fds_[loc.segment];
+    fd = read_fds_[loc.segment].get();
   }
   Bytes rec(kRecordHeaderSize + loc.block_bytes);
   size_t got = 0;
@@ -438,10 +429,9 @@ absl::StatusOr<Bytes> FileLedger::read_block_bytes(uint64_t height) const {
 }
 
 absl::StatusOr<Block> FileLedger::read_block(uint64_t height) const {
-  auto bytes = read_block_bytes(height);
-  if (!bytes.ok()) return bytes.status();
+  BG_ASSIGN_OR_RETURN(const Bytes bytes, read_block_bytes(height));
   Block b;
-  BlockDecodeError e = decode_block_binary(*bytes, SIZE_MAX, &b);
+  BlockDecodeError e = decode_block_binary(bytes, SIZE_MAX, &b);
   if (!e.ok()) return absl::DataLossError(absl::StrCat("ledger: block ", height, " does not decode: ", e.detail));
   return b;
 }
@@ -450,7 +440,7 @@ absl::StatusOr<Block> FileLedger::read_block(uint64_t height) const {
 
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, const LedgerOptions& opts) {
   auto ledger = std::make_unique<FileLedger>(dir, opts);
-  if (absl::Status st = ledger->init(); !st.ok()) return st;
+  BG_RETURN_IF_ERROR(ledger->init());
   return std::unique_ptr<Ledger>(std::move(ledger));
 }
 

@@ -19,10 +19,11 @@
 #include <sys/stat.h>
 
 #include "host/backend.h"
+#include "host/fd.h"
 #include "ledger/audit.h"
 #include "ledger/ledger.h"
-#include "ledger/ledger_test_util.h"
 #include "ledger/scan.h"
+#include "testing/temp_dir.h"
 
 namespace bg {
 namespace {
@@ -49,6 +50,7 @@ struct KillPlan {
 ChildRun run_and_kill(const std::string& dir, const KillPlan& plan, size_t txs_per_block, size_t payload_bytes) {
   int fds[2];
   EXPECT_EQ(pipe2(fds, O_CLOEXEC), 0);
+  UniqueFd rd(fds[0]), wr(fds[1]);
   pid_t pid = fork();
   if (pid == 0) {
     dup2(fds[1], 1);
@@ -56,7 +58,7 @@ ChildRun run_and_kill(const std::string& dir, const KillPlan& plan, size_t txs_p
           std::to_string(payload_bytes).c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
-  close(fds[1]);
+  wr.reset();  // the child holds the only write end: EOF once it dies
   ChildRun out;
   std::string buf;
   auto consume = [&](bool eof) {
@@ -93,9 +95,9 @@ ChildRun run_and_kill(const std::string& dir, const KillPlan& plan, size_t txs_p
       }  // sub-millisecond aim: spin rather than poll
       break;
     }
-    pollfd p{fds[0], POLLIN, 0};
+    pollfd p{rd.get(), POLLIN, 0};
     if (poll(&p, 1, int(std::max<int64_t>(1, left.count() / 1000))) > 0) {
-      ssize_t r = read(fds[0], tmp, sizeof(tmp));
+      ssize_t r = read(rd.get(), tmp, sizeof(tmp));
       if (r <= 0) break;  // the child died on its own: the checks below will say why
       buf.append(tmp, size_t(r));
       consume(false);
@@ -106,8 +108,7 @@ ChildRun run_and_kill(const std::string& dir, const KillPlan& plan, size_t txs_p
   waitpid(pid, &status, 0);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "child exited early, status " << status;
   ssize_t r;
-  while ((r = read(fds[0], tmp, sizeof(tmp))) > 0) buf.append(tmp, size_t(r));
-  close(fds[0]);
+  while ((r = read(rd.get(), tmp, sizeof(tmp))) > 0) buf.append(tmp, size_t(r));
   consume(true);
   return out;
 }

@@ -12,9 +12,11 @@
 
 #include "host/signer.h"
 #include "ledger/ledger.h"
-#include "ledger/ledger_test_util.h"
 #include "ledger/record.h"
 #include "ledger/scan.h"
+#include "testing/files.h"
+#include "testing/temp_dir.h"
+#include "testing/tx_factory.h"
 
 namespace bg {
 namespace {

@@ -10,13 +10,13 @@
 #include <cstring>
 #include <optional>
 
+#include "host/fd.h"
+#include "host/status_macros.h"
 #include "ledger/record.h"
 #include "ledger/scan.h"
 
 namespace bg {
 namespace {
-
-std::string errno_text(int e) { return std::strerror(e); }
 
 // The salt of the first record of segment file `path`: 0 for a legacy
 // segment, nullopt when it has no readable first record.
@@ -45,13 +45,11 @@ SegmentWriter::SegmentWriter(std::string dir, uint64_t segment_bytes, std::share
                              NewSegmentHook hook)
     : dir_(std::move(dir)), segment_bytes_(segment_bytes), ops_(std::move(ops)), hook_(std::move(hook)) {}
 
-SegmentWriter::~SegmentWriter() {
-  if (fd_ >= 0) ::close(fd_);
-}
+SegmentWriter::~SegmentWriter() = default;
 
 absl::Status SegmentWriter::resume(uint32_t index, const std::string& path, uint64_t end) {
-  fd_ = ops_->open(path.c_str(), O_WRONLY, 0);
-  if (fd_ < 0) return absl::UnavailableError(absl::StrCat("ledger: cannot open ", path, ": ", errno_text(errno)));
+  fd_.reset(ops_->open(path.c_str(), O_WRONLY, 0));
+  if (!fd_) return absl::UnavailableError(absl::StrCat("ledger: cannot open ", path, ": ", errno_text(errno)));
   segment_ = index;
   end_ = end;
   // Keep writing what the segment holds: the ledger's salt, or legacy
@@ -74,8 +72,8 @@ absl::Status SegmentWriter::start_first() {
 
 absl::Status SegmentWriter::start_segment(uint32_t index, bool* fatal) {
   const std::string path = absl::StrCat(dir_, "/", segment_file_name(index));
-  int fd = ops_->open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
-  if (fd < 0) {
+  UniqueFd fd(ops_->open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644));
+  if (!fd) {
     const int e = errno;
     if (e == ENOSPC || e == EDQUOT)
       return absl::ResourceExhaustedError(absl::StrCat("ledger: disk full creating ", path));
@@ -83,18 +81,14 @@ absl::Status SegmentWriter::start_segment(uint32_t index, bool* fatal) {
     return absl::InternalError(absl::StrCat("ledger: cannot create ", path, ": ", errno_text(e)));
   }
   if (fsync_directory(*ops_, dir_) != 0) {
-    const int e = errno;
-    ::close(fd);
     *fatal = true;
-    return absl::InternalError(absl::StrCat("ledger: fsync of directory ", dir_, " failed: ", errno_text(e)));
+    return absl::InternalError(absl::StrCat("ledger: fsync of directory ", dir_, " failed: ", errno_text(errno)));
   }
   if (absl::Status st = hook_(index, path); !st.ok()) {
-    ::close(fd);
     *fatal = true;
     return st;
   }
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
+  fd_ = std::move(fd);
   segment_ = index;
   end_ = 0;
   if (salt_ == 0) salt_ = new_record_salt();  // a legacy ledger's first salted segment
@@ -107,7 +101,7 @@ absl::StatusOr<SegmentWriter::BatchResult> SegmentWriter::write_batch(std::span<
   // Rotate only between batches: the previous segment's last batch is
   // already fsynced, so every segment but the last is complete.
   if (end_ >= segment_bytes_) {
-    if (absl::Status st = start_segment(segment_ + 1, fatal); !st.ok()) return st;
+    BG_RETURN_IF_ERROR(start_segment(segment_ + 1, fatal));
   }
   const uint64_t start = end_;
   buf_.clear();
@@ -118,7 +112,7 @@ absl::StatusOr<SegmentWriter::BatchResult> SegmentWriter::write_batch(std::span<
   }
   size_t done = 0;
   while (done < buf_.size()) {
-    ssize_t r = ops_->pwrite(fd_, buf_.data() + done, buf_.size() - done, off_t(start + done));
+    ssize_t r = ops_->pwrite(fd_.get(), buf_.data() + done, buf_.size() - done, off_t(start + done));
     if (r > 0) {
       done += size_t(r);
       continue;
@@ -127,7 +121,7 @@ absl::StatusOr<SegmentWriter::BatchResult> SegmentWriter::write_batch(std::span<
     if (e == ENOSPC || e == EDQUOT) {
       // Nothing of this batch was acknowledged: cut it off so the next batch
       // starts at the durable end again.
-      if (ops_->ftruncate(fd_, off_t(start)) != 0) {
+      if (ops_->ftruncate(fd_.get(), off_t(start)) != 0) {
         *fatal = true;
         return absl::InternalError(absl::StrCat("ledger: disk full, and truncating the partial write failed: ",
                                                 errno_text(errno), "; writer stopped"));
@@ -139,7 +133,7 @@ absl::StatusOr<SegmentWriter::BatchResult> SegmentWriter::write_batch(std::span<
     return absl::InternalError(absl::StrCat("ledger: write failed: ", errno_text(e), "; writer stopped"));
   }
   const auto t0 = std::chrono::steady_clock::now();
-  if (ops_->fdatasync(fd_) != 0) {
+  if (ops_->fdatasync(fd_.get()) != 0) {
     const int e = errno;
     if (e == ENOSPC || e == EDQUOT) {
       // No room to make the batch durable (delayed allocation, thin or
@@ -149,7 +143,7 @@ absl::StatusOr<SegmentWriter::BatchResult> SegmentWriter::write_batch(std::span<
       // kernel did with this batch's pages does not matter once it is gone.
       // (Should the process die before the cut reaches the disk, a restart
       // may find the batch whole and keep it: see "Failures" in LEDGER.md.)
-      if (ops_->ftruncate(fd_, off_t(start)) != 0) {
+      if (ops_->ftruncate(fd_.get(), off_t(start)) != 0) {
         *fatal = true;
         return absl::InternalError(absl::StrCat("ledger: fdatasync found the disk full, and cutting the batch back "
                                                 "failed: ", errno_text(errno), "; writer stopped"));

@@ -48,20 +48,23 @@ BlockDecodeError check_block_without_signatures(const Block& block, std::span<co
   return {};
 }
 
-absl::StatusOr<BlockDecodeError> validate_block(const Block& block, const TipInfo& tip, const Ledger* ledger,
-                                                VerifyBackend& backend) {
+BlockVerdict validate_block(const Block& block, const TipInfo& tip, const Ledger* ledger, VerifyBackend& backend,
+                            std::vector<Hash32>* ids_out) {
   std::vector<Hash32> ids;
   ids.reserve(block.txs.size());
   for (const Transaction& tx : block.txs) ids.push_back(tx.id());
-  if (BlockDecodeError e = check_block_without_signatures(block, ids, tip, ledger); !e.ok()) return e;
+  if (BlockDecodeError e = check_block_without_signatures(block, ids, tip, ledger); !e.ok())
+    return BlockVerdict::invalid(std::move(e));
   std::vector<SigItem> items;
   items.reserve(block.txs.size());
   for (const Transaction& tx : block.txs) items.push_back(sig_item(tx));
   std::vector<uint8_t> valid(items.size(), 0);
-  if (absl::Status st = backend.verify_batch(items, valid); !st.ok()) return st;
+  if (absl::Status st = backend.verify_batch(items, valid); !st.ok()) return BlockVerdict::unavailable(std::move(st));
   for (size_t i = 0; i < valid.size(); ++i)
-    if (!valid[i]) return BlockDecodeError{ErrorCode::kInvalidSignature, uint32_t(i), "signature does not verify"};
-  return BlockDecodeError{};
+    if (!valid[i])
+      return BlockVerdict::invalid({ErrorCode::kInvalidSignature, uint32_t(i), "signature does not verify"});
+  if (ids_out != nullptr) *ids_out = std::move(ids);
+  return BlockVerdict{};
 }
 
 }  // namespace bg

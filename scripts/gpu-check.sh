@@ -48,7 +48,7 @@ build() {
   ((failed)) && return 1
   "$NVCC" -arch=sm_90 -Xcompiler -pthread "${objs[@]}" -o "$BUILD/gpu_check" >>"$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; return 1; }
   say "built $BUILD/gpu_check in $(( $(date +%s) - t0 ))s; kernel resources (ptxas):"
-  awk "/Compiling entry function '_ZN2bg3gpu13verify_kernelILh[123]/ { s = substr(\$0, index(\$0, \"ILh\") + 3, 1) }
+  awk "/Compiling entry function '_ZN2bg3gpu13verify_kernelIL/ && match(\$0, /SchemeE[0-9]+E/) { s = substr(\$0, RSTART + 7, RLENGTH - 8) }
        s && /spill/ { sp = \$0 } s && /Used [0-9]+ registers/ { print \"  verify kernel scheme \" s \": \" \$5 \" registers;\" sp; s = 0 }" "$OUT/build.log"
 }
 

@@ -29,7 +29,6 @@ strip "$bt/host_gpu_gpu_backend_test"
 ldd "$BUILD_DIR/host/gpu/host_gpu_gpu_backend_test" | awk '$3 ~ /^\// { print $3 }' |
   grep -Ev '/(libc|libm|libstdc\+\+|libgcc_s|libpthread|libdl|librt)\.so' |
   while read -r lib; do cp -L "$lib" "$bt/lib/"; done
-vectors=shared/testvectors
-[[ -d "$vectors" ]] || vectors=../shared/testvectors
+vectors=tests/vectors
 cp "$vectors"/blockgate_wycheproof.jsonl "$vectors"/blockgate_speccheck.jsonl "$bt/testvectors/"
 du -sh "$PACK" "$PACK"/*

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,7 @@
 #include "server/byte_budget.h"
 #include "server/metrics.h"
 #include "server/options.h"
+#include "server/routes.h"
 #include "server/sealer.h"
 #include "server/tx_pipeline.h"
 
@@ -46,6 +48,15 @@ struct ServerContext {
   std::atomic<bool>& draining;
 };
 
+// What a route's handler gets: the request, its query string, the typed
+// path parameters, and where to answer.
+struct RouteCall {
+  HttpRequest& req;
+  std::string_view query;
+  const RouteParams& params;
+  std::shared_ptr<Reply> reply;
+};
+
 class Api {
  public:
   explicit Api(ServerContext ctx)
@@ -62,8 +73,11 @@ class Api {
   // (--max-pending-bytes).
   const ByteBudget& pending_bytes() const { return *pending_bytes_; }
 
-  // Label for /metrics: the route a target falls under ("other" when none),
-  // so that ids and heights do not become label values.
+  // The route table: every endpoint, once (server/api.cc).
+  static std::span<const Route> routes();
+
+  // Label for /metrics: the pattern of the route a target falls under
+  // ("other" when none), so that ids and heights do not become label values.
   static std::string_view route_of(std::string_view target);
 
   // Ready = ledger open, writer healthy, not draining; `why` says what is not.
@@ -73,14 +87,23 @@ class Api {
   static HttpResponseMsg error_response(int status, std::string_view code, std::string_view detail = {});
 
  private:
-  std::optional<HttpResponseMsg> check_post_header(const HttpRequest& req) const;
-  void post_transactions(HttpRequest& req, std::string_view query, std::shared_ptr<Reply> reply);
-  void post_block(HttpRequest& req, std::shared_ptr<Reply> reply);
-  HttpResponseMsg get_block(const HttpRequest& req, std::string_view which);
-  HttpResponseMsg get_transaction(std::string_view id_hex);
-  HttpResponseMsg get_status();
-  HttpResponseMsg get_metrics();
-  void get_stream(std::string_view query, std::shared_ptr<Reply> reply);
+  // Route handlers (the rows of the table in api.cc).
+  void get_status_page(RouteCall& c);
+  void get_healthz(RouteCall& c);
+  void get_readyz(RouteCall& c);
+  void get_metrics(RouteCall& c);
+  void get_status(RouteCall& c);
+  void get_stream(RouteCall& c);
+  void post_transactions(RouteCall& c);
+  void get_transaction(RouteCall& c);
+  void post_block(RouteCall& c);
+  void get_latest_block(RouteCall& c);
+  void get_block(RouteCall& c);
+
+  HttpResponseMsg block_response(const HttpRequest& req, uint64_t height);
+
+  // Token and content type for a matched route (handle, check_before_body).
+  std::optional<HttpResponseMsg> check_route_header(const Route& route, const HttpRequest& req) const;
 
   ServerContext ctx_;
   // Shared with the holds in pending completions, which may outlive the Api.

@@ -17,6 +17,8 @@
 
 #include <optional>
 
+#include "host/status_macros.h"
+
 namespace bg {
 
 namespace beast = boost::beast;
@@ -222,7 +224,7 @@ absl::StatusOr<HttpResponse> HttpClient::request(std::string_view method, std::s
   c.stream_parser.reset();
   for (int attempt = 0; attempt < 2; ++attempt) {
     const bool reused = c.connected;
-    if (absl::Status st = c.connect(); !st.ok()) return st;
+    BG_RETURN_IF_ERROR(c.connect());
     // The body is kept for a possible second attempt.
     auto req = c.make_request(method, target, attempt == 0 && reused ? body : std::move(body), headers);
     beast::error_code ec = c.run(c.opts.timeout, [&](auto&& h) { c.io([&](auto& s) { http::async_write(s, req, h); }); });
@@ -266,7 +268,7 @@ absl::StatusOr<HttpResponse> HttpClient::post(std::string_view target, std::stri
 
 absl::StatusOr<HttpResponse> HttpClient::open_stream(std::string_view target, const HttpHeaders& headers) {
   Impl& c = *impl_;
-  if (absl::Status st = c.connect(); !st.ok()) return st;
+  BG_RETURN_IF_ERROR(c.connect());
   auto req = c.make_request("GET", target, {}, headers);
   beast::error_code ec = c.run(c.opts.timeout, [&](auto&& h) { c.io([&](auto& s) { http::async_write(s, req, h); }); });
   if (ec) return c.fail("write request", ec);
@@ -308,7 +310,7 @@ absl::StatusOr<std::string> HttpClient::read_stream(std::chrono::milliseconds ti
 
 absl::Status HttpClient::send_raw(std::string_view bytes) {
   Impl& c = *impl_;
-  if (absl::Status st = c.connect(); !st.ok()) return st;
+  BG_RETURN_IF_ERROR(c.connect());
   beast::error_code ec = c.run(c.opts.timeout, [&](auto&& h) {
     c.io([&](auto& s) { net::async_write(s, net::buffer(bytes.data(), bytes.size()), h); });
   });

@@ -177,7 +177,7 @@ void Sealer::seal(std::vector<SealTx> txs) {
 
   auto items = std::make_shared<std::vector<SealTx>>(std::move(fresh));
   const auto t0 = std::chrono::steady_clock::now();
-  absl::Status st = ledger_.submit(std::move(block), [this, items, height, t0](absl::Status s) {
+  absl::Status st = ledger_.submit_with_ids(std::move(block), std::move(ids), [this, items, height, t0](absl::Status s) {
     if (s.ok()) {
       metrics_.block_commit_seconds.observe(seconds_since(t0));
       metrics_.count_block(false);
@@ -197,19 +197,20 @@ void Sealer::seal(std::vector<SealTx> txs) {
 void Sealer::write_block(BlockItem item) {
   BlockOutcome out;
   const TipInfo tip = ledger_.pending_tip();
-  auto verdict = validate_block(item.block, tip, &ledger_, backend_);
-  if (!verdict.ok()) {
+  std::vector<Hash32> ids;
+  const BlockVerdict verdict = validate_block(item.block, tip, &ledger_, backend_, &ids);
+  if (verdict.unavailable()) {
     out.kind = BlockOutcome::Kind::kUnavailable;
-    out.status = verdict.status();
-  } else if (verdict->code == ErrorCode::kNotExtendingTip) {
+    out.status = verdict.status;
+  } else if (verdict.code == ErrorCode::kNotExtendingTip) {
     out.kind = BlockOutcome::Kind::kNotExtendingTip;
     out.tip = tip;
-  } else if (!verdict->ok()) {
+  } else if (verdict.invalid()) {
     out.kind = BlockOutcome::Kind::kInvalid;
-    out.code = verdict->code;
-    out.tx_index = verdict->tx_index;
+    out.code = verdict.code;
+    out.tx_index = verdict.tx_index;
   }
-  if (!verdict.ok() || !verdict->ok()) {
+  if (!verdict.valid()) {
     item.done(std::move(out));
     submitted(-1);
     return;
@@ -219,7 +220,8 @@ void Sealer::write_block(BlockItem item) {
   const Hash32 hash = item.block.header.hash();
   auto done = std::make_shared<BlockDone>(std::move(item.done));
   const auto t0 = std::chrono::steady_clock::now();
-  absl::Status st = ledger_.submit(std::move(item.block), [this, done, height, hash, t0](absl::Status s) {
+  absl::Status st = ledger_.submit_with_ids(std::move(item.block), std::move(ids),
+                                            [this, done, height, hash, t0](absl::Status s) {
     BlockOutcome o;
     if (s.ok()) {
       metrics_.block_commit_seconds.observe(seconds_since(t0));

@@ -12,7 +12,24 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
-#include "tests/server_harness.h"
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "testing/json.h"
+#include "testing/process.h"
+#include "testing/server_process.h"
+#include "testing/temp_dir.h"
+#include "testing/tx_factory.h"
 
 namespace bg::testing {
 namespace {
@@ -96,7 +113,7 @@ class Conn {
   int fd_ = -1;
 };
 
-std::unique_ptr<ServerProcess> start(const ScratchDir& dir, std::vector<std::string> args = {}) {
+std::unique_ptr<ServerProcess> start(const TempDir& dir, std::vector<std::string> args = {}) {
   auto s = std::make_unique<ServerProcess>(dir.path() + "/data", std::move(args));
   EXPECT_TRUE(s->started()) << s->listening_line() << "\n" << s->stderr_text();
   return s;
@@ -121,7 +138,7 @@ uint64_t metric(HttpClient& c, const std::string& name) {
 // Item 14: a clean exit after requests and streams (under ASan this fails on
 // a use-after-free or any other memory error on the way out).
 TEST(ServerHardeningTest, SigtermAfterTrafficAndStreamsExitsZero) {
-  ScratchDir dir;
+  TempDir dir;
   auto s = start(dir);
   HttpClient c = s->client();
   TxFactory txs;
@@ -136,7 +153,7 @@ TEST(ServerHardeningTest, SigtermAfterTrafficAndStreamsExitsZero) {
 // Item 1: a chunk-size line that never ends is cut at the read buffer's
 // bound (400, closed) instead of growing the server's memory.
 TEST(ServerHardeningTest, EndlessChunkExtensionIsCutWithBoundedMemory) {
-  ScratchDir dir;
+  TempDir dir;
   const std::string token_file = dir.path() + "/token";
   std::ofstream(token_file) << "tok\n";
   auto s = start(dir, {"--auth-token-file", token_file});
@@ -176,7 +193,7 @@ TEST(ServerHardeningTest, EndlessChunkExtensionIsCutWithBoundedMemory) {
 // Item 2: the answer cannot be blown up from a small body: items per request
 // are bounded (413), counted before the JSON is parsed.
 TEST(ServerHardeningTest, TooManyItemsIs413WithBoundedMemory) {
-  ScratchDir dir;
+  TempDir dir;
   auto s = start(dir, {"--max-request-txs", "100"});
   HttpClient c = s->client();
   std::string body = "[0";
@@ -206,7 +223,7 @@ TEST(ServerHardeningTest, TooManyItemsIs413WithBoundedMemory) {
 
   // With the default bound, a 16 MiB body of 8 M items costs the server
   // little more than the body itself.
-  ScratchDir dir2;
+  TempDir dir2;
   auto big = start(dir2);
   const uint64_t rss0 = proc_status_kb(big->pid(), "VmRSS");
   std::string huge = "[0";
@@ -224,7 +241,7 @@ TEST(ServerHardeningTest, TooManyItemsIs413WithBoundedMemory) {
 // Item 4: admitted work and bodies being read are bounded in bytes (503 +
 // Retry-After past either budget).
 TEST(ServerHardeningTest, PendingBytesAndBodyBytesAreBudgeted) {
-  ScratchDir dir;
+  TempDir dir;
   auto s = start(dir, {"--max-pending-bytes", "100000", "--max-body-buffer-bytes", "300000", "--block-interval-ms",
                        "3000"});
   TxFactory txs;
@@ -263,7 +280,7 @@ TEST(ServerHardeningTest, PendingBytesAndBodyBytesAreBudgeted) {
 // Item 6: out of file descriptors, accept backs off instead of spinning, and
 // connected clients are still served.
 TEST(ServerHardeningTest, AcceptBacksOffWhenOutOfDescriptors) {
-  ScratchDir dir;
+  TempDir dir;
   // A server whose hard open-file limit is 64.
   int out[2];
   ASSERT_EQ(pipe(out), 0);
@@ -324,7 +341,7 @@ TEST(ServerHardeningTest, AcceptBacksOffWhenOutOfDescriptors) {
 
 // Item 7: a stream consumer that leaves takes its feed waiter with it.
 TEST(ServerHardeningTest, ClosedStreamsLeaveNoWaiters) {
-  ScratchDir dir;
+  TempDir dir;
   auto s = start(dir, {"--max-streams", "1000"});
   HttpClient c = s->client();
   const uint64_t rss0 = proc_status_kb(s->pid(), "VmRSS");
@@ -352,7 +369,7 @@ TEST(ServerHardeningTest, ClosedStreamsLeaveNoWaiters) {
 // Item 8: streams have their own limit, do not take connection slots, get
 // keep-alive blank lines while waiting, and `from` is bounded.
 TEST(ServerHardeningTest, StreamsHaveTheirOwnLimitAndKeepAlives) {
-  ScratchDir dir;
+  TempDir dir;
   auto s = start(dir, {"--max-connections", "4", "--max-streams", "3", "--stream-keepalive-ms", "200",
                        "--max-stream-ahead", "1000"});
   std::vector<std::unique_ptr<Conn>> streams;
@@ -397,7 +414,7 @@ TEST(ServerHardeningTest, StreamsHaveTheirOwnLimitAndKeepAlives) {
 // Item 3: readers that do not read cost the server a configured total, not
 // one block each; past their write timeout they are dropped.
 TEST(ServerHardeningTest, SlowBlockReadersShareABoundedBudget) {
-  ScratchDir dir;
+  TempDir dir;
   auto s = start(dir, {"--max-response-bytes", std::to_string(16 << 20), "--write-timeout-ms", "3000",
                        "--io-threads", "2"});
   HttpClient c = s->client();
@@ -444,7 +461,7 @@ TEST(ServerHardeningTest, SlowBlockReadersShareABoundedBudget) {
 // transaction is (after a failed fsync, a restart may keep a batch that was
 // answered unavailable; the client learns it is in).
 TEST(ServerHardeningTest, DuplicateOfACommittedTxCarriesItsPlace) {
-  ScratchDir dir;
+  TempDir dir;
   auto s = start(dir);
   HttpClient c = s->client();
   TxFactory txs;
@@ -461,7 +478,7 @@ TEST(ServerHardeningTest, DuplicateOfACommittedTxCarriesItsPlace) {
 
 // Item 16: an HTTP/1.0 consumer gets HTTP/1.0, Connection: close, no chunks.
 TEST(ServerHardeningTest, Http10StreamIsNotChunked) {
-  ScratchDir dir;
+  TempDir dir;
   auto s = start(dir);
   HttpClient c = s->client();
   TxFactory txs;
@@ -480,7 +497,7 @@ TEST(ServerHardeningTest, Http10StreamIsNotChunked) {
 // Item 11: with Expect: 100-continue, everything the header decides is
 // answered before the body is asked for.
 TEST(ServerHardeningTest, ExpectContinueChecksTheHeaderFirst) {
-  ScratchDir dir;
+  TempDir dir;
   const std::string token_file = dir.path() + "/token";
   std::ofstream(token_file) << "tok\n";
   auto s = start(dir, {"--auth-token-file", token_file});

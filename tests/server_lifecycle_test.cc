@@ -6,8 +6,12 @@
 
 #include <atomic>
 #include <regex>
+#include <thread>
 
-#include "tests/server_harness.h"
+#include "testing/json.h"
+#include "testing/server_process.h"
+#include "testing/temp_dir.h"
+#include "testing/tx_factory.h"
 
 namespace bg::testing {
 namespace {
@@ -16,7 +20,7 @@ using std::chrono::milliseconds;
 namespace json = boost::json;
 
 TEST(ServerLifecycleTest, OneListeningLineThenSigtermExitsZero) {
-  ScratchDir dir;
+  TempDir dir;
   ServerProcess s(dir.path() + "/data");
   ASSERT_TRUE(s.started()) << s.stderr_text();
   EXPECT_TRUE(std::regex_match(s.listening_line(), std::regex(R"(blockgate listening on http://127\.0\.0\.1:\d+)")))
@@ -25,11 +29,11 @@ TEST(ServerLifecycleTest, OneListeningLineThenSigtermExitsZero) {
   ASSERT_EQ(c.get("/healthz")->status, 200);
   s.signal(SIGTERM);
   EXPECT_EQ(s.wait_exit(milliseconds(15000)), 0) << s.stderr_text();
-  EXPECT_EQ(s.rest_of_stdout(), "");  // exactly one stdout line
+  EXPECT_EQ(s.stdout_text(), s.listening_line() + "\n");  // exactly one stdout line
 }
 
 TEST(ServerLifecycleTest, SigtermFinishesInFlightCommits) {
-  ScratchDir dir;
+  TempDir dir;
   const std::string data = dir.path() + "/data";
   TxFactory txs;
   std::vector<Transaction> batch;
@@ -70,7 +74,7 @@ TEST(ServerLifecycleTest, SigtermFinishesInFlightCommits) {
 }
 
 TEST(ServerLifecycleTest, SigintEndsStreamsAndExitsZero) {
-  ScratchDir dir;
+  TempDir dir;
   ServerProcess s(dir.path() + "/data");
   ASSERT_TRUE(s.started()) << s.stderr_text();
   HttpClient stream = s.client(milliseconds(10000));
@@ -94,14 +98,14 @@ TEST(ServerLifecycleTest, SigintEndsStreamsAndExitsZero) {
 }
 
 TEST(ServerLifecycleTest, CommittedSurvivesKill9) {
-  ScratchDir dir;
+  TempDir dir;
   const std::string data = dir.path() + "/data";
   TxFactory txs;
   std::vector<std::string> ids;
   uint64_t height = 0;
+  ServerProcess s(data, {"--block-interval-ms", "5"});
+  ASSERT_TRUE(s.started()) << s.stderr_text();
   {
-    ServerProcess s(data, {"--block-interval-ms", "5"});
-    ASSERT_TRUE(s.started()) << s.stderr_text();
     HttpClient c = s.client();
     for (int i = 0; i < 10; ++i) {
       auto r = c.post("/v1/transactions", txs_json({txs.tx(2 * i), txs.tx(2 * i + 1)}));
@@ -112,18 +116,17 @@ TEST(ServerLifecycleTest, CommittedSurvivesKill9) {
         height = std::max<uint64_t>(height, res.as_object().at("height").to_number<uint64_t>());
       }
     }
-    s.signal(SIGKILL);
-    EXPECT_EQ(s.wait_exit(milliseconds(5000)), 128 + SIGKILL);
   }
-  ServerProcess s(data);
-  ASSERT_TRUE(s.started()) << s.stderr_text();
+  EXPECT_EQ(s.kill9(), 128 + SIGKILL);
+  // The same data directory and flags, a fresh process on a fresh port.
+  ASSERT_TRUE(s.restart()) << s.log();
   HttpClient c = s.client();
   EXPECT_GE(latest_tip(c).height, height);
   for (const std::string& id : ids) EXPECT_EQ(c.get("/v1/transactions/" + id)->status, 200) << id;
 }
 
 TEST(ServerLifecycleTest, StartupFailuresExitNonZero) {
-  ScratchDir dir;
+  TempDir dir;
   ServerProcess first(dir.path() + "/a");
   ASSERT_TRUE(first.started());
   // The port is taken.

@@ -12,8 +12,24 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "tests/server_harness.h"
-#include "tests/test_util.h"
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "testing/json.h"
+#include "testing/process.h"
+#include "testing/server_process.h"
+#include "testing/temp_dir.h"
+#include "testing/tx_factory.h"
 
 namespace bg::testing {
 namespace {
@@ -65,7 +81,7 @@ class Tls : public ::testing::Test {
     ASSERT_TRUE(make_self_signed(cert_, key_));
     server_ = std::make_unique<ServerProcess>(dir_.path() + "/data",
                                               std::vector<std::string>{"--tls-cert", cert_, "--tls-key", key_});
-    ASSERT_TRUE(server_->started()) << server_->listening_line() << server_->stderr_text();
+    ASSERT_TRUE(server_->started()) << server_->log();
     ASSERT_EQ(server_->listening_line().rfind("blockgate listening on https://", 0), 0u);
   }
   HttpClient tls_client(milliseconds timeout = milliseconds(10000)) {
@@ -76,7 +92,7 @@ class Tls : public ::testing::Test {
     return HttpClient("127.0.0.1", server_->port(), o);
   }
 
-  ScratchDir dir_{"tls"};
+  TempDir dir_{"tls"};
   std::string cert_, key_;
   std::unique_ptr<ServerProcess> server_;
 };
@@ -106,12 +122,10 @@ TEST_F(Tls, ApiOverTls) {
   ASSERT_TRUE(chunk.ok()) << chunk.status();
   EXPECT_NE(chunk->find("\"height\":1"), std::string::npos) << *chunk;
   // loadgen with https:// and --ca-file.
-  int st = -1;
-  const std::string out = run_command(std::string(BLOCKGATE_BINARY) + " loadgen --url https://127.0.0.1:" +
-                                          std::to_string(server_->port()) + " --ca-file " + cert_ +
-                                          " --transactions 200 --batch 50 --connections 2 2>&1",
-                                      &st);
-  EXPECT_EQ(st, 0) << out;
+  const CommandResult lg = run_command({BLOCKGATE_BINARY, "loadgen", "--url",
+                                        "https://127.0.0.1:" + std::to_string(server_->port()), "--ca-file", cert_,
+                                        "--transactions", "200", "--batch", "50", "--connections", "2"});
+  EXPECT_EQ(lg.exit_code, 0) << lg.output;
 }
 
 TEST_F(Tls, UntrustedCertificateIsRefusedByTheClient) {

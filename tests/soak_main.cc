@@ -15,8 +15,24 @@
 #include <iostream>
 #include <mutex>
 
-#include "tests/server_harness.h"
-#include "tests/test_util.h"
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "testing/json.h"
+#include "testing/process.h"
+#include "testing/server_process.h"
+#include "testing/temp_dir.h"
+#include "testing/tx_factory.h"
 
 namespace bg::testing {
 namespace {
@@ -65,7 +81,7 @@ void drain(int fd, milliseconds timeout) {
 }
 
 int run(int seconds, uint64_t bound_mib) {
-  ScratchDir dir("soak");
+  TempDir dir("soak");
   const std::string data = dir.path() + "/data";
   auto server = std::make_unique<ServerProcess>(
       data, std::vector<std::string>{"--max-connections", "256", "--max-streams", "64", "--write-timeout-ms", "5000",
@@ -200,9 +216,9 @@ int run(int seconds, uint64_t bound_mib) {
   peak_kb = std::max(peak_kb, rss_kb(pid));
   server->signal(SIGTERM);
   const int exit_code = server->wait_exit(milliseconds(60000));
-  int audit_exit = -1;
-  const std::string audit_out =
-      run_command(std::string(BLOCKGATE_BINARY) + " audit --data " + data + " --backend cpu 2>&1", &audit_exit);
+  const CommandResult audit = run_command({BLOCKGATE_BINARY, "audit", "--data", data, "--backend", "cpu"});
+  const int audit_exit = audit.exit_code;
+  const std::string& audit_out = audit.output;
 
   std::sort(latencies_ms.begin(), latencies_ms.end());
   auto pct = [&](double q) {

@@ -40,8 +40,14 @@ class GpuBackend final : public VerifyBackend {
 
   absl::Status init() {
     int count = 0;
-    BG_CUDA_TRY(cudaGetDeviceCount(&count));
-    if (count == 0) return absl::UnavailableError("no CUDA device found (cudaGetDeviceCount returned 0)");
+    if (cudaError_t e = cudaGetDeviceCount(&count); e != cudaSuccess) {
+      absl::Status st = cuda_status(e, "cudaGetDeviceCount(&count)", __FILE__, __LINE__);
+      // No device or no driver, the common case on a CPU machine: the
+      // driver's words say it all, the call site adds nothing.
+      if (absl::IsUnavailable(st)) return absl::UnavailableError(cudaGetErrorString(e));
+      return st;
+    }
+    if (count == 0) return absl::UnavailableError("no CUDA device found");
     if (opts_.device < 0 || opts_.device >= count)
       return absl::UnavailableError(absl::StrCat("CUDA device ", opts_.device, " requested but only ", count,
                                                  " present"));
@@ -168,10 +174,10 @@ class GpuBackend final : public VerifyBackend {
     if (chunk.blob_bytes > 0)
       BG_CUDA_TRY(cudaMemcpyAsync(set.d_blob.get(), set.h_blob.get(), chunk.blob_bytes, cudaMemcpyHostToDevice, s));
     auto* d_recs = reinterpret_cast<const SigRecord*>(set.d_recs.get());
-    for (uint8_t scheme = 1; scheme <= 3; ++scheme) {
-      uint32_t off = chunk.offset(scheme), cnt = chunk.count[scheme];
+    for (const SchemeInfo& scheme : kSchemes) {
+      uint32_t off = chunk.offset(scheme.id), cnt = chunk.count[scheme_index(scheme.id)];
       if (cnt == 0) continue;
-      BG_CUDA_TRY(launch_verify(scheme, d_recs + off, set.d_blob.get(), cnt, set.d_out.get() + off, s,
+      BG_CUDA_TRY(launch_verify(scheme.id, d_recs + off, set.d_blob.get(), cnt, set.d_out.get() + off, s,
                                 opts_.verify_threads_per_block));
     }
     BG_CUDA_TRY(cudaMemcpyAsync(set.h_out.get(), set.d_out.get(), n, cudaMemcpyDeviceToHost, s));

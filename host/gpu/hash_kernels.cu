@@ -1,15 +1,26 @@
-// Batched SHA-256 and the per-level Merkle kernels, plus the scheme dispatch
-// of the verify launchers (the verify kernels live in verify_*.cu).
+// Batched SHA-256 and the per-level Merkle kernels, plus the launcher table
+// of the verify kernels (which live in verify_<scheme>.cu).
 #include "host/gpu/launch.h"
 #include "kernels/merkle.h"
 
 namespace bg::gpu {
-
-cudaError_t verify_ed25519_resources(int threads, KernelResources* out);
-cudaError_t verify_secp256k1_resources(int threads, KernelResources* out);
-cudaError_t verify_p256_resources(int threads, KernelResources* out);
-
 namespace {
+
+// The kernel-launcher column of the scheme table (kernels/schemes.h): one row
+// per scheme, in table order; a scheme without one fails the static_assert,
+// a row whose verify_<scheme>.cu is missing fails to link.
+struct VerifyKernel {
+  Scheme id;
+  cudaError_t (*launch)(const SigRecord*, const uint8_t*, uint32_t, uint8_t*, cudaStream_t, int);
+  cudaError_t (*resources)(int, KernelResources*);
+};
+constexpr VerifyKernel kVerifyKernels[] = {
+    {Scheme::kEd25519, launch_verify_scheme<Scheme::kEd25519>, verify_scheme_resources<Scheme::kEd25519>},
+    {Scheme::kSecp256k1, launch_verify_scheme<Scheme::kSecp256k1>, verify_scheme_resources<Scheme::kSecp256k1>},
+    {Scheme::kP256, launch_verify_scheme<Scheme::kP256>, verify_scheme_resources<Scheme::kP256>},
+};
+static_assert(rows_follow_scheme_table(kVerifyKernels),
+              "kVerifyKernels needs one row per kSchemes row, in the same order");
 
 constexpr int kHashThreads = 256;
 
@@ -36,23 +47,15 @@ uint32_t blocks_for(size_t n, int threads) { return uint32_t((n + size_t(threads
 
 }  // namespace
 
-cudaError_t launch_verify(uint8_t scheme, const SigRecord* recs, const uint8_t* blob, uint32_t n, uint8_t* valid,
+cudaError_t launch_verify(Scheme scheme, const SigRecord* recs, const uint8_t* blob, uint32_t n, uint8_t* valid,
                           cudaStream_t stream, int threads_per_block) {
-  switch (scheme) {
-    case 1: return launch_verify_ed25519(recs, blob, n, valid, stream, threads_per_block);
-    case 2: return launch_verify_secp256k1(recs, blob, n, valid, stream, threads_per_block);
-    case 3: return launch_verify_p256(recs, blob, n, valid, stream, threads_per_block);
-    default: return cudaErrorInvalidValue;
-  }
+  if (!is_known_scheme(uint8_t(scheme))) return cudaErrorInvalidValue;
+  return kVerifyKernels[scheme_index(scheme)].launch(recs, blob, n, valid, stream, threads_per_block);
 }
 
-cudaError_t verify_kernel_resources(uint8_t scheme, int threads_per_block, KernelResources* out) {
-  switch (scheme) {
-    case 1: return verify_ed25519_resources(threads_per_block, out);
-    case 2: return verify_secp256k1_resources(threads_per_block, out);
-    case 3: return verify_p256_resources(threads_per_block, out);
-    default: return cudaErrorInvalidValue;
-  }
+cudaError_t verify_kernel_resources(Scheme scheme, int threads_per_block, KernelResources* out) {
+  if (!is_known_scheme(uint8_t(scheme))) return cudaErrorInvalidValue;
+  return kVerifyKernels[scheme_index(scheme)].resources(threads_per_block, out);
 }
 
 cudaError_t launch_sha256(const MsgRecord* msgs, const uint8_t* blob, uint32_t n, uint8_t* out, cudaStream_t stream) {

@@ -13,16 +13,11 @@ namespace bg::gpu {
 
 constexpr int kDefaultVerifyThreads = 128;
 
-// valid[i] = verify_record<scheme>(recs[i], blob) for i < n. scheme 1, 2 or 3;
-// cudaErrorInvalidValue otherwise. threads_per_block 0 means the default.
-cudaError_t launch_verify(uint8_t scheme, const SigRecord* recs, const uint8_t* blob, uint32_t n,
+// valid[i] = verify_record<scheme>(recs[i], blob) for i < n; every record
+// must be of `scheme`. cudaErrorInvalidValue for a scheme with no row in
+// kernels/schemes.h. threads_per_block 0 means the default.
+cudaError_t launch_verify(Scheme scheme, const SigRecord* recs, const uint8_t* blob, uint32_t n,
                           uint8_t* valid, cudaStream_t stream, int threads_per_block = 0);
-cudaError_t launch_verify_ed25519(const SigRecord* recs, const uint8_t* blob, uint32_t n, uint8_t* valid,
-                                  cudaStream_t stream, int threads_per_block);
-cudaError_t launch_verify_secp256k1(const SigRecord* recs, const uint8_t* blob, uint32_t n, uint8_t* valid,
-                                    cudaStream_t stream, int threads_per_block);
-cudaError_t launch_verify_p256(const SigRecord* recs, const uint8_t* blob, uint32_t n, uint8_t* valid,
-                               cudaStream_t stream, int threads_per_block);
 
 // out[32 i ..] = SHA-256(blob[msgs[i].offset .. + msgs[i].len]).
 cudaError_t launch_sha256(const MsgRecord* msgs, const uint8_t* blob, uint32_t n, uint8_t* out, cudaStream_t stream);
@@ -40,6 +35,15 @@ struct KernelResources {
   int max_threads_per_block = 0;
   int blocks_per_sm = 0;  // resident blocks of `threads_per_block` threads per SM
 };
-cudaError_t verify_kernel_resources(uint8_t scheme, int threads_per_block, KernelResources* out);
+cudaError_t verify_kernel_resources(Scheme scheme, int threads_per_block, KernelResources* out);
+
+// One verify kernel per scheme, each defined (explicitly instantiated) in its
+// own host/gpu/verify_<name>.cu; launch_verify and verify_kernel_resources
+// reach them through the launcher table in hash_kernels.cu.
+template <Scheme S>
+cudaError_t launch_verify_scheme(const SigRecord* recs, const uint8_t* blob, uint32_t n, uint8_t* valid,
+                                 cudaStream_t stream, int threads_per_block);
+template <Scheme S>
+cudaError_t verify_scheme_resources(int threads_per_block, KernelResources* out);
 
 }  // namespace bg::gpu

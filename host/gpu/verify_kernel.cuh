@@ -1,6 +1,7 @@
 // The verify kernel template shared by the per-scheme .cu files: one thread
 // per record, a thin wrapper around verify_record (tested on the CPU). Each
-// scheme is its own translation unit so nvcc compiles the curves in parallel.
+// scheme is its own translation unit, which explicitly instantiates the two
+// templates for its scheme, so nvcc compiles the curves in parallel.
 #pragma once
 
 #include "host/gpu/launch.h"
@@ -8,7 +9,7 @@
 
 namespace bg::gpu {
 
-template <uint8_t kScheme>
+template <Scheme kScheme>
 __global__ void verify_kernel(const SigRecord* __restrict__ recs, const uint8_t* __restrict__ blob, uint32_t n,
                               uint8_t* __restrict__ valid) {
   uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
@@ -17,7 +18,7 @@ __global__ void verify_kernel(const SigRecord* __restrict__ recs, const uint8_t*
   valid[i] = verify_record<kScheme>(r, blob);
 }
 
-template <uint8_t kScheme>
+template <Scheme kScheme>
 cudaError_t launch_verify_scheme(const SigRecord* recs, const uint8_t* blob, uint32_t n, uint8_t* valid,
                                  cudaStream_t stream, int threads_per_block) {
   if (n == 0) return cudaSuccess;
@@ -27,7 +28,7 @@ cudaError_t launch_verify_scheme(const SigRecord* recs, const uint8_t* blob, uin
   return cudaGetLastError();
 }
 
-template <uint8_t kScheme>
+template <Scheme kScheme>
 cudaError_t verify_scheme_resources(int threads_per_block, KernelResources* out) {
   cudaFuncAttributes a{};
   cudaError_t e = cudaFuncGetAttributes(&a, verify_kernel<kScheme>);
@@ -38,5 +39,11 @@ cudaError_t verify_scheme_resources(int threads_per_block, KernelResources* out)
   int threads = threads_per_block > 0 ? threads_per_block : kDefaultVerifyThreads;
   return cudaOccupancyMaxActiveBlocksPerMultiprocessor(&out->blocks_per_sm, verify_kernel<kScheme>, threads, 0);
 }
+
+// Defines scheme S's kernel in the including translation unit.
+#define BG_INSTANTIATE_VERIFY_KERNEL(S)                                                                     \
+  template cudaError_t launch_verify_scheme<S>(const SigRecord*, const uint8_t*, uint32_t, uint8_t*, cudaStream_t, \
+                                               int);                                                        \
+  template cudaError_t verify_scheme_resources<S>(int, KernelResources*)
 
 }  // namespace bg::gpu

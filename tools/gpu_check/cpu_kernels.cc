@@ -31,14 +31,7 @@ void parallel(size_t n, size_t grain, F fn) {
   for (auto& t : th) t.join();
 }
 
-uint8_t verify_one(const gpu::SigRecord& r, const uint8_t* blob) {
-  switch (r.scheme) {
-    case 1: return gpu::verify_record<1>(r, blob);
-    case 2: return gpu::verify_record<2>(r, blob);
-    case 3: return gpu::verify_record<3>(r, blob);
-    default: return 0;
-  }
-}
+uint8_t verify_one(const gpu::SigRecord& r, const uint8_t* blob) { return gpu::verify_record_any(r, blob); }
 
 }  // namespace
 

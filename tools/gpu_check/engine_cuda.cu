@@ -45,12 +45,11 @@ class CudaEngine final : public Engine {
 
   std::string resources() const override {
     std::string out;
-    static const char* kNames[4] = {"", "ed25519", "secp256k1", "p256"};
-    for (uint8_t s = 1; s <= 3; ++s) {
+    for (const SchemeInfo& s : kSchemes) {
       gpu::KernelResources r;
       int t = threads_ > 0 ? threads_ : gpu::kDefaultVerifyThreads;
-      GC_CUDA(gpu::verify_kernel_resources(s, t, &r));
-      out += std::string(out.empty() ? "" : "\n") + "verify_" + kNames[s] + ": " + std::to_string(r.registers) +
+      GC_CUDA(gpu::verify_kernel_resources(s.id, t, &r));
+      out += std::string(out.empty() ? "" : "\n") + "verify_" + s.name + ": " + std::to_string(r.registers) +
              " registers, " + std::to_string(r.local_bytes) + " B local (stack+spill) per thread, " +
              std::to_string(r.blocks_per_sm) + " blocks of " + std::to_string(t) + " per SM (" +
              std::to_string(r.blocks_per_sm * t * prop_.multiProcessorCount) + " threads resident)";
@@ -169,10 +168,10 @@ class CudaEngine final : public Engine {
   void launch_verify(const VerifyBatch& b) {
     auto* recs = reinterpret_cast<const gpu::SigRecord*>(d_recs_.get());
     uint32_t off = 0;
-    for (uint8_t s = 1; s <= 3; ++s) {
-      GC_CUDA(gpu::launch_verify(s, recs + off, d_blob_.get(), b.count[s], d_out_.get() + off, stream_.get(),
-                                 threads_));
-      off += b.count[s];
+    for (const SchemeInfo& s : kSchemes) {
+      const uint32_t n = b.count[scheme_index(s.id)];
+      GC_CUDA(gpu::launch_verify(s.id, recs + off, d_blob_.get(), n, d_out_.get() + off, stream_.get(), threads_));
+      off += n;
     }
   }
 

@@ -23,7 +23,8 @@
 namespace bg::gpucheck {
 namespace {
 
-const char* kSchemeNames[4] = {"?", "ed25519", "secp256k1", "p256"};
+// The scheme table's name for a scheme byte; "?" for a byte with no row.
+const char* scheme_label(uint8_t s) { return is_known_scheme(s) ? scheme_info(Scheme(s)).name : "?"; }
 
 struct Options {
   std::string corpus = "out/gpu/corpus.bin";
@@ -122,7 +123,7 @@ class Checker {
     if (++mismatches_ <= kPrintLimit) {
       const gpu::SigRecord& r = b.recs[i];
       std::printf("MISMATCH %s: item %zu scheme %s origin %s source %u damage %s payload %u B: %s %u, got %u\n",
-                  name_.c_str(), i, kSchemeNames[r.scheme < 4 ? r.scheme : 0], origin_name(b.origin[i]),
+                  name_.c_str(), i, scheme_label(r.scheme), origin_name(b.origin[i]),
                   b.source[i], damage_name(b.damage[i]), r.message_len, against, unsigned(want), unsigned(got));
     }
   }
@@ -256,21 +257,21 @@ int run(const Options& o) {
   ck.end();
 
   // 4. Expanded batches per scheme: the damage rule, plus GPU == CPU kernels.
-  std::vector<OwnedBatch> expanded(4);
-  for (uint8_t s = 1; s <= 3; ++s) {
+  std::vector<OwnedBatch> expanded(kSchemeCount + 1);  // indexed by scheme byte
+  for (uint8_t s = 1; s <= kSchemeCount; ++s) {
     double t0 = now_s();
     expanded[s] = expand_scheme(corpus, s, o.expand);
     const OwnedBatch& b = expanded[s];
-    std::printf("gpu_check: expanded %zu %s items from the corpus seeds in %.1f s\n", b.size(), kSchemeNames[s],
+    std::printf("gpu_check: expanded %zu %s items from the corpus seeds in %.1f s\n", b.size(), scheme_label(s),
                 now_s() - t0);
     std::vector<uint8_t> got(b.size(), 0xA5);
-    ck.begin(std::string("expanded-") + kSchemeNames[s]);
+    ck.begin(std::string("expanded-") + scheme_label(s));
     engine->verify(b.view(), got.data());
     for (size_t i = 0; i < b.size(); ++i) ck.verdict(b, i, b.expected[i], got[i], "damage rule");
     ck.end();
     size_t sample = std::min(o.cpu_sample, b.size());
     std::vector<uint8_t> cpu(sample, 0xA5);
-    ck.begin(std::string("expanded-") + kSchemeNames[s] + "-vs-cpu");
+    ck.begin(std::string("expanded-") + scheme_label(s) + "-vs-cpu");
     double c0 = now_s();
     cpu_verify(b.view(), 0, sample, cpu.data());
     double cpu_s = now_s() - c0;
@@ -280,13 +281,14 @@ int run(const Options& o) {
       Timing t;
       t.kernel_ms = cpu_s * 1e3;
       t.reps = 1;
-      rows.push_back(Row{std::string("cpu kernel code ") + kSchemeNames[s] + " (" + std::to_string(cpu_threads()) +
+      rows.push_back(Row{std::string("cpu kernel code ") + scheme_label(s) + " (" + std::to_string(cpu_threads()) +
                              " thr)",
                          sample, t, false});
     }
   }
-  std::vector<const OwnedBatch*> parts = {&expanded[1], &expanded[2], &expanded[3]};
-  OwnedBatch mixed = mixed_batch(parts, o.expand / 3);
+  std::vector<const OwnedBatch*> parts;
+  for (uint8_t s = 1; s <= kSchemeCount; ++s) parts.push_back(&expanded[s]);
+  OwnedBatch mixed = mixed_batch(parts, o.expand / kSchemeCount);
   {
     std::vector<uint8_t> got(mixed.size(), 0xA5);
     ck.begin("expanded-mixed");
@@ -325,20 +327,20 @@ int run(const Options& o) {
     std::sort(sizes.begin(), sizes.end(), std::greater<size_t>());
     for (size_t si = 0; si < sizes.size(); ++si) {
       size_t n = sizes[si];
-      for (uint8_t s = 1; s <= 3; ++s) {
+      for (uint8_t s = 1; s <= kSchemeCount; ++s) {
         if (n > expanded[s].size()) continue;
         timed([&] {
           OwnedBatch p = prefix(expanded[s], n);
-          rows.push_back(Row{std::string("verify ") + kSchemeNames[s], n,
+          rows.push_back(Row{std::string("verify ") + scheme_label(s), n,
                              engine->time_verify(p.view(), o.reps, o.budget_ms), true});
-          std::printf("gpu_check: timed verify %s n=%zu: %.3f ms\n", kSchemeNames[s], n, rows.back().t.kernel_ms);
+          std::printf("gpu_check: timed verify %s n=%zu: %.3f ms\n", scheme_label(s), n, rows.back().t.kernel_ms);
           std::fflush(stdout);
         });
       }
       if (si != 0) continue;
       timed([&] {
         if (mixed.size() == 0) return;
-        rows.push_back(Row{"verify mixed (1/3 each)", mixed.size(), engine->time_verify(mixed.view(), o.reps, o.budget_ms),
+        rows.push_back(Row{"verify mixed (1/" + std::to_string(kSchemeCount) + " each)", mixed.size(), engine->time_verify(mixed.view(), o.reps, o.budget_ms),
                            true});
       });
       for (size_t m : {o.big, size_t(16384)}) {
@@ -363,12 +365,12 @@ int run(const Options& o) {
     // batch only, after everything else.
     for (size_t alt : o.alt_threads) {
       int t = int(alt);
-      for (uint8_t s = 1; s <= 3; ++s) {
+      for (uint8_t s = 1; s <= kSchemeCount; ++s) {
         if (sizes.empty() || sizes[0] > expanded[s].size()) continue;
         timed([&] {
           OwnedBatch p = prefix(expanded[s], sizes[0]);
           engine->set_verify_threads(t);
-          rows.push_back(Row{std::string("verify ") + kSchemeNames[s] + " [" + std::to_string(t) + " thr/blk]",
+          rows.push_back(Row{std::string("verify ") + scheme_label(s) + " [" + std::to_string(t) + " thr/blk]",
                              sizes[0], engine->time_verify(p.view(), o.reps, o.budget_ms), true});
           engine->set_verify_threads(o.threads);
         });
