@@ -182,9 +182,10 @@ constexpr size_t kChunkRecords = 2048;
 
 }  // namespace
 
-absl::StatusOr<ScanResult> LedgerScan::run(const Visitor& visit) {
+absl::StatusOr<ScanResult> LedgerScan::run(const Visitor& visit, const ScanStart* from) {
   ScanResult res;
   BG_ASSIGN_OR_RETURN(res.segments, list_segments(dir_));
+  if (from) res.tip = from->prev;
   if (!pool_) pool_ = std::make_unique<ThreadPool>(threads_);
   struct ChunkItem {
     ScannedBlock block;
@@ -207,6 +208,16 @@ absl::StatusOr<ScanResult> LedgerScan::run(const Visitor& visit) {
     struct stat st;
     if (fstat(fd.get(), &st) != 0) return errno_status(absl::StrCat("cannot stat ", seg.path));
     seg.size = uint64_t(st.st_size);
+    if (from && seg.index < from->segment) {
+      // Before the start: complete (only the last segment can have a tail).
+      seg.valid_end = seg.size;
+      continue;
+    }
+    if (from && seg.index == from->segment && from->offset > seg.size) {
+      res.fault = ChainFault{next_height, absl::StrCat(segment_file_name(seg.index), " ends at ", seg.size,
+                                                        " before the indexed offset ", from->offset)};
+      return res;
+    }
     auto map = std::make_unique<Mapping>();
     if (seg.size > 0) {
       void* a = mmap(nullptr, seg.size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
@@ -220,7 +231,7 @@ absl::StatusOr<ScanResult> LedgerScan::run(const Visitor& visit) {
     maps_.push_back(std::move(map));
     const bool last = si + 1 == res.segments.size();
 
-    uint64_t off = 0;
+    uint64_t off = from && seg.index == from->segment ? from->offset : 0;
     bool stop = false;
     Framing framing;
     while (off < bytes.size() && !stop) {
