@@ -374,13 +374,14 @@ absl::StatusOr<ScanStart> FileLedger::check_index(const IndexMeta& meta) {
   ::close(fd);
   RecordView view;
   BlockHeader h;
-  if (r != ssize_t(rec.size()) || parse_record(rec, 0, &view) != RecordStatus::kOk ||
+  if (r != ssize_t(rec.size()) || parse_record(rec, 0, &view, /*with_salt=*/false) != RecordStatus::kOk ||
       !BlockHeader::decode(view.block, &h) || h.height != meta.covered_height || h.hash() != meta.covered_hash)
     return absl::FailedPreconditionError(
         absl::StrCat("its covered block ", meta.covered_height, " (", to_hex(meta.covered_hash), ") is not at ",
                      segment_file_name(loc->segment), " offset ", loc->offset,
                      ": the index belongs to another ledger or is ahead of this one"));
-  return ScanStart{loc->segment, loc->offset + rec.size(), TipInfo{h.height, meta.covered_hash, h.timestamp_ms}};
+  // view.size() counts a salted record's trailing salt (record.h).
+  return ScanStart{loc->segment, loc->offset + view.size(), TipInfo{h.height, meta.covered_hash, h.timestamp_ms}};
 }
 
 absl::Status FileLedger::init_index_scan(std::optional<ScanResult>* out) {

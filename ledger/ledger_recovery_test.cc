@@ -298,6 +298,9 @@ TEST(Recovery, ForgedRecordsInAPayloadDoNotStopATornTailCut) {
   const std::string full = read_file(b.segment);
   ASSERT_NE(full.find(std::string(forged.begin(), forged.end())), std::string::npos);
   write_file(b.segment, full.substr(0, full.size() - 3));  // the record's last bytes never made it
+  // A torn write is never indexed: the index (which would cover the block,
+  // since this test commits it whole first) goes, and open scans it all.
+  std::filesystem::remove_all(dir.path() + "/index");
   auto l = Ledger::open(dir.path());
   ASSERT_TRUE(l.ok()) << l.status();
   EXPECT_EQ((*l)->durable_tip().hash, b.blocks[3].header.hash());

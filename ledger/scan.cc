@@ -234,6 +234,12 @@ absl::StatusOr<ScanResult> LedgerScan::run(const Visitor& visit, const ScanStart
     uint64_t off = from && seg.index == from->segment ? from->offset : 0;
     bool stop = false;
     Framing framing;
+    if (off > 0) {
+      // Starting after the indexed records: the segment's first record (a
+      // known boundary) says what its records carry.
+      RecordView first;
+      if (parse_record(bytes, 0, &first) == RecordStatus::kOk) framing = Framing{true, first.salt};
+    }
     while (off < bytes.size() && !stop) {
       // 1. Framing and checksums, in order, up to the first bad record.
       recs.clear();

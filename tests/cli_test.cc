@@ -68,7 +68,7 @@ TEST_F(Cli, KeygenOutReplacesAnExistingFileOwnerOnly) {
   fs::path link = dir_ / "other-name";
   ASSERT_EQ(::link(key.c_str(), link.c_str()), 0);
   int st = -1;
-  run_command(bin() + " keygen --scheme ed25519 --out " + key.string(), &st);
+  run_shell(bin() + " keygen --scheme ed25519 --out " + key.string(), &st);
   ASSERT_EQ(st, 0);
   struct stat sb;
   ASSERT_EQ(::stat(key.c_str(), &sb), 0);
