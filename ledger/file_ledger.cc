@@ -374,13 +374,14 @@ absl::StatusOr<ScanStart> FileLedger::check_index(const IndexMeta& meta) {
   ::close(fd);
   RecordView view;
   BlockHeader h;
-  if (r != ssize_t(rec.size()) || parse_record(rec, 0, &view) != RecordStatus::kOk ||
+  if (r != ssize_t(rec.size()) || parse_record(rec, 0, &view, /*with_salt=*/false) != RecordStatus::kOk ||
       !BlockHeader::decode(view.block, &h) || h.height != meta.covered_height || h.hash() != meta.covered_hash)
     return absl::FailedPreconditionError(
         absl::StrCat("its covered block ", meta.covered_height, " (", to_hex(meta.covered_hash), ") is not at ",
                      segment_file_name(loc->segment), " offset ", loc->offset,
                      ": the index belongs to another ledger or is ahead of this one"));
-  return ScanStart{loc->segment, loc->offset + rec.size(), TipInfo{h.height, meta.covered_hash, h.timestamp_ms}};
+  // view.size() counts a salted record's trailing salt (record.h).
+  return ScanStart{loc->segment, loc->offset + view.size(), TipInfo{h.height, meta.covered_hash, h.timestamp_ms}};
 }
 
 absl::Status FileLedger::init_index_scan(std::optional<ScanResult>* out) {
@@ -814,7 +815,7 @@ absl::StatusOr<Bytes> FileLedger::read_block_bytes(uint64_t height) const {
   if (absl::Status st = pread_all(fd, rec.data(), rec.size(), loc->offset, absl::StrCat("block ", height)); !st.ok())
     return st;
   RecordView view;
-  RecordStatus rs = parse_record(rec, 0, &view);
+  RecordStatus rs = parse_record(rec, 0, &view, /*with_salt=*/false);
   if (rs != RecordStatus::kOk)
     return absl::DataLossError(absl::StrCat("ledger: block ", height, " on disk: ", record_status_name(rs)));
   return Bytes(view.block.begin(), view.block.end());
