@@ -26,6 +26,8 @@
 #include <utility>
 #include <vector>
 
+#include "host/status_macros.h"
+
 namespace bg::cmd {
 
 // String concatenation over std::string_view (this Abseil's StrCat takes its
@@ -89,7 +91,7 @@ struct FlagValue<std::chrono::milliseconds> {
   static constexpr std::string_view kValueName = "MS";
   static absl::Status parse(std::string_view text, std::chrono::milliseconds* out) {
     uint64_t v = 0;
-    if (absl::Status st = FlagValue<uint64_t>::parse(text, &v); !st.ok()) return st;
+    BG_RETURN_IF_ERROR(FlagValue<uint64_t>::parse(text, &v));
     *out = std::chrono::milliseconds(v);
     return absl::OkStatus();
   }

@@ -78,8 +78,9 @@ int keygen(int argc, char** argv) {
   }
   // The file holds a secret: create it owner-only.
   const std::string& path = *cfg.out;
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0 || ::write(fd, json.data(), json.size()) != ssize_t(json.size()) || ::close(fd) != 0) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  // close() is checked here: it can report a write the file system deferred.
+  if (!fd || ::write(fd.get(), json.data(), json.size()) != ssize_t(json.size()) || ::close(fd.release()) != 0) {
     std::cerr << "blockgate keygen: cannot write " << path << ": " << errno_text(errno) << "\n";
     return 1;
   }

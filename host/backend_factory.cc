@@ -20,18 +20,37 @@ void log_gpu_fallback(const absl::Status& why) {
   });
 }
 
+// A usable device is served through the fallback wrapper: a run-time fault
+// moves its work to cpu while the device context is re-created.
+std::unique_ptr<VerifyBackend> with_fallback(std::unique_ptr<VerifyBackend> gpu, const BackendOptions& opts) {
+  BackendOptions again = opts;
+  again.gpu_reset_device = true;
+  BackendFactory recreate = [again] { return make_gpu_backend(again); };
+  return make_fallback_backend(std::move(gpu), std::move(recreate), make_cpu_backend(opts));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<VerifyBackend>> make_backend(std::string_view name,
                                                             const BackendOptions& opts) {
   if (name == "cpu") return make_cpu_backend(opts);
   if (name == "kernels-on-cpu") return make_kernels_cpu_backend(opts);
-  if (name == "gpu") return make_gpu_backend(opts);
+  if (name == "gpu") {
+    auto gpu = make_gpu_backend(opts);
+    if (!gpu.ok()) return gpu.status();
+    return with_fallback(std::move(*gpu), opts);
+  }
   if (name == "auto") {
     auto gpu = make_gpu_backend(opts);
-    if (gpu.ok()) return gpu;
+    if (gpu.ok()) return with_fallback(std::move(*gpu), opts);
     log_gpu_fallback(gpu.status());
     return make_cpu_backend(opts);
+  }
+  if (name.rfind("test-", 0) == 0) {
+    auto test = make_test_backend(name, opts);
+    if (test.ok())
+      std::cerr << "blockgate: backend '" << name << "' is a test double, for tests and benchmarks only\n";
+    return test;
   }
   return absl::InvalidArgumentError(
       absl::StrCat("unknown backend '", std::string(name), "' (expected auto, cpu, gpu or kernels-on-cpu)"));

@@ -27,6 +27,7 @@
 #include "host/hash.h"
 #include "host/status_macros.h"
 #include "ledger/id_index.h"
+#include "host/thread_pool.h"
 #include "ledger/ledger.h"
 #include "ledger/record.h"
 #include "ledger/scan.h"
@@ -596,6 +597,7 @@ bool FileLedger::publish(std::vector<PendingBlock>& batch, const std::vector<Rec
 }
 
 void FileLedger::writer_loop() {
+  set_thread_name("bg-ledger");
   std::vector<PendingBlock> batch;
   std::vector<RecordLoc> locs;
   while (true) {

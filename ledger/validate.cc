@@ -24,9 +24,7 @@ BlockDecodeError check_extends_tip(const BlockHeader& h, const TipInfo& tip) {
   return {};
 }
 
-BlockDecodeError check_block_without_signatures(const Block& block, std::span<const Hash32> ids, const TipInfo& tip,
-                                                const Ledger* ledger) {
-  if (BlockDecodeError e = check_extends_tip(block.header, tip); !e.ok()) return e;
+BlockDecodeError check_block_contents(const Block& block, std::span<const Hash32> ids) {
   if (block.txs.size() != block.header.tx_count)
     return {ErrorCode::kTxCountMismatch, std::nullopt,
             absl::StrCat("tx_count ", block.header.tx_count, " but ", block.txs.size(), " transactions")};
@@ -42,9 +40,18 @@ BlockDecodeError check_block_without_signatures(const Block& block, std::span<co
     if (!fresh)
       return {ErrorCode::kDuplicate, uint32_t(i),
               absl::StrCat("transaction ", i, " repeats transaction ", it->second, " of the block")};
-    if (ledger != nullptr && ledger->contains_id(ids[i]))
-      return {ErrorCode::kDuplicate, uint32_t(i), absl::StrCat("transaction ", i, " is already in the ledger")};
   }
+  return {};
+}
+
+BlockDecodeError check_block_without_signatures(const Block& block, std::span<const Hash32> ids, const TipInfo& tip,
+                                                const Ledger* ledger) {
+  if (BlockDecodeError e = check_extends_tip(block.header, tip); !e.ok()) return e;
+  if (BlockDecodeError e = check_block_contents(block, ids); !e.ok()) return e;
+  if (ledger != nullptr)
+    for (size_t i = 0; i < ids.size(); ++i)
+      if (ledger->contains_id(ids[i]))
+        return {ErrorCode::kDuplicate, uint32_t(i), absl::StrCat("transaction ", i, " is already in the ledger")};
   return {};
 }
 

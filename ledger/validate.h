@@ -20,6 +20,11 @@ namespace bg {
 // not_extending_tip); timestamp >= tip's (else bad_timestamp).
 BlockDecodeError check_extends_tip(const BlockHeader& header, const TipInfo& tip);
 
+// What needs neither the tip nor the ledger nor a signature check, given the
+// ids: tx_count, well-formed transactions (known scheme), the Merkle root and
+// no id twice inside the block.
+BlockDecodeError check_block_contents(const Block& block, std::span<const Hash32> ids);
+
 // Everything that needs no signature check, given the transaction ids
 // (ids[i] = txs[i].id()): the header against the tip, tx_count, well-formed
 // transactions (known scheme), the Merkle root, no id twice inside the block,

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "host/thread_pool.h"
 #include "ledger/validate.h"
 
 namespace bg {
@@ -50,11 +51,11 @@ void Sealer::push_txs(std::vector<SealTx> txs) {
   hooks_.txs_done(std::move(txs), absl::UnavailableError("server is shutting down"), 0);
 }
 
-bool Sealer::push_block(Block block, BlockDone done) {
+bool Sealer::push_block(Block block, std::vector<Hash32> ids, BlockDone done) {
   std::lock_guard lk(mu_);
   if (stopping_ || queued_blocks_ >= opts_.max_pending_blocks) return false;
   ++queued_blocks_;
-  queue_.emplace_back(BlockItem{std::move(block), std::move(done)});
+  queue_.emplace_back(BlockItem{std::move(block), std::move(ids), std::move(done)});
   cv_.notify_one();
   return true;
 }
@@ -93,6 +94,7 @@ void Sealer::submitted(int delta) {
 }
 
 void Sealer::run() {
+  set_thread_name("bg-sealer");
   const auto interval = std::chrono::milliseconds(opts_.block_interval_ms);
   const size_t max_txs = std::max<uint64_t>(1, opts_.max_block_txs);
   std::unique_lock lk(mu_);
@@ -195,22 +197,22 @@ void Sealer::seal(std::vector<SealTx> txs) {
 }
 
 void Sealer::write_block(BlockItem item) {
+  // Signatures, Merkle root and contents were verified before the block
+  // queued here; only what depends on the chain's order is left.
   BlockOutcome out;
   const TipInfo tip = ledger_.pending_tip();
-  std::vector<Hash32> ids;
-  const BlockVerdict verdict = validate_block(item.block, tip, &ledger_, backend_, &ids);
-  if (verdict.unavailable()) {
-    out.kind = BlockOutcome::Kind::kUnavailable;
-    out.status = verdict.status;
-  } else if (verdict.code == ErrorCode::kNotExtendingTip) {
-    out.kind = BlockOutcome::Kind::kNotExtendingTip;
-    out.tip = tip;
-  } else if (verdict.invalid()) {
-    out.kind = BlockOutcome::Kind::kInvalid;
-    out.code = verdict.code;
-    out.tx_index = verdict.tx_index;
-  }
-  if (!verdict.valid()) {
+  BlockDecodeError e = check_extends_tip(item.block.header, tip);
+  for (size_t i = 0; e.ok() && i < item.ids.size(); ++i)
+    if (ledger_.contains_id(item.ids[i])) e = {ErrorCode::kDuplicate, uint32_t(i), "already in the ledger"};
+  if (!e.ok()) {
+    if (e.code == ErrorCode::kNotExtendingTip) {
+      out.kind = BlockOutcome::Kind::kNotExtendingTip;
+      out.tip = tip;
+    } else {
+      out.kind = BlockOutcome::Kind::kInvalid;
+      out.code = e.code;
+      out.tx_index = e.tx_index;
+    }
     item.done(std::move(out));
     submitted(-1);
     return;
@@ -220,7 +222,7 @@ void Sealer::write_block(BlockItem item) {
   const Hash32 hash = item.block.header.hash();
   auto done = std::make_shared<BlockDone>(std::move(item.done));
   const auto t0 = std::chrono::steady_clock::now();
-  absl::Status st = ledger_.submit_with_ids(std::move(item.block), std::move(ids),
+  absl::Status st = ledger_.submit_with_ids(std::move(item.block), std::move(item.ids),
                                             [this, done, height, hash, t0](absl::Status s) {
     BlockOutcome o;
     if (s.ok()) {

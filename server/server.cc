@@ -18,6 +18,7 @@
 
 #include "host/backend.h"
 #include "host/status_macros.h"
+#include "host/thread_pool.h"
 #include "server/api.h"
 #include "server/block_feed.h"
 #include "server/metrics.h"
@@ -125,7 +126,11 @@ absl::Status Server::run(bool handle_signals) {
   const size_t n = s.opts.io_threads ? s.opts.io_threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::thread> threads;
   threads.reserve(n);
-  for (size_t i = 0; i < n; ++i) threads.emplace_back([&s] { s.ioc->run(); });
+  for (size_t i = 0; i < n; ++i)
+    threads.emplace_back([&s] {
+      set_thread_name("bg-io");
+      s.ioc->run();
+    });
 
   {
     std::unique_lock lk(s.stop_mu);

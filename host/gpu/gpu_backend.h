@@ -29,6 +29,11 @@ struct GpuOptions {
   size_t chunk_items = size_t(1) << 17;
   size_t chunk_blob_bytes = size_t(32) << 20;
   int verify_threads_per_block = 0;  // 0: the kernels' default
+  // Callers served at once (each lane: two buffer sets and their streams).
+  // 2 matches the server's default --verify-depth.
+  int lanes = 2;
+  // cudaDeviceReset() before use: a re-creation after a sticky fault.
+  bool reset_device = false;
 };
 
 absl::StatusOr<std::unique_ptr<VerifyBackend>> make_gpu_backend(const GpuOptions& opts);
