@@ -90,6 +90,21 @@ FlagTable<ServeConfig> make_serve_flags() {
   t.add("body-timeout-ms", &ServerOptions::body_timeout, "end of headers to end of body");
   t.add("write-timeout-ms", &ServerOptions::write_timeout, "one response write (a stream chunk included)");
   t.add("drain-timeout-ms", &ServerOptions::drain_timeout, "on SIGTERM, longest wait for in-flight work");
+  // Byte and count bounds (docs/SERVER.md "Limits").
+  t.add("max-request-txs", &ServerOptions::max_request_txs, "transactions in one POST; past it 413").at_least(1);
+  t.add("max-pending-bytes", &ServerOptions::max_pending_bytes,
+        "bytes of transactions and blocks admitted but not answered; past it 503");
+  t.add("max-body-buffer-bytes", &ServerOptions::max_body_buffer_bytes,
+        "request bodies being read, all connections; past it 503");
+  t.add("max-response-bytes", &ServerOptions::max_response_bytes,
+        "large answers and stream chunks being written, all connections; past it 503 or wait");
+  t.add("max-streams", &ServerOptions::max_streams, "open /v1/stream consumers; past it 503").at_least(1);
+  t.add("max-stream-ahead", &ServerOptions::max_stream_ahead, "how far past the tip a stream's from may be; else 400");
+  t.add("stream-keepalive-ms", &ServerOptions::stream_keepalive, "blank line to a waiting stream consumer");
+  // TLS (docs/SERVER.md "TLS").
+  t.add("tls-cert", &ServerOptions::tls_cert_file, "serve HTTPS with this PEM certificate chain (with --tls-key)")
+      .value("FILE");
+  t.add("tls-key", &ServerOptions::tls_key_file, "PEM private key of --tls-cert").value("FILE");
   t.add("max-block-bytes", &ServerOptions::max_block_bytes,
         "largest block committed: sealed blocks stop here, a POSTed one past it gets 413");
   // Downstream (docs/SERVER.md, "Followers and JetStream").

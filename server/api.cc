@@ -104,10 +104,27 @@ class CountingReply : public Reply {
   bool head_;
 };
 
-void append_result(std::string& out, const TxResult& r) {
+void append_hex(std::string& out, const Hash32& h) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  const size_t at = out.size();
+  out.resize(at + 2 * h.size());
+  for (size_t i = 0; i < h.size(); ++i) {
+    out[at + 2 * i] = kDigits[h[i] >> 4];
+    out[at + 2 * i + 1] = kDigits[h[i] & 15];
+  }
+}
+
+// One result, appended in place (no allocation per item: the answer to a
+// request of many items is one growing string).
+void append_result(std::string& out, const TxResult& r, const Ledger& ledger) {
   out += "{\"id\":";
-  if (r.id) absl::StrAppend(&out, "\"", to_hex(*r.id), "\"");
-  else out += "null";
+  if (r.id) {
+    out += '"';
+    append_hex(out, *r.id);
+    out += '"';
+  } else {
+    out += "null";
+  }
   switch (r.status) {
     case TxStatus::kCommitted:
       absl::StrAppend(&out, ",\"status\":\"committed\",\"height\":", r.height, ",\"index\":", r.index, "}");
@@ -116,7 +133,15 @@ void append_result(std::string& out, const TxResult& r) {
       out += ",\"status\":\"verified\"}";
       return;
     case TxStatus::kRejected:
-      absl::StrAppend(&out, ",\"status\":\"rejected\",\"error\":\"", std::string(error_name(r.error)), "\"}");
+      out += ",\"status\":\"rejected\",\"error\":\"";
+      out += error_name(r.error);
+      out += '"';
+      // A duplicate of a committed transaction says where it is, so a client
+      // that resends after an `unavailable` answer learns it is in.
+      if (r.error == ErrorCode::kDuplicate && r.id)
+        if (std::optional<TxLocation> at = ledger.find_tx(*r.id))
+          absl::StrAppend(&out, ",\"height\":", at->height, ",\"index\":", at->index);
+      out += '}';
       return;
     case TxStatus::kUnavailable:
     case TxStatus::kPending:
@@ -125,10 +150,57 @@ void append_result(std::string& out, const TxResult& r) {
   }
 }
 
+// Top-level items of a JSON array body, counting no further than `stop`
+// (1 for anything that is not an array). Only decides whether a body is over
+// --max-request-txs before it is parsed; syntax is the parser's business.
+size_t json_array_items(std::string_view body, size_t stop) {
+  size_t i = body.find_first_not_of(" \t\n\r");
+  if (i == std::string_view::npos || body[i] != '[') return 1;
+  size_t commas = 0, depth = 0;
+  bool in_string = false, escaped = false, any = false;
+  for (; i < body.size(); ++i) {
+    const char c = body[i];
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    if (c == '[' || c == '{') {
+      if (depth++ >= 1) any = true;  // the outer '[' is not an item
+      continue;
+    }
+    if (c == ']' || c == '}') {
+      if (depth == 0 || --depth == 0) break;
+      continue;
+    }
+    if (c == ',' && depth == 1) {
+      if (++commas >= stop) break;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    any = true;
+  }
+  return any || commas > 0 ? commas + 1 : 0;
+}
+
+// Bytes held from the pending budget by one request until it is answered;
+// keeps the budget alive for as long as it holds.
+struct PendingHold {
+  std::shared_ptr<ByteBudget> budget;
+  BudgetHold hold;
+};
+
+HttpResponseMsg too_many_txs(uint64_t max) {
+  return Api::error_response(413, "too_many_transactions",
+                             absl::StrCat("more than --max-request-txs (", max, ") transactions in one request"));
+}
+
 // {"results":[...]}; when the ledger failed some transactions (disk full,
 // writer stopped, shutdown) the whole answer is a 503 that still lists every
 // result, so the client knows which ones did commit.
-HttpResponseMsg tx_results_response(const std::vector<TxResult>& results) {
+HttpResponseMsg tx_results_response(const std::vector<TxResult>& results, const Ledger& ledger) {
   bool failed = false;
   std::string body;
   body.reserve(32 + results.size() * 120);
@@ -138,7 +210,7 @@ HttpResponseMsg tx_results_response(const std::vector<TxResult>& results) {
   body += "\"results\":[";
   for (size_t i = 0; i < results.size(); ++i) {
     if (i) body.push_back(',');
-    append_result(body, results[i]);
+    append_result(body, results[i], ledger);
   }
   body += "]}";
   HttpResponseMsg res = make_response(failed ? 503 : 200, std::move(body), kJson);
@@ -224,6 +296,42 @@ bool Api::ready(std::string* why) const {
   return true;
 }
 
+std::optional<HttpResponseMsg> Api::check_route_header(const Route& route, const HttpRequest& req) const {
+  if (route.auth && !ctx_.opts.auth_token.empty()) {
+    const std::string expected = absl::StrCat("Bearer ", ctx_.opts.auth_token);
+    auto it = req.find(http::field::authorization);
+    const std::string_view got = it == req.end() ? std::string_view() : std::string_view(it->value());
+    if (got.size() != expected.size() || CRYPTO_memcmp(got.data(), expected.data(), got.size()) != 0) {
+      HttpResponseMsg res = error_response(401, "unauthorized", "POST needs Authorization: Bearer <token>");
+      res.set(http::field::www_authenticate, "Bearer");
+      return res;
+    }
+  }
+  if (route.takes_body && body_kind(req) == BodyKind::kUnsupported)
+    return error_response(415, "unsupported_media_type",
+                          "Content-Type must be application/json or application/octet-stream");
+  return std::nullopt;
+}
+
+std::optional<HttpResponseMsg> Api::check_before_body(const HttpRequest& req) const {
+  const std::string_view t(req.target());
+  const RouteMatch m = match_route(routes(), req.method(), t.substr(0, t.find('?')));
+  switch (m.kind) {
+    case RouteMatch::Kind::kNotFound:
+      return error_response(404, "not_found");
+    case RouteMatch::Kind::kWrongMethod: {
+      HttpResponseMsg res = error_response(405, "method_not_allowed");
+      res.set(http::field::allow, m.allow);
+      return res;
+    }
+    case RouteMatch::Kind::kBadParam:
+      return error_response(400, "malformed", m.detail);
+    case RouteMatch::Kind::kFound:
+      break;
+  }
+  return check_route_header(*m.route, req);
+}
+
 void Api::handle(HttpRequest req, std::shared_ptr<Reply> raw_reply) {
   const std::string target(req.target());
   const std::string_view t = target;
@@ -247,19 +355,7 @@ void Api::handle(HttpRequest req, std::shared_ptr<Reply> raw_reply) {
         break;
     }
     const Route& route = *m.route;
-    if (route.auth && !ctx_.opts.auth_token.empty()) {
-      const std::string expected = absl::StrCat("Bearer ", ctx_.opts.auth_token);
-      auto it = req.find(http::field::authorization);
-      const std::string_view got = it == req.end() ? std::string_view() : std::string_view(it->value());
-      if (got.size() != expected.size() || CRYPTO_memcmp(got.data(), expected.data(), got.size()) != 0) {
-        HttpResponseMsg res = error_response(401, "unauthorized", "POST needs Authorization: Bearer <token>");
-        res.set(http::field::www_authenticate, "Bearer");
-        return reply->send(std::move(res));
-      }
-    }
-    if (route.takes_body && body_kind(req) == BodyKind::kUnsupported)
-      return reply->send(error_response(415, "unsupported_media_type",
-                                        "Content-Type must be application/json or application/octet-stream"));
+    if (std::optional<HttpResponseMsg> no = check_route_header(route, req)) return reply->send(std::move(*no));
     if (ctx_.follower && route.method == http::verb::post)
       return reply->send(error_response(403, "read_only", "this node follows another; POST to the leader"));
     RouteCall call{req, query, m.params, reply};
@@ -314,6 +410,7 @@ void Api::post_transactions(RouteCall& c) {
     // answered and the rest of the body is dropped.
     ByteSpan in(reinterpret_cast<const uint8_t*>(body.data()), body.size());
     while (!in.empty()) {
+      if (results.size() >= ctx_.opts.max_request_txs) return reply->send(too_many_txs(ctx_.opts.max_request_txs));
       Transaction tx;
       size_t consumed = 0;
       ErrorCode code = decode_tx_binary(in, max_payload, &tx, &consumed);
@@ -322,6 +419,10 @@ void Api::post_transactions(RouteCall& c) {
       in = in.subspan(consumed);
     }
   } else {
+    // Counted before parsing: the parsed array of a 16 MiB body of "0,0,..."
+    // would alone be hundreds of MiB.
+    if (json_array_items(body, ctx_.opts.max_request_txs) > ctx_.opts.max_request_txs)
+      return reply->send(too_many_txs(ctx_.opts.max_request_txs));
     boost::system::error_code ec;
     boost::json::value v = boost::json::parse(body, ec);
     if (ec) return reply->send(error_response(400, "malformed", absl::StrCat("body is not JSON: ", ec.message())));
@@ -342,9 +443,20 @@ void Api::post_transactions(RouteCall& c) {
   }
 
   if (absl::Status h = ctx_.ledger.health(); absl::IsInternal(h)) return reply->send(unavailable(std::string(h.message())));
+  // Held until the answer is sent: the decoded transactions (payloads and
+  // their bookkeeping) and the results.
+  uint64_t bytes = results.size() * sizeof(TxResult);
+  for (const Candidate& cand : cands) bytes += sizeof(Candidate) + cand.tx.payload.size() + 2 * sizeof(Hash32);
+  auto hold = std::make_shared<PendingHold>(PendingHold{pending_bytes_, {}});
+  if (!hold->hold.grow(*pending_bytes_, bytes)) {
+    ctx_.metrics.shed_requests.fetch_add(1);
+    return reply->send(unavailable("pending work over --max-pending-bytes"));
+  }
   auto request = std::make_shared<TxRequest>(std::move(results), wait_commit);
-  absl::Status st = ctx_.pipeline.admit(request, std::move(cands), [request, reply] {
-    reply->send(tx_results_response(request->results()));
+  const Ledger* ledger = &ctx_.ledger;
+  absl::Status st = ctx_.pipeline.admit(request, std::move(cands), [request, reply, hold, ledger] {
+    reply->send(tx_results_response(request->results(), *ledger));
+    hold->hold.reset();
   });
   if (!st.ok()) {
     ctx_.metrics.shed_requests.fetch_add(1);
@@ -386,8 +498,16 @@ void Api::post_block(RouteCall& c) {
   if (ctx_.draining.load()) return reply->send(unavailable("server is shutting down"));
   if (ctx_.pipeline.writer_failed()) return reply->send(unavailable(std::string(ctx_.pipeline.writer_status().message())));
   if (absl::Status h = ctx_.ledger.health(); absl::IsInternal(h)) return reply->send(unavailable(std::string(h.message())));
-  absl::Status st =
-      ctx_.pipeline.admit_block(std::move(block), [reply](BlockOutcome o) { reply->send(block_outcome_response(o)); });
+  uint64_t bytes = sizeof(Block) + body.size();
+  auto hold = std::make_shared<PendingHold>(PendingHold{pending_bytes_, {}});
+  if (!hold->hold.grow(*pending_bytes_, bytes)) {
+    ctx_.metrics.shed_requests.fetch_add(1);
+    return reply->send(unavailable("pending work over --max-pending-bytes"));
+  }
+  absl::Status st = ctx_.pipeline.admit_block(std::move(block), [reply, hold](BlockOutcome o) {
+    reply->send(block_outcome_response(o));
+    hold->hold.reset();
+  });
   if (!st.ok()) {
     ctx_.metrics.shed_requests.fetch_add(1);
     reply->send(unavailable(std::string(st.message())));
@@ -443,6 +563,8 @@ void Api::get_status(RouteCall& c) {
       {"backend_fallbacks", ctx_.backend.fallback_count()},
       {"connections_open", m.connections_open.load()},
       {"streams_open", m.streams_open.load()},
+      {"stream_waiters", ctx_.feed.waiters()},
+      {"pending_bytes", pending_bytes_->used()},
       {"requests_shed", m.shed_requests.load()},
       {"ledger_fsyncs", ls.fsyncs},
       {"ledger_bytes_written", ls.bytes_written},
@@ -526,6 +648,11 @@ void Api::get_stream(RouteCall& c) {
   uint64_t from = ctx_.ledger.durable_tip().height + 1;
   if (auto f = query_param(c.query, "from"); f && !parse_u64(*f, &from))
     return c.reply->send(error_response(400, "malformed", "from must be a decimal height"));
+  const uint64_t tip = ctx_.ledger.durable_tip().height;
+  if (from > tip && from - tip > ctx_.opts.max_stream_ahead)
+    return c.reply->send(error_response(
+        400, "malformed", absl::StrCat("from is more than --max-stream-ahead (", ctx_.opts.max_stream_ahead,
+                                       ") blocks past the tip (", tip, ")")));
   auto header = [&c](http::field f) {
     auto it = c.req.find(f);
     return it == c.req.end() ? std::string_view() : std::string_view(it->value());

@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include "host/backend.h"
 #include "ledger/ledger.h"
 #include "server/block_feed.h"
+#include "server/byte_budget.h"
 #include "server/metrics.h"
 #include "server/options.h"
 #include "server/routes.h"
@@ -64,9 +66,19 @@ struct RouteCall {
 
 class Api {
  public:
-  explicit Api(ServerContext ctx) : ctx_(ctx) {}
+  explicit Api(ServerContext ctx)
+      : ctx_(ctx), pending_bytes_(std::make_shared<ByteBudget>(ctx.opts.max_pending_bytes)) {}
 
   void handle(HttpRequest req, std::shared_ptr<Reply> reply);
+
+  // What the header alone decides for a request whose body has not been read
+  // (Expect: 100-continue): route, method, token, content type. An answer
+  // when the request is refused, nothing when the body may come.
+  std::optional<HttpResponseMsg> check_before_body(const HttpRequest& header) const;
+
+  // Bytes of decoded transactions and blocks admitted but not yet answered
+  // (--max-pending-bytes).
+  const ByteBudget& pending_bytes() const { return *pending_bytes_; }
 
   // The route table: every endpoint, once (server/api.cc).
   static std::span<const Route> routes();
@@ -97,7 +109,12 @@ class Api {
 
   HttpResponseMsg block_response(const HttpRequest& req, uint64_t height);
 
+  // Token and content type for a matched route (handle, check_before_body).
+  std::optional<HttpResponseMsg> check_route_header(const Route& route, const HttpRequest& req) const;
+
   ServerContext ctx_;
+  // Shared with the holds in pending completions, which may outlive the Api.
+  std::shared_ptr<ByteBudget> pending_bytes_;
 };
 
 }  // namespace bg

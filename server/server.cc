@@ -10,6 +10,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <sys/resource.h>
+
+#include <boost/asio/ssl/context.hpp>
+
 #include <csignal>
 #include <iostream>
 #include <optional>
@@ -64,6 +70,7 @@ struct Server::Impl {
   std::unique_ptr<Follower> follower;    // serve --follow
   std::unique_ptr<Publisher> publisher;  // serve --publish
   std::unique_ptr<Api> api;
+  std::unique_ptr<net::ssl::context> tls;
   std::unique_ptr<SessionShared> shared;
   std::shared_ptr<Listener> listener;
 
@@ -83,6 +90,9 @@ struct Server::Impl {
     if (publisher) publisher->stop();
     if (sealer) sealer->stop();
     if (pipeline) pipeline->stop();
+    // The listener's acceptor and timer hold the io_context's strand: they go
+    // before it does (destroying it after was a use-after-free on every exit).
+    listener.reset();
     ioc.reset();
   }
 
@@ -103,6 +113,51 @@ struct Server::Impl {
     if (last_fsyncs.exchange(s.fsyncs) != s.fsyncs) metrics.fsync_seconds.observe(s.last_fsync_seconds);
   }
 };
+
+namespace {
+
+// Every connection and stream is a file descriptor: raise the soft limit to
+// the hard one, and say so when the configured counts cannot fit under it
+// (the ledger's files and a margin included). Accept backs off when it runs
+// out anyway (session.cc).
+void raise_fd_limit(const ServerOptions& opts) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit want = lim;
+    want.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0) lim = want;
+  }
+  const uint64_t needed = opts.max_connections + opts.max_streams + 64;
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < needed)
+    std::cerr << "blockgate: warning: the open-file limit (" << lim.rlim_cur << ") is below --max-connections + "
+              << "--max-streams + 64 (" << needed << "); connections past it wait in the listen queue\n";
+}
+
+// TLS 1.2 and 1.3 only; for 1.2, forward-secret AEAD suites only (1.3's
+// suites are all AEAD). No compression, no renegotiation, no tickets kept
+// across restarts (each process has its own ticket key).
+absl::StatusOr<std::unique_ptr<net::ssl::context>> make_tls_context(const ServerOptions& opts) {
+  if (opts.tls_cert_file.empty() || opts.tls_key_file.empty())
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  auto ctx = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+  SSL_CTX* c = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
+  SSL_CTX_set_options(c, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (SSL_CTX_set_cipher_list(c, "ECDHE+AESGCM:ECDHE+CHACHA20") != 1)
+    return absl::InternalError("TLS: no usable TLS 1.2 cipher suites");
+  if (SSL_CTX_use_certificate_chain_file(c, opts.tls_cert_file.c_str()) != 1)
+    return absl::InvalidArgumentError(absl::StrCat("cannot load --tls-cert ", opts.tls_cert_file, ": ",
+                                                   ERR_reason_error_string(ERR_get_error())));
+  if (SSL_CTX_use_PrivateKey_file(c, opts.tls_key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(c) != 1)
+    return absl::InvalidArgumentError(absl::StrCat("cannot load --tls-key ", opts.tls_key_file,
+                                                   " (or it does not match the certificate): ",
+                                                   ERR_reason_error_string(ERR_get_error())));
+  return ctx;
+}
+
+}  // namespace
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
@@ -149,6 +204,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::create(const ServerOptions& opts
   s.sealer = std::move(core.sealer);
   s.api = std::move(core.api);
   s.shared.reset(new SessionShared{*s.api, s.opts, *s.ledger, *s.feed, s.metrics, s.draining});
+  if (!opts.tls_cert_file.empty() || !opts.tls_key_file.empty()) {
+    auto tls = make_tls_context(opts);
+    if (!tls.ok()) return tls.status();
+    s.tls = std::move(*tls);
+    s.shared->tls = s.tls.get();
+  }
+  s.shared->body_bytes.set_limit(opts.max_body_buffer_bytes);
+  s.shared->response_bytes.set_limit(opts.max_response_bytes);
+  raise_fd_limit(opts);
   s.listener = std::make_shared<Listener>(*s.ioc, *s.shared);
   BG_RETURN_IF_ERROR(s.listener->listen(opts.host, opts.port));
   if (s.follower) BG_RETURN_IF_ERROR(s.follower->start());
@@ -160,7 +224,7 @@ uint16_t Server::port() const { return impl_->listener->local_port(); }
 std::string Server::url() const {
   const std::string& h = impl_->opts.host;
   const bool v6 = h.find(':') != std::string::npos;
-  return absl::StrCat("http://", v6 ? "[" : "", h, v6 ? "]" : "", ":", port());
+  return absl::StrCat(impl_->tls ? "https://" : "http://", v6 ? "[" : "", h, v6 ? "]" : "", ":", port());
 }
 
 void Server::shutdown() {
