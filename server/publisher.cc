@@ -4,6 +4,7 @@
 #include "server/publisher.h"
 
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_format.h>
 
 #include <algorithm>
 #include <iostream>
@@ -187,6 +188,11 @@ absl::Status Publisher::publish_session(JetStream& js) {
     stats_.any_published = next > 0;
     stats_.published_height = next > 0 ? next - 1 : 0;
   }
+  // How fast a backlog drains: logged once per session, when it first does.
+  const uint64_t first = next;
+  const auto t0 = std::chrono::steady_clock::now();
+  uint64_t bytes_sent = 0;
+  bool drained_logged = false;
   for (;;) {
     while (next <= ledger_.durable_tip().height) {
       {
@@ -211,9 +217,18 @@ absl::Status Publisher::publish_session(JetStream& js) {
                                         "): another writer publishes to it"));
       }
       ++next;
+      bytes_sent += bytes->size();
       std::lock_guard lk(mu_);
       stats_.any_published = true;
       stats_.published_height = next - 1;
+    }
+    if (!drained_logged && next > first) {
+      drained_logged = true;
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::cerr << "blockgate: publish: caught up with height " << next - 1 << ": " << next - first << " blocks, "
+                << bytes_sent << " bytes in " << absl::StrFormat("%.3f", secs) << " s ("
+                << absl::StrFormat("%.0f", double(next - first) / std::max(secs, 1e-9)) << " blocks/s, "
+                << absl::StrFormat("%.1f", double(bytes_sent) / std::max(secs, 1e-9) / 1e6) << " MB/s)\n";
     }
     std::unique_lock lk(mu_);
     cv_.wait_for(lk, kIdleCheck, [&] { return stopping_ || ledger_.durable_tip().height >= next; });
