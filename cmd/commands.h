@@ -10,5 +10,6 @@ int audit(int argc, char** argv);
 int keygen(int argc, char** argv);
 int sign(int argc, char** argv);
 int loadgen(int argc, char** argv);
+int bench(int argc, char** argv);
 
 }  // namespace bg::cmd

@@ -16,7 +16,9 @@ constexpr const char* kUsage =
     "  keygen   --scheme ed25519|secp256k1|p256 [--out FILE]\n"
     "  sign     --key FILE (--payload-hex HEX | --payload-file F)\n"
     "  loadgen  --url URL [--scheme S|mixed] [--transactions N] [--batch B] [--connections C]\n"
-    "           [--wait commit|verify] [--seed S] [--binary]   (blockgate loadgen --help for more)\n";
+    "           [--wait commit|verify] [--seed S] [--binary]   (blockgate loadgen --help for more)\n"
+    "  bench    [--backend all|cpu|gpu|kernels-on-cpu] [--scheme ed25519|secp256k1|p256|mixed|all]\n"
+    "           [--batch 64,1k,16k,256k,1M] [--variant SPEC] [--seconds S] [--json]\n";
 
 }  // namespace
 
@@ -34,6 +36,7 @@ int main(int argc, char** argv) {
   if (!std::strcmp(c, "keygen")) return bg::cmd::keygen(sub_argc, sub_argv);
   if (!std::strcmp(c, "sign")) return bg::cmd::sign(sub_argc, sub_argv);
   if (!std::strcmp(c, "loadgen")) return bg::cmd::loadgen(sub_argc, sub_argv);
+  if (!std::strcmp(c, "bench")) return bg::cmd::bench(sub_argc, sub_argv);
   std::cerr << "blockgate: unknown command '" << c << "'\n" << kUsage;
   return 2;
 }

@@ -3,12 +3,14 @@
 // stdout once it accepts connections, and returns 0 after a clean drain.
 #include <absl/strings/ascii.h>
 #include <absl/strings/numbers.h>
+#include <absl/strings/str_cat.h>
 
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "cmd/args.h"
+#include "host/kernel_variants.h"
 #include "cmd/commands.h"
 #include "server/server.h"
 
@@ -34,7 +36,7 @@ absl::Status parse_flags(int argc, char** argv, ServerOptions* o) {
                            "max-connections", "auth-token-file", "max-batch", "batch-deadline-us",
                            "max-pending-txs", "max-pending-blocks", "max-payload-bytes", "io-threads",
                            "verify-threads", "idle-timeout-ms", "header-timeout-ms", "body-timeout-ms",
-                           "write-timeout-ms"});
+                           "write-timeout-ms", "gpu-variant"});
   if (!args.ok()) return args.status();
   o->data_dir = args->get("data", o->data_dir);
   o->backend = args->get("backend", o->backend);
@@ -68,6 +70,9 @@ absl::Status parse_flags(int argc, char** argv, ServerOptions* o) {
   o->header_timeout = std::chrono::milliseconds(header);
   o->body_timeout = std::chrono::milliseconds(body);
   o->write_timeout = std::chrono::milliseconds(write);
+  if (args->has("gpu-variant"))
+    if (absl::Status st = parse_kernel_variants(args->get("gpu-variant"), &o->kernel_variant); !st.ok())
+      return absl::InvalidArgumentError(absl::StrCat("--gpu-variant: ", st.message()));
   if (args->has("auth-token-file")) {
     std::ifstream f(args->get("auth-token-file"));
     if (!f) return absl::InvalidArgumentError("cannot read --auth-token-file " + args->get("auth-token-file"));

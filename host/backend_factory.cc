@@ -4,11 +4,13 @@
 #include <iostream>
 
 #include "host/backend.h"
+#include "host/kernel_variants.h"
 
 namespace bg {
 
 absl::StatusOr<std::unique_ptr<VerifyBackend>> make_backend(std::string_view name,
                                                             const BackendOptions& opts) {
+  if (absl::Status st = check_kernel_variants(opts.kernel_variant); !st.ok()) return st;
   if (name == "cpu") return make_cpu_backend(opts);
   if (name == "kernels-on-cpu") return make_kernels_cpu_backend(opts);
   if (name == "gpu") return make_gpu_backend(opts);

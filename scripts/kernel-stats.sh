@@ -5,7 +5,8 @@
 # instantiates, so new variants are picked up without editing this script):
 # registers, stack frame, spill bytes, and PTX instruction counts by class.
 #
-#   scripts/kernel-stats.sh                  every host/gpu/verify_*.cu
+#   scripts/kernel-stats.sh                  every host/gpu/verify_*.cu and the
+#                                            field probes tools/kernel_stats/*.cu
 #   scripts/kernel-stats.sh host/gpu/verify_ed25519.cu ...
 #
 # Environment: NVCC (default nvcc on PATH or /usr/local/cuda/bin/nvcc),
@@ -24,7 +25,7 @@ mkdir -p "$DIR"
 
 srcs=("$@")
 if ((${#srcs[@]} == 0)); then
-  mapfile -t srcs < <(ls host/gpu/verify_*.cu)
+  mapfile -t srcs < <(ls host/gpu/verify_*.cu tools/kernel_stats/*.cu)
 fi
 
 compile() {

@@ -80,6 +80,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::create(const ServerOptions& opts
   s.ledger = std::move(*ledger);
   BackendOptions bopts;
   bopts.cpu_threads = opts.verify_threads;
+  bopts.kernel_variant = opts.kernel_variant;
   auto backend = make_backend(opts.backend, bopts);
   if (!backend.ok()) return backend.status();
   s.backend = std::move(*backend);

@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "host/backend.h"
+#include "host/kernel_variants.h"
 #include "host/gpu/batch_plan.h"
 #include "host/gpu/cuda_raii.h"
 #include "host/gpu/cuda_status.h"
@@ -39,6 +40,7 @@ class GpuBackend final : public VerifyBackend {
       : opts_(opts), cpu_(std::move(cpu)) {}
 
   absl::Status init() {
+    if (absl::Status st = check_kernel_variants(opts_.verify_variant); !st.ok()) return st;
     int count = 0;
     BG_CUDA_TRY(cudaGetDeviceCount(&count));
     if (count == 0) return absl::UnavailableError("no CUDA device found (cudaGetDeviceCount returned 0)");
@@ -54,9 +56,10 @@ class GpuBackend final : public VerifyBackend {
           "CUDA device %d (%s) has compute capability %d.%d; this build needs 9.0 or newer", opts_.device,
           prop.name, prop.major, prop.minor));
     description_ = absl::StrFormat(
-        "gpu: %s (cc %d.%d, %d SMs, %.1f GiB), 2 streams, chunks of %zu items, cpu below %zu signatures",
+        "gpu: %s (cc %d.%d, %d SMs, %.1f GiB), 2 streams, chunks of %zu items, cpu below %zu signatures, "
+        "kernels %s",
         prop.name, prop.major, prop.minor, prop.multiProcessorCount, double(prop.totalGlobalMem) / (1 << 30),
-        opts_.chunk_items, opts_.min_verify_batch);
+        opts_.chunk_items, opts_.min_verify_batch, format_kernel_variants(opts_.verify_variant));
     opts_.chunk_items = std::max<size_t>(opts_.chunk_items, 1);
     for (BufferSet& set : sets_) {
       BG_CUDA_TRY(set.stream.create());
@@ -172,7 +175,7 @@ class GpuBackend final : public VerifyBackend {
       uint32_t off = chunk.offset(scheme), cnt = chunk.count[scheme];
       if (cnt == 0) continue;
       BG_CUDA_TRY(launch_verify(scheme, d_recs + off, set.d_blob.get(), cnt, set.d_out.get() + off, s,
-                                opts_.verify_threads_per_block));
+                                opts_.verify_threads_per_block, opts_.verify_variant[scheme]));
     }
     BG_CUDA_TRY(cudaMemcpyAsync(set.h_out.get(), set.d_out.get(), n, cudaMemcpyDeviceToHost, s));
     return absl::OkStatus();
@@ -264,6 +267,8 @@ namespace bg {
 absl::StatusOr<std::unique_ptr<VerifyBackend>> make_gpu_backend(const BackendOptions& opts) {
   gpu::GpuOptions g;
   g.cpu_threads = opts.cpu_threads;
+  g.verify_variant = opts.kernel_variant;
+  g.verify_threads_per_block = opts.gpu_threads_per_block;
   return gpu::make_gpu_backend(g);
 }
 

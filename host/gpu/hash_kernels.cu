@@ -5,10 +5,6 @@
 
 namespace bg::gpu {
 
-cudaError_t verify_ed25519_resources(int threads, KernelResources* out);
-cudaError_t verify_secp256k1_resources(int threads, KernelResources* out);
-cudaError_t verify_p256_resources(int threads, KernelResources* out);
-
 namespace {
 
 constexpr int kHashThreads = 256;
@@ -36,23 +32,27 @@ uint32_t blocks_for(size_t n, int threads) { return uint32_t((n + size_t(threads
 
 }  // namespace
 
+// One case per kernel unit host/gpu/verify_*.cu (BG_KERNEL_VARIANTS in
+// kernels/verify_variant.h lists them).
 cudaError_t launch_verify(uint8_t scheme, const SigRecord* recs, const uint8_t* blob, uint32_t n, uint8_t* valid,
-                          cudaStream_t stream, int threads_per_block) {
-  switch (scheme) {
-    case 1: return launch_verify_ed25519(recs, blob, n, valid, stream, threads_per_block);
-    case 2: return launch_verify_secp256k1(recs, blob, n, valid, stream, threads_per_block);
-    case 3: return launch_verify_p256(recs, blob, n, valid, stream, threads_per_block);
+                          cudaStream_t stream, int threads_per_block, int variant) {
+#define BG_LAUNCH_CASE(S, V) \
+  case S * 16 + V: return launch_verify_sv<S, V>(recs, blob, n, valid, stream, threads_per_block);
+  switch (scheme * 16 + variant) {
+    BG_KERNEL_VARIANTS(BG_LAUNCH_CASE)
     default: return cudaErrorInvalidValue;
   }
+#undef BG_LAUNCH_CASE
 }
 
-cudaError_t verify_kernel_resources(uint8_t scheme, int threads_per_block, KernelResources* out) {
-  switch (scheme) {
-    case 1: return verify_ed25519_resources(threads_per_block, out);
-    case 2: return verify_secp256k1_resources(threads_per_block, out);
-    case 3: return verify_p256_resources(threads_per_block, out);
+cudaError_t verify_kernel_resources(uint8_t scheme, int threads_per_block, KernelResources* out, int variant) {
+#define BG_RESOURCES_CASE(S, V) \
+  case S * 16 + V: return verify_resources_sv<S, V>(threads_per_block, out);
+  switch (scheme * 16 + variant) {
+    BG_KERNEL_VARIANTS(BG_RESOURCES_CASE)
     default: return cudaErrorInvalidValue;
   }
+#undef BG_RESOURCES_CASE
 }
 
 cudaError_t launch_sha256(const MsgRecord* msgs, const uint8_t* blob, uint32_t n, uint8_t* out, cudaStream_t stream) {

@@ -11,6 +11,7 @@
 #include "kernels/hd.h"
 #include "kernels/sha256.h"
 #include "kernels/verify_item.h"
+#include "kernels/verify_variant.h"
 
 namespace bg::gpu {
 
@@ -53,6 +54,17 @@ template <uint8_t kScheme>
 BG_HD uint8_t verify_record(const SigRecord& r, const uint8_t* blob) {
   if (r.scheme != kScheme) return 0;
   return bg::k::verify_item(kScheme, r.public_key, r.signature, blob + r.message_offset, r.message_len) ? 1 : 0;
+}
+
+// verify_record through a chosen kernel variant (kernels/verify_variant.h);
+// variant 1 is verify_record itself.
+template <uint8_t kScheme, int kVariant>
+BG_HD uint8_t verify_record_variant(const SigRecord& r, const uint8_t* blob) {
+  if (r.scheme != kScheme) return 0;
+  return bg::k::verify_variant<kScheme, kVariant>(r.public_key, r.signature, blob + r.message_offset,
+                                                 r.message_len)
+             ? 1
+             : 0;
 }
 
 // The body of the batched SHA-256 kernel.

@@ -35,7 +35,7 @@ VerifyBatch OwnedBatch::view() const {
   v.n = recs.size();
   v.blob = blob.data();
   v.blob_len = blob.size();
-  for (int s = 0; s < 4; ++s) v.count[s] = count[s];
+  for (int s = 0; s < 4; ++s) v.count[s] = count[s], v.variant[s] = variant[s];
   return v;
 }
 
