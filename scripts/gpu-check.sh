@@ -109,14 +109,15 @@ else
   status=1
 fi
 
-# --- 5. The full comparison and the timings; the table is printed last. -------
-fl=$(left); (( fl < 60 )) && fl=60
-args=(--corpus "$CORPUS" --tsv "$OUT/table.tsv" --tuning "$OUT/tuning.tsv" --deadline-s $(( fl - 45 )))
-# The reference libraries' rates on this machine's CPU (blockgate bench from
+# --- 5. The reference libraries' rates on this machine's CPU (blockgate bench from
 # the pack, 1 s per scheme) make tuning.tsv's crossover a real one; without
 # it gpu_check compares against the kernel code on the CPU and says so.
+args=()
 bench=out/gpu/bench/blockgate
-if [[ -x "$bench" ]] && (( $(left) > 200 )); then
+if [[ ! -x "$bench" ]]; then
+  say "no $bench (scripts/gpu-pack.sh makes it): cpu reference rates SKIPPED (exit status 1)"
+  status=1
+elif (( $(left) > 200 )); then
   say "cpu reference rates ($bench bench --backend cpu --batch 16k --seconds 1)"
   LD_LIBRARY_PATH=out/gpu/lib timeout 60 "$bench" bench --backend cpu --scheme all --batch 16k --seconds 1 \
     --json >"$OUT/bench_cpu.json" 2>"$OUT/bench_cpu.log"
@@ -127,7 +128,14 @@ print(",".join("%s=%.0f" % (r["scheme"], r["per_s"]) for r in rows if r["backend
 PY
 )
   if [[ -n "$rates" ]]; then args+=(--cpu-rates "$rates"); say "cpu reference rates: $rates"; else say "bench gave no rates (see bench_cpu.log)"; status=1; fi
+else
+  say "too little time left: cpu reference rates SKIPPED (exit status 1)"
+  status=1
 fi
+
+# --- 6. The full comparison and the timings; the table is printed last. -------
+fl=$(left); (( fl < 60 )) && fl=60
+args+=(--corpus "$CORPUS" --tsv "$OUT/table.tsv" --tuning "$OUT/tuning.tsv" --deadline-s $(( fl - 45 )))
 say "full check: gpu_check ${args[*]} ${GPU_CHECK_ARGS:-} (limit ${fl}s)"
 # shellcheck disable=SC2086
 timeout $fl "$BUILD/gpu_check" "${args[@]}" ${GPU_CHECK_ARGS:-} 2>&1 | tee "$OUT/check.log"
