@@ -1,5 +1,7 @@
-// A small command-line flag parser: `--name value` or `--name=value`, boolean
-// `--name`, and a clear error for anything unknown.
+// A small command-line flag parser for the helper tools (bench/, tools/):
+// `--name value` or `--name=value`, boolean `--name`, and a clear error for
+// anything unknown. The `blockgate` commands themselves use the flag tables of
+// cmd/flags.h, which also print --help.
 #pragma once
 
 #include <absl/status/statusor.h>

@@ -3,36 +3,46 @@
 #include <cstdio>
 #include <iostream>
 
-#include "cmd/args.h"
 #include "cmd/commands.h"
+#include "cmd/flags.h"
 #include "host/backend.h"
 #include "ledger/audit.h"
 
 namespace bg::cmd {
+namespace {
+
+struct AuditConfig {
+  std::string data;
+  std::string backend = "auto";
+  uint64_t threads = 0;
+};
+
+const FlagTable<AuditConfig>& audit_flags() {
+  static const FlagTable<AuditConfig> table = [] {
+    FlagTable<AuditConfig> t("audit", std::string(command_summary("audit")));
+    t.add("data", &AuditConfig::data, "ledger directory to audit").value("DIR").needed();
+    t.add("backend", &AuditConfig::backend, "signature verification: auto, cpu, gpu or kernels-on-cpu")
+        .value("NAME");
+    t.add("threads", &AuditConfig::threads, "CPU backend threads (0: every core)");
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace
 
 int audit(int argc, char** argv) {
-  auto args = Args::parse(argc, argv, {"data", "backend", "threads"});
-  if (!args.ok()) {
-    std::cerr << "blockgate audit: " << args.status().message() << "\n";
-    return 2;
-  }
-  if (!args->has("data")) {
-    std::cerr << "blockgate audit: --data DIR is required\n";
-    return 2;
-  }
-  auto threads = args->get_u64("threads", 0);
-  if (!threads.ok()) {
-    std::cerr << "blockgate audit: " << threads.status().message() << "\n";
-    return 2;
-  }
+  AuditConfig cfg;
+  ParsedFlags parsed;
+  if (auto exit_code = parse_command_line(audit_flags(), argc, argv, &cfg, &parsed)) return *exit_code;
   BackendOptions bopts;
-  bopts.cpu_threads = *threads;
-  auto backend = make_backend(args->get("backend", "auto"), bopts);
+  bopts.cpu_threads = cfg.threads;
+  auto backend = make_backend(cfg.backend, bopts);
   if (!backend.ok()) {
     std::cerr << "blockgate audit: " << backend.status().message() << "\n";
     return 2;
   }
-  const std::string dir = args->get("data");
+  const std::string dir = cfg.data;
   auto rep = audit_ledger(dir, **backend);
   if (!rep.ok()) {
     // No data to judge (missing directory, unreadable file, backend error).

@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "cmd/args.h"
 #include "cmd/commands.h"
+#include "cmd/flags.h"
 #include "host/backend.h"
 #include "host/hash.h"
 #include "host/kernel_variants.h"
@@ -34,65 +34,70 @@
 namespace bg::cmd {
 namespace {
 
-constexpr const char* kUsage =
-    "usage: blockgate bench [--backend all|cpu|gpu|kernels-on-cpu] [--scheme ed25519|secp256k1|p256|mixed|all]\n"
-    "                       [--batch 64,1k,16k,256k,1M] [--variant SPEC] [--seconds S] [--threads N] [--json]\n"
-    "  --batch    batch sizes (k = 1024, M = 1048576); default 64,1k,16k (gpu: also 256k,1M)\n"
-    "  --variant  kernel variants for gpu and kernels-on-cpu, e.g. v2 or ed25519=v2 (default v1)\n"
-    "  --seconds  time budget per measurement (default 1; at least one timed run each)\n"
-    "  --threads  CPU threads of the cpu and kernels-on-cpu backends (default: all cores)\n";
-
 struct Opts {
-  std::vector<std::string> backends;
-  std::vector<std::string> schemes;
+  std::string backend = "all";
+  std::string scheme = "all";
   std::vector<size_t> batches;  // empty: per-backend default
   std::array<int, 4> variant{1, 1, 1, 1};
   double seconds = 1;
-  size_t threads = 0;
+  uint64_t threads = 0;
   bool json = false;
+  // Derived from backend and scheme after parsing.
+  std::vector<std::string> backends, schemes;
 };
 
-absl::StatusOr<size_t> parse_count(absl::string_view s) {
+absl::Status parse_count(std::string_view text, size_t* out) {
+  absl::string_view s(text.data(), text.size());
   uint64_t mul = 1;
   if (!s.empty() && (s.back() == 'k' || s.back() == 'K')) mul = 1024, s.remove_suffix(1);
   else if (!s.empty() && (s.back() == 'm' || s.back() == 'M')) mul = 1 << 20, s.remove_suffix(1);
   uint64_t v = 0;
   if (!absl::SimpleAtoi(s, &v) || v == 0 || v > (uint64_t(1) << 24) / mul)
-    return absl::InvalidArgumentError(absl::StrCat("--batch: '", std::string(s), "' is not a size in 1..16M"));
-  return size_t(v * mul);
+    return absl::InvalidArgumentError(cat("'", text, "' is not a batch size in 1..16M"));
+  *out = size_t(v * mul);
+  return absl::OkStatus();
 }
 
-absl::Status parse(int argc, char** argv, Opts* o) {
-  auto args = Args::parse(argc, argv, {"backend", "scheme", "batch", "variant", "seconds", "threads"}, {"json"});
-  if (!args.ok()) return args.status();
-  const std::string backend = args->get("backend", "all");
-  if (backend == "all") o->backends = {"cpu", "kernels-on-cpu", "gpu"};
-  else if (backend == "cpu" || backend == "gpu" || backend == "kernels-on-cpu") o->backends = {backend};
-  else return absl::InvalidArgumentError("--backend: all, cpu, gpu or kernels-on-cpu");
-  const std::string scheme = args->get("scheme", "all");
-  if (scheme == "all") o->schemes = {"ed25519", "secp256k1", "p256", "mixed"};
-  else if (scheme == "ed25519" || scheme == "secp256k1" || scheme == "p256" || scheme == "mixed") o->schemes = {scheme};
-  else return absl::InvalidArgumentError("--scheme: ed25519, secp256k1, p256, mixed or all");
-  if (args->has("batch")) {
-    const std::string list = args->get("batch");
-    for (absl::string_view b : absl::StrSplit(absl::string_view(list), ',', absl::SkipEmpty())) {
-      auto n = parse_count(b);
-      if (!n.ok()) return n.status();
-      o->batches.push_back(*n);
-    }
-  }
-  if (args->has("variant"))
-    if (absl::Status st = parse_kernel_variants(args->get("variant"), &o->variant); !st.ok())
-      return absl::InvalidArgumentError(absl::StrCat("--variant: ", st.message()));
-  if (args->has("seconds")) {
-    if (!absl::SimpleAtod(args->get("seconds"), &o->seconds) || !(o->seconds > 0) || o->seconds > 3600)
-      return absl::InvalidArgumentError("--seconds: a number of seconds in (0, 3600]");
-  }
-  auto threads = args->get_u64("threads", 0);
-  if (!threads.ok()) return threads.status();
-  o->threads = size_t(*threads);
-  o->json = args->has("json");
-  return absl::OkStatus();
+FlagTable<Opts> make_bench_flags() {
+  FlagTable<Opts> t("bench", std::string(command_summary("bench")));
+  t.add("backend", &Opts::backend, "backends to time").one_of({"all", "cpu", "gpu", "kernels-on-cpu"});
+  t.add("scheme", &Opts::scheme, "schemes to time (mixed: a third of each in one batch)")
+      .one_of({"all", "ed25519", "secp256k1", "p256", "mixed"});
+  t.add_custom(
+      "batch", "LIST", "batch sizes", "comma-separated batch sizes, k = 1024, M = 1048576",
+      [](Opts& o, std::string_view list) {
+        o.batches.clear();
+        for (absl::string_view b : absl::StrSplit(absl::string_view(list.data(), list.size()), ',', absl::SkipEmpty())) {
+          size_t n = 0;
+          if (absl::Status st = parse_count(std::string_view(b.data(), b.size()), &n); !st.ok()) return st;
+          o.batches.push_back(n);
+        }
+        if (o.batches.empty()) return absl::InvalidArgumentError("needs at least one batch size");
+        return absl::OkStatus();
+      },
+      [](const Opts&) { return std::string("64,1k,16k; gpu also 256k,1M"); });
+  t.add_custom(
+      "variant", "SPEC", "kernel variants", "kernel variants for gpu and kernels-on-cpu: vN or SCHEME=vN, comma-separated",
+      [](Opts& o, std::string_view spec) { return parse_kernel_variants(spec, &o.variant); },
+      [](const Opts& o) { return format_kernel_variants(o.variant); });
+  t.add_custom(
+      "seconds", "S", "seconds", "time budget per measurement (at least one timed run each)",
+      [](Opts& o, std::string_view text) {
+        double v = 0;
+        if (!absl::SimpleAtod(absl::string_view(text.data(), text.size()), &v) || !(v > 0) || v > 3600)
+          return absl::InvalidArgumentError(cat("needs seconds in (0, 3600], got '", text, "'"));
+        o.seconds = v;
+        return absl::OkStatus();
+      },
+      [](const Opts& o) { return std::to_string(o.seconds).substr(0, 4); });
+  t.add("threads", &Opts::threads, "CPU threads of the cpu and kernels-on-cpu backends (0: every core)");
+  t.add_switch("json", &Opts::json, "one JSON document on stdout instead of the tables");
+  return t;
+}
+
+const FlagTable<Opts>& bench_flags() {
+  static const FlagTable<Opts> table = make_bench_flags();
+  return table;
 }
 
 std::string cpu_model() {
@@ -226,7 +231,7 @@ int run(const Opts& o) {
   std::vector<std::string> skipped;
   for (const std::string& name : o.backends) {
     BackendOptions bo;
-    bo.cpu_threads = o.threads;
+    bo.cpu_threads = size_t(o.threads);
     bo.kernel_variant = o.variant;
     auto b = make_backend(name, bo);
     if (!b.ok()) {
@@ -426,16 +431,12 @@ int run(const Opts& o) {
 
 int bench(int argc, char** argv) {
   Opts o;
-  for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
-      std::cout << kUsage;
-      return 0;
-    }
-  }
-  if (absl::Status st = parse(argc, argv, &o); !st.ok()) {
-    std::cerr << "blockgate bench: " << st.message() << "\n" << kUsage;
-    return 2;
-  }
+  ParsedFlags parsed;
+  if (auto exit_code = parse_command_line(bench_flags(), argc, argv, &o, &parsed)) return *exit_code;
+  o.backends = o.backend == "all" ? std::vector<std::string>{"cpu", "kernels-on-cpu", "gpu"}
+                                  : std::vector<std::string>{o.backend};
+  o.schemes = o.scheme == "all" ? std::vector<std::string>{"ed25519", "secp256k1", "p256", "mixed"}
+                                : std::vector<std::string>{o.scheme};
   return run(o);
 }
 

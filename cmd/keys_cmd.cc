@@ -8,8 +8,8 @@
 #include <iostream>
 #include <sstream>
 
-#include "cmd/args.h"
 #include "cmd/commands.h"
+#include "cmd/flags.h"
 #include "host/signer.h"
 
 namespace bg::cmd {
@@ -17,32 +17,66 @@ namespace {
 
 absl::StatusOr<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  if (!in) return absl::NotFoundError(cat("cannot open ", path));
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
 }
 
+struct KeygenConfig {
+  Scheme scheme = Scheme::kEd25519;
+  std::optional<std::string> out;
+};
+
+absl::Status set_scheme(KeygenConfig& o, std::string_view name) {
+  auto s = scheme_from_name(name);
+  if (!s) return absl::InvalidArgumentError(cat("names no known scheme: '", name, "'"));
+  o.scheme = *s;
+  return absl::OkStatus();
+}
+
+const FlagTable<KeygenConfig>& keygen_flags() {
+  static const FlagTable<KeygenConfig> table = [] {
+    FlagTable<KeygenConfig> t("keygen", std::string(command_summary("keygen")));
+    t.add_custom("scheme", "SCHEME", "scheme", "signature scheme: ed25519, secp256k1 or p256", set_scheme,
+                 [](const KeygenConfig& o) { return std::string(scheme_name(o.scheme)); })
+        .needed();
+    t.add("out", &KeygenConfig::out, "write the key to FILE, owner-only (default: stdout)").value("FILE");
+    return t;
+  }();
+  return table;
+}
+
+struct SignConfig {
+  std::string key;
+  std::optional<std::string> payload_hex;
+  std::optional<std::string> payload_file;
+};
+
+const FlagTable<SignConfig>& sign_flags() {
+  static const FlagTable<SignConfig> table = [] {
+    FlagTable<SignConfig> t("sign", std::string(command_summary("sign")));
+    t.add("key", &SignConfig::key, "key file written by `blockgate keygen`").value("FILE").needed();
+    t.add("payload-hex", &SignConfig::payload_hex, "the payload as hex (or --payload-file)").value("HEX");
+    t.add("payload-file", &SignConfig::payload_file, "the payload as a file's bytes (or --payload-hex)").value("FILE");
+    return t;
+  }();
+  return table;
+}
+
 }  // namespace
 
 int keygen(int argc, char** argv) {
-  auto args = Args::parse(argc, argv, {"scheme", "out"});
-  if (!args.ok()) {
-    std::cerr << "blockgate keygen: " << args.status().message() << "\n";
-    return 2;
-  }
-  auto scheme = scheme_from_name(args->get("scheme"));
-  if (!scheme) {
-    std::cerr << "blockgate keygen: --scheme must be ed25519, secp256k1 or p256\n";
-    return 2;
-  }
-  std::string json = key_to_json(generate_key(*scheme)) + "\n";
-  if (!args->has("out")) {
+  KeygenConfig cfg;
+  ParsedFlags parsed;
+  if (auto exit_code = parse_command_line(keygen_flags(), argc, argv, &cfg, &parsed)) return *exit_code;
+  std::string json = key_to_json(generate_key(cfg.scheme)) + "\n";
+  if (!cfg.out) {
     std::cout << json;
     return 0;
   }
   // The file holds a secret: create it owner-only.
-  std::string path = args->get("out");
+  const std::string& path = *cfg.out;
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0 || ::write(fd, json.data(), json.size()) != ssize_t(json.size()) || ::close(fd) != 0) {
     std::cerr << "blockgate keygen: cannot write " << path << ": " << std::strerror(errno) << "\n";
@@ -52,16 +86,14 @@ int keygen(int argc, char** argv) {
 }
 
 int sign(int argc, char** argv) {
-  auto args = Args::parse(argc, argv, {"key", "payload-hex", "payload-file"});
-  if (!args.ok()) {
-    std::cerr << "blockgate sign: " << args.status().message() << "\n";
+  SignConfig cfg;
+  ParsedFlags parsed;
+  if (auto exit_code = parse_command_line(sign_flags(), argc, argv, &cfg, &parsed)) return *exit_code;
+  if (cfg.payload_hex.has_value() == cfg.payload_file.has_value()) {
+    std::cerr << "blockgate sign: needs exactly one of --payload-hex, --payload-file\n";
     return 2;
   }
-  if (!args->has("key") || args->has("payload-hex") == args->has("payload-file")) {
-    std::cerr << "blockgate sign: needs --key FILE and exactly one of --payload-hex, --payload-file\n";
-    return 2;
-  }
-  auto key_text = read_file(args->get("key"));
+  auto key_text = read_file(cfg.key);
   if (!key_text.ok()) {
     std::cerr << "blockgate sign: " << key_text.status().message() << "\n";
     return 1;
@@ -72,15 +104,15 @@ int sign(int argc, char** argv) {
     return 1;
   }
   Bytes payload;
-  if (args->has("payload-hex")) {
-    auto p = from_hex(args->get("payload-hex"));
+  if (cfg.payload_hex) {
+    auto p = from_hex(*cfg.payload_hex);
     if (!p) {
       std::cerr << "blockgate sign: --payload-hex is not valid hex\n";
       return 2;
     }
     payload = std::move(*p);
   } else {
-    auto p = read_file(args->get("payload-file"));
+    auto p = read_file(*cfg.payload_file);
     if (!p.ok()) {
       std::cerr << "blockgate sign: " << p.status().message() << "\n";
       return 1;

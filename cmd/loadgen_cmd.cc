@@ -6,22 +6,49 @@
 #include <fstream>
 #include <iostream>
 
-#include "cmd/args.h"
 #include "cmd/commands.h"
+#include "cmd/flags.h"
 #include "server/loadgen.h"
 
 namespace bg::cmd {
 
 namespace {
 
-constexpr const char* kLoadgenUsage =
-    "usage: blockgate loadgen --url URL [--scheme ed25519|secp256k1|p256|mixed] [--transactions N]\n"
-    "                         [--batch B] [--connections C] [--wait commit|verify] [--seed S]\n"
-    "                         [--keys K] [--payload-bytes P] [--timeout-ms T] [--binary]\n"
-    "       blockgate loadgen --out FILE [--scheme S] [--transactions N] ...\n"
-    "  --out writes the signed transactions as JSON lines (input for `blockgate verify`)\n"
-    "  instead of sending them. --binary sends application/octet-stream bodies.\n"
-    "  Defaults: --scheme ed25519 --transactions 10000 --batch 250 --connections 8 --wait commit\n";
+struct LoadgenConfig {
+  std::optional<std::string> url;
+  std::optional<std::string> out;
+  std::string scheme = "ed25519";
+  uint64_t transactions = 10000;
+  uint64_t batch = 250;
+  uint64_t connections = 8;
+  std::string wait = "commit";
+  uint64_t seed = 1;
+  uint64_t keys = 4;
+  uint64_t payload_bytes = 64;
+  std::chrono::milliseconds timeout{60000};
+  bool binary = false;
+};
+
+const FlagTable<LoadgenConfig>& loadgen_flags() {
+  static const FlagTable<LoadgenConfig> table = [] {
+    FlagTable<LoadgenConfig> t("loadgen", std::string(command_summary("loadgen")));
+    t.add("url", &LoadgenConfig::url, "server to load, e.g. http://127.0.0.1:8700 (or --out)").value("URL");
+    t.add("out", &LoadgenConfig::out, "write the signed transactions as JSON lines instead (input for verify)")
+        .value("FILE");
+    t.add("scheme", &LoadgenConfig::scheme, "signature scheme, or mixed for all of them in turn").value("SCHEME|mixed");
+    t.add("transactions", &LoadgenConfig::transactions, "transactions to sign and send");
+    t.add("batch", &LoadgenConfig::batch, "transactions per request").at_least(1);
+    t.add("connections", &LoadgenConfig::connections, "keep-alive connections sending in parallel").at_least(1);
+    t.add("wait", &LoadgenConfig::wait, "answer after commit (durable) or after verification").one_of({"commit", "verify"});
+    t.add("seed", &LoadgenConfig::seed, "seed for keys and payloads (the same seed signs the same load)");
+    t.add("keys", &LoadgenConfig::keys, "signing keys per scheme");
+    t.add("payload-bytes", &LoadgenConfig::payload_bytes, "payload size of each transaction");
+    t.add("timeout-ms", &LoadgenConfig::timeout, "per-request timeout");
+    t.add_switch("binary", &LoadgenConfig::binary, "send application/octet-stream bodies instead of JSON");
+    return t;
+  }();
+  return table;
+}
 
 double process_cpu_seconds() {
   rusage ru{};
@@ -53,75 +80,48 @@ int write_plan(const LoadPlan& plan, const std::string& path) {
 }  // namespace
 
 int loadgen(int argc, char** argv) {
-  auto args = Args::parse(argc, argv,
-                          {"url", "scheme", "transactions", "batch", "connections", "wait", "seed", "keys",
-                           "payload-bytes", "timeout-ms", "out"},
-                          {"help", "binary"});
-  if (!args.ok()) {
-    std::cerr << "blockgate loadgen: " << args.status().message() << "\n" << kLoadgenUsage;
+  LoadgenConfig cfg;
+  ParsedFlags parsed;
+  if (auto exit_code = parse_command_line(loadgen_flags(), argc, argv, &cfg, &parsed)) return *exit_code;
+  if (cfg.url.has_value() == cfg.out.has_value()) {
+    std::cerr << "blockgate loadgen: give exactly one of --url and --out\n";
     return 2;
   }
-  if (args->has("help")) {
-    std::cout << kLoadgenUsage;
-    return 0;
-  }
-  if (args->has("url") == args->has("out")) {
-    std::cerr << "blockgate loadgen: give exactly one of --url and --out\n" << kLoadgenUsage;
+  auto url = parse_http_url(cfg.url ? *cfg.url : "http://unused:1");
+  if (!url.ok()) {
+    std::cerr << "blockgate loadgen: --url " << url.status().message() << "\n";
     return 2;
   }
-  auto url = parse_http_url(args->has("url") ? args->get("url") : "http://unused:1");
-  auto transactions = args->get_u64("transactions", 10000);
-  auto batch = args->get_u64("batch", 250);
-  auto connections = args->get_u64("connections", 8);
-  auto seed = args->get_u64("seed", 1);
-  auto keys = args->get_u64("keys", 4);
-  auto payload = args->get_u64("payload-bytes", 64);
-  auto timeout_ms = args->get_u64("timeout-ms", 60000);
-  for (const absl::Status& s : {url.status(), transactions.status(), batch.status(), connections.status(),
-                                seed.status(), keys.status(), payload.status(), timeout_ms.status()}) {
-    if (!s.ok()) {
-      std::cerr << "blockgate loadgen: " << s.message() << "\n";
-      return 2;
-    }
-  }
-  const std::string wait = args->get("wait", "commit");
-  if (wait != "commit" && wait != "verify") {
-    std::cerr << "blockgate loadgen: --wait must be commit or verify\n";
-    return 2;
-  }
-  if (*connections == 0 || *batch == 0) {
-    std::cerr << "blockgate loadgen: --connections and --batch must be at least 1\n";
-    return 2;
-  }
+  const std::string& wait = cfg.wait;
 
   LoadPlanOptions plan_opts;
-  plan_opts.scheme = args->get("scheme", "ed25519");
-  plan_opts.transactions = *transactions;
-  plan_opts.batch = *batch;
-  plan_opts.seed = *seed;
-  plan_opts.keys_per_scheme = *keys;
-  plan_opts.payload_bytes = *payload;
-  if (args->has("binary") && args->has("out")) {
+  plan_opts.scheme = cfg.scheme;
+  plan_opts.transactions = cfg.transactions;
+  plan_opts.batch = cfg.batch;
+  plan_opts.seed = cfg.seed;
+  plan_opts.keys_per_scheme = cfg.keys;
+  plan_opts.payload_bytes = cfg.payload_bytes;
+  if (cfg.binary && cfg.out) {
     std::cerr << "blockgate loadgen: --out writes JSON lines; --binary applies to sending\n";
     return 2;
   }
-  plan_opts.binary = args->has("binary");
-  std::cerr << "loadgen: signing " << *transactions << " " << plan_opts.scheme << " transactions...\n";
+  plan_opts.binary = cfg.binary;
+  std::cerr << "loadgen: signing " << cfg.transactions << " " << plan_opts.scheme << " transactions...\n";
   auto plan = build_load_plan(plan_opts);
   if (!plan.ok()) {
     std::cerr << "blockgate loadgen: " << plan.status().message() << "\n";
     return 2;
   }
 
-  if (args->has("out")) return write_plan(*plan, args->get("out"));
+  if (cfg.out) return write_plan(*plan, *cfg.out);
 
   LoadRunOptions run_opts;
   run_opts.url = *url;
   run_opts.wait = wait == "commit" ? WaitMode::kCommit : WaitMode::kVerify;
-  run_opts.connections = *connections;
-  run_opts.timeout = std::chrono::milliseconds(*timeout_ms);
-  std::cerr << "loadgen: sending " << plan->batches.size() << " requests of up to " << *batch << " over "
-            << *connections << " connections to " << args->get("url") << " (wait=" << wait << ")\n";
+  run_opts.connections = cfg.connections;
+  run_opts.timeout = cfg.timeout;
+  std::cerr << "loadgen: sending " << plan->batches.size() << " requests of up to " << cfg.batch << " over "
+            << cfg.connections << " connections to " << *cfg.url << " (wait=" << wait << ")\n";
   const double cpu_before = process_cpu_seconds();
   LoadReport report = run_load(*plan, run_opts);
   const double cpu = process_cpu_seconds() - cpu_before;

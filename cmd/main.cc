@@ -1,42 +1,41 @@
-// blockgate: one binary, several subcommands (SPEC §5).
-#include <cstring>
+// blockgate: one binary, several subcommands (SPEC §5), dispatched through the
+// command table in cmd/commands.cc.
 #include <iostream>
+#include <string_view>
 
 #include "cmd/commands.h"
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: blockgate <command> [flags]\n"
-    "  serve    [--data DIR] [--listen HOST:PORT] [--backend auto|cpu|gpu|kernels-on-cpu]\n"
-    "           [--max-body-bytes N] [--block-interval-ms N] [--max-block-txs N]\n"
-    "           [--max-connections N] [--auth-token-file F]\n"
-    "  verify   [--backend B] [--input FILE]\n"
-    "  audit    --data DIR [--backend B]\n"
-    "  keygen   --scheme ed25519|secp256k1|p256 [--out FILE]\n"
-    "  sign     --key FILE (--payload-hex HEX | --payload-file F)\n"
-    "  loadgen  --url URL [--scheme S|mixed] [--transactions N] [--batch B] [--connections C]\n"
-    "           [--wait commit|verify] [--seed S] [--binary]   (blockgate loadgen --help for more)\n"
-    "  bench    [--backend all|cpu|gpu|kernels-on-cpu] [--scheme ed25519|secp256k1|p256|mixed|all]\n"
-    "           [--batch 64,1k,16k,256k,1M] [--variant SPEC] [--seconds S] [--json]\n";
+void print_usage(std::ostream& out) {
+  out << "usage: blockgate <command> [flags]\n"
+         "       blockgate <command> --help   the flags of one command\n"
+         "       blockgate --version\n\ncommands:\n";
+  size_t width = 0;
+  for (const bg::cmd::Command& c : bg::cmd::commands()) width = std::max(width, c.name.size());
+  for (const bg::cmd::Command& c : bg::cmd::commands())
+    out << "  " << c.name << std::string(width + 2 - c.name.size(), ' ') << c.summary << "\n";
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
-    std::cout << kUsage;
-    return argc < 2 ? 2 : 0;
+  if (argc < 2) {
+    print_usage(std::cerr);
+    return 2;
   }
-  const char* c = argv[1];
-  int sub_argc = argc - 1;
-  char** sub_argv = argv + 1;
-  if (!std::strcmp(c, "serve")) return bg::cmd::serve(sub_argc, sub_argv);
-  if (!std::strcmp(c, "verify")) return bg::cmd::verify(sub_argc, sub_argv);
-  if (!std::strcmp(c, "audit")) return bg::cmd::audit(sub_argc, sub_argv);
-  if (!std::strcmp(c, "keygen")) return bg::cmd::keygen(sub_argc, sub_argv);
-  if (!std::strcmp(c, "sign")) return bg::cmd::sign(sub_argc, sub_argv);
-  if (!std::strcmp(c, "loadgen")) return bg::cmd::loadgen(sub_argc, sub_argv);
-  if (!std::strcmp(c, "bench")) return bg::cmd::bench(sub_argc, sub_argv);
-  std::cerr << "blockgate: unknown command '" << c << "'\n" << kUsage;
+  const std::string_view c = argv[1];
+  if (c == "--help" || c == "-h" || c == "help") {
+    print_usage(std::cout);
+    return 0;
+  }
+  if (c == "--version" || c == "version") {
+    std::cout << bg::cmd::version_text();
+    return 0;
+  }
+  for (const bg::cmd::Command& cmd : bg::cmd::commands())
+    if (cmd.name == c) return cmd.run(argc - 1, argv + 1);
+  std::cerr << "blockgate: unknown command '" << c << "'\n";
+  print_usage(std::cerr);
   return 2;
 }

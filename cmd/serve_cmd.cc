@@ -1,98 +1,99 @@
-// `blockgate serve`: parses the SPEC §5 flags (and the extras documented in
-// docs/SERVER.md), starts the server, prints the one "listening" line on
-// stdout once it accepts connections, and returns 0 after a clean drain.
+// `blockgate serve`: the flag table (SPEC §5 flags, the extras documented in
+// docs/SERVER.md, the ledger's options), then start the server, print the one
+// "listening" line on stdout once it accepts connections, and return 0 after a
+// clean drain.
 #include <absl/strings/ascii.h>
 #include <absl/strings/numbers.h>
-#include <absl/strings/str_cat.h>
 
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
-#include "cmd/args.h"
-#include "host/kernel_variants.h"
 #include "cmd/commands.h"
+#include "cmd/flags.h"
+#include "cmd/serve_flags.h"
+#include "host/kernel_variants.h"
 #include "server/server.h"
 
 namespace bg::cmd {
 namespace {
 
-absl::Status parse_listen(const std::string& listen, ServerOptions* o) {
+absl::Status parse_listen(ServeConfig& o, std::string_view listen) {
   const size_t colon = listen.rfind(':');
-  if (colon == std::string::npos) return absl::InvalidArgumentError("--listen needs HOST:PORT");
-  std::string host = listen.substr(0, colon);
+  if (colon == std::string_view::npos) return absl::InvalidArgumentError("needs HOST:PORT");
+  std::string_view host = listen.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  uint32_t port;
-  if (host.empty() || !absl::SimpleAtoi(listen.substr(colon + 1), &port) || port > 65535)
-    return absl::InvalidArgumentError("--listen needs HOST:PORT with a port in 0..65535");
-  o->host = host;
-  o->port = uint16_t(port);
+  uint64_t port = 0;
+  if (host.empty() || !FlagValue<uint64_t>::parse(listen.substr(colon + 1), &port).ok() || port > 65535)
+    return absl::InvalidArgumentError("needs HOST:PORT with a port in 0..65535");
+  o.host = std::string(host);
+  o.port = uint16_t(port);
   return absl::OkStatus();
 }
 
-absl::Status parse_flags(int argc, char** argv, ServerOptions* o) {
-  auto args = Args::parse(argc, argv,
-                          {"data", "listen", "backend", "max-body-bytes", "block-interval-ms", "max-block-txs",
-                           "max-connections", "auth-token-file", "max-batch", "batch-deadline-us",
-                           "max-pending-txs", "max-pending-blocks", "max-payload-bytes", "io-threads",
-                           "verify-threads", "idle-timeout-ms", "header-timeout-ms", "body-timeout-ms",
-                           "write-timeout-ms", "gpu-variant"});
-  if (!args.ok()) return args.status();
-  o->data_dir = args->get("data", o->data_dir);
-  o->backend = args->get("backend", o->backend);
-  if (args->has("listen"))
-    if (absl::Status st = parse_listen(args->get("listen"), o); !st.ok()) return st;
-  struct U64Flag {
-    const char* name;
-    uint64_t* dst;
-  };
-  uint64_t io_threads = o->io_threads, verify_threads = o->verify_threads;
-  uint64_t idle = o->idle_timeout.count(), header = o->header_timeout.count(), body = o->body_timeout.count(),
-           write = o->write_timeout.count();
-  for (const U64Flag& f : {U64Flag{"max-body-bytes", &o->max_body_bytes}, U64Flag{"block-interval-ms", &o->block_interval_ms},
-                           U64Flag{"max-block-txs", &o->max_block_txs}, U64Flag{"max-connections", &o->max_connections},
-                           U64Flag{"max-batch", &o->max_batch}, U64Flag{"batch-deadline-us", &o->batch_deadline_us},
-                           U64Flag{"max-pending-txs", &o->max_pending_txs},
-                           U64Flag{"max-pending-blocks", &o->max_pending_blocks},
-                           U64Flag{"max-payload-bytes", &o->max_payload_bytes}, U64Flag{"io-threads", &io_threads},
-                           U64Flag{"verify-threads", &verify_threads}, U64Flag{"idle-timeout-ms", &idle},
-                           U64Flag{"header-timeout-ms", &header}, U64Flag{"body-timeout-ms", &body},
-                           U64Flag{"write-timeout-ms", &write}}) {
-    auto v = args->get_u64(f.name, *f.dst);
-    if (!v.ok()) return v.status();
-    *f.dst = *v;
-  }
-  if (o->max_block_txs == 0 || o->max_batch == 0 || o->max_connections == 0)
-    return absl::InvalidArgumentError("--max-block-txs, --max-batch and --max-connections must be positive");
-  o->io_threads = io_threads;
-  o->verify_threads = verify_threads;
-  o->idle_timeout = std::chrono::milliseconds(idle);
-  o->header_timeout = std::chrono::milliseconds(header);
-  o->body_timeout = std::chrono::milliseconds(body);
-  o->write_timeout = std::chrono::milliseconds(write);
-  if (args->has("gpu-variant"))
-    if (absl::Status st = parse_kernel_variants(args->get("gpu-variant"), &o->kernel_variant); !st.ok())
-      return absl::InvalidArgumentError(absl::StrCat("--gpu-variant: ", st.message()));
-  if (args->has("auth-token-file")) {
-    std::ifstream f(args->get("auth-token-file"));
-    if (!f) return absl::InvalidArgumentError("cannot read --auth-token-file " + args->get("auth-token-file"));
-    std::stringstream ss;
-    ss << f.rdbuf();
-    o->auth_token = std::string(absl::StripAsciiWhitespace(ss.str()));
-    if (o->auth_token.empty()) return absl::InvalidArgumentError("--auth-token-file is empty");
-  }
+// The token is read at parse time so that a missing or empty file is a usage
+// error (exit 2) before anything is opened.
+absl::Status read_token_file(ServeConfig& o, std::string_view path) {
+  std::ifstream f{std::string(path)};
+  if (!f) return absl::InvalidArgumentError(cat("cannot read ", path));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  o.auth_token = std::string(absl::StripAsciiWhitespace(ss.str()));
+  if (o.auth_token.empty()) return absl::InvalidArgumentError(cat("file ", path, " is empty"));
   return absl::OkStatus();
+}
+
+FlagTable<ServeConfig> make_serve_flags() {
+  FlagTable<ServeConfig> t("serve", std::string(command_summary("serve")));
+  // SPEC §5.
+  t.add("data", &ServerOptions::data_dir, "ledger directory (created when missing)").value("DIR");
+  t.add_custom("listen", "HOST:PORT", "address", "address to listen on; port 0 picks a free port", parse_listen,
+               [](const ServeConfig& o) { return cat(o.host, ":", o.port); });
+  t.add("backend", &ServerOptions::backend, "signature verification: auto, cpu, gpu or kernels-on-cpu")
+      .value("NAME");
+  t.add("max-body-bytes", &ServerOptions::max_body_bytes, "largest request body; past it 413");
+  t.add("block-interval-ms", &ServerOptions::block_interval_ms, "seal a block once its oldest transaction waited this long");
+  t.add("max-block-txs", &ServerOptions::max_block_txs, "seal a block once this many transactions wait").at_least(1);
+  t.add("max-connections", &ServerOptions::max_connections, "open connections; past it a canned 503").at_least(1);
+  t.add_custom("auth-token-file", "FILE", "file", "POSTs need 'Authorization: Bearer <token in FILE>'",
+               read_token_file, [](const ServeConfig&) { return std::string(); });
+  // Extras (docs/SERVER.md).
+  t.add("max-batch", &ServerOptions::max_batch, "signatures per verify_batch call (a request is never split)").at_least(1);
+  t.add("batch-deadline-us", &ServerOptions::batch_deadline_us, "longest wait, in microseconds, for a batch to fill");
+  t.add("max-pending-txs", &ServerOptions::max_pending_txs, "transactions admitted but not final; past it 503");
+  t.add("max-pending-blocks", &ServerOptions::max_pending_blocks, "POSTed blocks waiting for the sealer; past it 503");
+  t.add("max-payload-bytes", &ServerOptions::max_payload_bytes, "largest transaction payload");
+  t.add("io-threads", &ServerOptions::io_threads, "HTTP io threads (0: one per core)");
+  t.add("verify-threads", &ServerOptions::verify_threads, "CPU backend threads (0: every core)");
+  t.add("idle-timeout-ms", &ServerOptions::idle_timeout, "keep-alive wait for a request's first byte");
+  t.add("header-timeout-ms", &ServerOptions::header_timeout, "first byte to end of headers");
+  t.add("body-timeout-ms", &ServerOptions::body_timeout, "end of headers to end of body");
+  t.add("write-timeout-ms", &ServerOptions::write_timeout, "one response write (a stream chunk included)");
+  t.add("drain-timeout-ms", &ServerOptions::drain_timeout, "on SIGTERM, longest wait for in-flight work");
+  t.add_custom("gpu-variant", "SPEC", "kernel variants",
+               "kernel variant per scheme for the gpu and kernels-on-cpu backends: vN or SCHEME=vN, comma-separated",
+               [](ServeConfig& o, std::string_view spec) { return parse_kernel_variants(spec, &o.kernel_variant); },
+               [](const ServeConfig& o) { return format_kernel_variants(o.kernel_variant); });
+  // Ledger (docs/LEDGER.md).
+  t.add("segment-bytes", &ServeConfig::ledger, &LedgerOptions::segment_bytes,
+        "start a new ledger segment file past this size").at_least(1);
+  t.add("scan-threads", &ServeConfig::ledger, &LedgerOptions::scan_threads,
+        "threads that scan the ledger when it opens (0: every core)");
+  return t;
 }
 
 }  // namespace
 
+const FlagTable<ServeConfig>& serve_flags() {
+  static const FlagTable<ServeConfig> table = make_serve_flags();
+  return table;
+}
+
 int serve(int argc, char** argv) {
-  ServerOptions opts;
-  if (absl::Status st = parse_flags(argc, argv, &opts); !st.ok()) {
-    std::cerr << "blockgate serve: " << st.message() << "\n";
-    return 2;
-  }
-  auto server = Server::create(opts);
+  ServeConfig cfg;
+  ParsedFlags parsed;
+  if (auto exit_code = parse_command_line(serve_flags(), argc, argv, &cfg, &parsed)) return *exit_code;
+  auto server = Server::create(cfg, cfg.ledger);
   if (!server.ok()) {
     std::cerr << "blockgate serve: " << server.status().message() << "\n";
     return 1;

@@ -7,8 +7,8 @@
 #include <iostream>
 #include <map>
 
-#include "cmd/args.h"
 #include "cmd/commands.h"
+#include "cmd/flags.h"
 #include "host/backend.h"
 #include "host/thread_pool.h"
 
@@ -16,6 +16,26 @@ namespace bg::cmd {
 namespace {
 
 constexpr size_t kChunkLines = 16384;
+
+struct VerifyConfig {
+  std::string backend = "auto";
+  std::optional<std::string> input;
+  uint64_t max_payload_bytes = kDefaultMaxPayload;
+  uint64_t threads = 0;
+};
+
+const FlagTable<VerifyConfig>& verify_flags() {
+  static const FlagTable<VerifyConfig> table = [] {
+    FlagTable<VerifyConfig> t("verify", std::string(command_summary("verify")));
+    t.add("backend", &VerifyConfig::backend, "signature verification: auto, cpu, gpu or kernels-on-cpu")
+        .value("NAME");
+    t.add("input", &VerifyConfig::input, "JSON transactions, one per line (default: stdin)").value("FILE");
+    t.add("max-payload-bytes", &VerifyConfig::max_payload_bytes, "largest transaction payload");
+    t.add("threads", &VerifyConfig::threads, "decode and CPU backend threads (0: every core)");
+    return t;
+  }();
+  return table;
+}
 
 struct Decoded {
   Transaction tx;
@@ -25,20 +45,12 @@ struct Decoded {
 }  // namespace
 
 int verify(int argc, char** argv) {
-  auto args = Args::parse(argc, argv, {"backend", "input", "max-payload-bytes", "threads"});
-  if (!args.ok()) {
-    std::cerr << "blockgate verify: " << args.status().message() << "\n";
-    return 2;
-  }
-  auto max_payload = args->get_u64("max-payload-bytes", kDefaultMaxPayload);
-  auto threads = args->get_u64("threads", 0);
-  if (!max_payload.ok() || !threads.ok()) {
-    std::cerr << "blockgate verify: " << (max_payload.ok() ? threads.status() : max_payload.status()).message() << "\n";
-    return 2;
-  }
+  VerifyConfig cfg;
+  ParsedFlags parsed;
+  if (auto exit_code = parse_command_line(verify_flags(), argc, argv, &cfg, &parsed)) return *exit_code;
   BackendOptions bopts;
-  bopts.cpu_threads = *threads;
-  auto backend = make_backend(args->get("backend", "auto"), bopts);
+  bopts.cpu_threads = cfg.threads;
+  auto backend = make_backend(cfg.backend, bopts);
   if (!backend.ok()) {
     std::cerr << "blockgate verify: " << backend.status().message() << "\n";
     return 2;
@@ -46,16 +58,16 @@ int verify(int argc, char** argv) {
 
   std::ifstream file;
   std::istream* in = &std::cin;
-  if (args->has("input")) {
-    file.open(args->get("input"), std::ios::binary);
+  if (cfg.input) {
+    file.open(*cfg.input, std::ios::binary);
     if (!file) {
-      std::cerr << "blockgate verify: cannot open " << args->get("input") << "\n";
+      std::cerr << "blockgate verify: cannot open " << *cfg.input << "\n";
       return 1;
     }
     in = &file;
   }
 
-  ThreadPool decode_pool(*threads);
+  ThreadPool decode_pool(cfg.threads);
   std::map<std::string_view, uint64_t> counts;
   uint64_t total = 0;
   double verify_seconds = 0;
@@ -85,7 +97,7 @@ int verify(int argc, char** argv) {
     if (lines.empty()) break;
     decoded.assign(lines.size(), Decoded{});
     decode_pool.parallel_for(lines.size(), 256, [&](size_t b, size_t e) {
-      for (size_t i = b; i < e; ++i) decoded[i].code = decode_tx_json_text(lines[i], *max_payload, &decoded[i].tx);
+      for (size_t i = b; i < e; ++i) decoded[i].code = decode_tx_json_text(lines[i], cfg.max_payload_bytes, &decoded[i].tx);
     });
     items.clear();
     item_line.clear();

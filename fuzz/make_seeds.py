@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 # Regenerates the small committed seed corpora under fuzz/corpus/ from the
-# shared test vectors (SPEC §1 encodings). Run from the repository root:
-#   python3 fuzz/make_seeds.py ../shared/testvectors
+# test vectors in tests/vectors (docs/FORMATS.md encodings). Run from the
+# repository root:
+#   python3 fuzz/make_seeds.py tests/vectors
 import hashlib, json, os, struct, sys
 
-vectors = sys.argv[1] if len(sys.argv) > 1 else "../shared/testvectors"
+vectors = sys.argv[1] if len(sys.argv) > 1 else "tests/vectors"
 out_root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
 SCHEMES = {"ed25519": 1, "secp256k1": 2, "p256": 3}
 

@@ -1,6 +1,6 @@
 // Block header layout, block codecs, genesis, and RFC 6962 Merkle roots
 // checked against an independent recursive implementation and the published
-// reference values in shared/testvectors/merkle_rfc6962.json.
+// reference values in tests/vectors/merkle_rfc6962.json.
 #include "host/block.h"
 
 #include <gtest/gtest.h>

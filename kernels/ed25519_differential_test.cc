@@ -18,6 +18,7 @@
 
 #include "host/backend.h"
 #include "host/bytes.h"
+#include "kernels/ed25519_small_order.h"
 #include "kernels/ed25519_verify.h"
 
 namespace bg {
@@ -36,16 +37,12 @@ const char* const kTorsion[] = {
     "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",  // order 8
     "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
 };
-// libsodium's small-order blacklist (0, 1, two order-8 y's, p-1, p, p+1).
-const char* const kBlacklist[] = {
-    "0000000000000000000000000000000000000000000000000000000000000000",
-    "0100000000000000000000000000000000000000000000000000000000000000",
-    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
-    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
-    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-};
+// Entry i of the shared small-order list (kernels/ed25519_small_order.h).
+std::array<uint8_t, 32> small_order(size_t i) {
+  std::array<uint8_t, 32> out{};
+  std::memcpy(out.data(), k::ed25519_small_order_list().enc[i % k::kEd25519SmallOrderCount], 32);
+  return out;
+}
 const uint8_t kL[32] = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
                         0xa2, 0xde, 0xf9, 0xde, 0x14, 0,    0,    0,    0,    0,    0,
                         0,    0,    0,    0,    0,    0,    0,    0,    0,    0x10};
@@ -189,14 +186,14 @@ class Corpus {
       }
       case kSHighBits: S[31] |= uint8_t(0x10 << (rng_() % 4)); break;
       case kSmallOrderR: {
-        auto e = hex32(kBlacklist[rng_() % 7]);
+        auto e = small_order(rng_() % 7);
         e[31] |= uint8_t(rng_() % 2 ? 0x80 : 0);
         std::memcpy(R, e.data(), 32);
         if (rng_() % 2) std::memset(S, 0, 32);  // S = 0 makes [S]B - [k]A small order for small-order A
         break;
       }
       case kSmallOrderA: {
-        auto e = hex32(kBlacklist[rng_() % 7]);
+        auto e = small_order(rng_() % 7);
         e[31] |= uint8_t(rng_() % 2 ? 0x80 : 0);
         it.pk = e;
         break;

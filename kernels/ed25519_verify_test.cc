@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -178,19 +179,34 @@ TEST_F(Ed25519Test, SpeccheckCorpusVerdicts) {
   check_corpus(std::string(BLOCKGATE_TESTVECTORS) + "/blockgate_speccheck.jsonl", 12, 0);
 }
 
-// The seven encodings libsodium's ge25519_has_small_order rejects.
-const char* const kSmallOrder[] = {
-    "0000000000000000000000000000000000000000000000000000000000000000",
-    "0100000000000000000000000000000000000000000000000000000000000000",
-    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
-    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
-    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-};
+// The shared small-order list (kernels/ed25519_small_order.h), as hex.
+std::vector<std::string> small_order_hex() {
+  const Ed25519SmallOrderList list = ed25519_small_order_list();
+  std::vector<std::string> out;
+  for (const auto& e : list.enc) out.push_back(to_hex(ByteSpan(e, 32)));
+  return out;
+}
+
+TEST_F(Ed25519Test, SmallOrderListHoldsSevenDistinctPointsOfOrderDividingEight) {
+  const std::vector<std::string> list = small_order_hex();
+  EXPECT_EQ(std::set<std::string>(list.begin(), list.end()).size(), size_t(kEd25519SmallOrderCount));
+  const std::string identity = "01" + std::string(62, '0');
+  for (const std::string& h : list) {
+    Bytes s = hex(h);
+    GeP3 q;
+    ASSERT_TRUE(ge_frombytes(&q, s.data())) << h;
+    for (int d = 0; d < 3; ++d) q = ge_p1p1_to_p3(ge_p3_dbl(q));
+    uint8_t q8[32];
+    ge_tobytes(q8, ge_p3_to_p2(q));
+    EXPECT_EQ(to_hex(ByteSpan(q8, 32)), identity) << h << ": [8]P is not the identity";
+    // And libsodium takes none of them for a point of the prime-order group.
+    EXPECT_EQ(crypto_core_ed25519_is_valid_point(s.data()), 0) << h;
+  }
+}
 
 TEST_F(Ed25519Test, SmallOrderBlacklistIgnoresOnlyTheSignBit) {
-  for (const char* h : kSmallOrder) {
+  const std::vector<std::string> small_order = small_order_hex();
+  for (const std::string& h : small_order) {
     Bytes s = hex(h);
     EXPECT_TRUE(ed25519_has_small_order_encoding(s.data())) << h;
     s[31] ^= 0x80;
@@ -201,7 +217,7 @@ TEST_F(Ed25519Test, SmallOrderBlacklistIgnoresOnlyTheSignBit) {
         s[byte] ^= uint8_t(1 << bit);
         // Flipping 0 <-> 1 or between p-1, p, p+1 stays on the list.
         bool still = false;
-        for (const char* o : kSmallOrder) still = still || to_hex(s) == o;
+        for (const std::string& o : small_order) still = still || to_hex(s) == o;
         EXPECT_EQ(ed25519_has_small_order_encoding(s.data()), still) << h << " byte " << byte << " bit " << bit;
         s[byte] ^= uint8_t(1 << bit);
       }
@@ -293,7 +309,7 @@ TEST_F(Ed25519Test, DoubleScalarMultMatchesLibsodium) {
   crypto_sign_keypair(pk, sk);
   ASSERT_TRUE(ge_frombytes(&p, pk));
   ge_tobytes(got, ge_double_scalarmult_vartime(zero, p, zero));
-  EXPECT_EQ(to_hex(ByteSpan(got, 32)), kSmallOrder[1]);
+  EXPECT_EQ(to_hex(ByteSpan(got, 32)), small_order_hex()[1]);
 }
 
 TEST_F(Ed25519Test, Radix32DigitsReconstructTheScalar) {

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "ledger/ledger.h"
-#include "ledger/ledger_test_util.h"
+#include "testing/tx_factory.h"
 
 int main(int argc, char** argv) {
   if (argc != 5) {

@@ -2,16 +2,17 @@
 // and deliberately broken (records framed with valid checksums around bad
 // content), checking the exact last line, the exit code and that the
 // directory is left byte-for-byte unchanged.
-#include <sys/wait.h>
-
 #include <gtest/gtest.h>
 
-#include <cstdio>
+#include <functional>
 
 #include "host/hash.h"
 #include "ledger/ledger.h"
-#include "ledger/ledger_test_util.h"
 #include "ledger/record.h"
+#include "testing/files.h"
+#include "testing/process.h"
+#include "testing/temp_dir.h"
+#include "testing/tx_factory.h"
 
 namespace bg {
 namespace {
@@ -25,17 +26,10 @@ struct AuditRun {
 };
 
 AuditRun run_audit(const std::string& dir) {
-  const std::string cmd = std::string(BLOCKGATE_BINARY) + " audit --backend cpu --data " + dir + " 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
   AuditRun r;
-  if (p == nullptr) return r;
-  char line[4096];
-  while (fgets(line, sizeof(line), p)) {
-    r.last_line = line;
-    if (!r.last_line.empty() && r.last_line.back() == '\n') r.last_line.pop_back();
-  }
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  const std::string cmd = testing::blockgate_binary() + " audit --backend cpu --data " + dir + " 2>/dev/null";
+  const std::vector<std::string> lines = testing::split_lines(testing::run_shell(cmd, &r.exit_code));
+  if (!lines.empty()) r.last_line = lines.back();
   return r;
 }
 
@@ -93,82 +87,88 @@ TEST(Audit, GoodLedgerExactLastLineAndReadOnly) {
   EXPECT_EQ(testing::hash_files(dir.path()), before) << "audit changed the directory";
 }
 
-TEST(Audit, InvalidSignatureFailsAtItsHeight) {
+// One broken ledger per row: a good prefix (genesis + blocks 1 and 2), then
+// `corrupt` breaks it; audit must fail at `height` with a line starting
+// `reason`, and leave the directory unchanged.
+struct Corruption {
+  const char* name;
+  uint64_t seed;
+  std::function<void(const std::string& dir, BlockMaker& maker, const TipInfo& tip)> corrupt;
+  uint64_t height;
+  const char* reason;
+};
+
+void PrintTo(const Corruption& c, std::ostream* os) { *os << c.name; }
+
+const Corruption kCorruptions[] = {
+    {"InvalidSignature", 62,
+     [](const std::string& dir, BlockMaker& maker, const TipInfo& tip) {
+       // The ledger stores what it is given (the server validates first), so a
+       // block with a forged signature and a matching Merkle root goes in intact.
+       auto l = Ledger::open(dir);
+       ASSERT_TRUE(l.ok());
+       Block bad = maker.next(tip, 3);
+       bad.txs[1].signature[7] ^= 0x01;
+       bad.header.merkle_root = compute_merkle_root(bad.txs);
+       ASSERT_TRUE((*l)->append(bad).ok());
+       ASSERT_TRUE((*l)->append(maker.next((*l)->pending_tip(), 2)).ok());
+     },
+     3, "invalid_signature: transaction 1"},
+    {"BrokenChain", 63,
+     [](const std::string& dir, BlockMaker& maker, const TipInfo& tip) {
+       Block b = maker.next(tip, 1);
+       b.header.prev_hash[0] ^= 0x80;
+       append_raw(dir, b);
+     },
+     3, "not_extending_tip"},
+    {"BadMerkleRoot", 64,
+     [](const std::string& dir, BlockMaker& maker, const TipInfo& tip) {
+       Block b = maker.next(tip, 2);
+       b.header.merkle_root[5] ^= 1;
+       append_raw(dir, b);
+     },
+     3, "bad_merkle_root"},
+    {"DuplicateAcrossBlocks", 65,
+     [](const std::string& dir, BlockMaker& maker, const TipInfo& tip) {
+       Block b = maker.next(tip, 2);
+       b.txs[1] = maker.tx(1, 0);  // block 1's first transaction again
+       b.header.merkle_root = compute_merkle_root(b.txs);
+       append_raw(dir, b);
+     },
+     3, "duplicate"},
+    {"BadTimestamp", 66,
+     [](const std::string& dir, BlockMaker& maker, const TipInfo& tip) {
+       Block b = maker.next(tip, 1);
+       b.header.timestamp_ms = tip.timestamp_ms - 1;
+       append_raw(dir, b);
+     },
+     3, "bad_timestamp"},
+    {"CorruptMiddleRecord", 67,
+     [](const std::string& dir, BlockMaker&, const TipInfo&) {
+       const std::string seg = testing::list_segments(dir).at(0);
+       std::string data = testing::read_file(seg);
+       const size_t genesis_record = kRecordHeaderSize + kHeaderSize;
+       data[genesis_record + 100] ^= 0x04;  // inside block 1; block 2 follows intact
+       testing::write_file(seg, data);
+     },
+     1, "corrupt record (checksum mismatch)"},
+};
+
+class AuditCorruption : public ::testing::TestWithParam<Corruption> {};
+
+TEST_P(AuditCorruption, FailsAtItsHeight) {
+  const Corruption& c = GetParam();
   TempDir dir;
-  BlockMaker maker(62);
+  BlockMaker maker(c.seed);
   uint64_t txs = 0;
-  TipInfo tip = good_prefix(dir.path(), maker, &txs);
-  {
-    // The ledger stores what it is given (the server validates first), so a
-    // block with a forged signature and a matching Merkle root goes in intact.
-    auto l = Ledger::open(dir.path());
-    ASSERT_TRUE(l.ok());
-    Block bad = maker.next(tip, 3);
-    bad.txs[1].signature[7] ^= 0x01;
-    bad.header.merkle_root = compute_merkle_root(bad.txs);
-    ASSERT_TRUE((*l)->append(bad).ok());
-    ASSERT_TRUE((*l)->append(maker.next((*l)->pending_tip(), 2)).ok());
-  }
-  expect_fails_at(dir.path(), 3, "invalid_signature: transaction 1");
+  const TipInfo tip = good_prefix(dir.path(), maker, &txs);
+  c.corrupt(dir.path(), maker, tip);
+  if (HasFatalFailure()) return;
+  expect_fails_at(dir.path(), c.height, c.reason);
 }
 
-TEST(Audit, BrokenChainFailsAtItsHeight) {
-  TempDir dir;
-  BlockMaker maker(63);
-  uint64_t txs = 0;
-  TipInfo tip = good_prefix(dir.path(), maker, &txs);
-  Block b = maker.next(tip, 1);
-  b.header.prev_hash[0] ^= 0x80;
-  append_raw(dir.path(), b);
-  expect_fails_at(dir.path(), 3, "not_extending_tip");
-}
-
-TEST(Audit, BadMerkleRootFailsAtItsHeight) {
-  TempDir dir;
-  BlockMaker maker(64);
-  uint64_t txs = 0;
-  TipInfo tip = good_prefix(dir.path(), maker, &txs);
-  Block b = maker.next(tip, 2);
-  b.header.merkle_root[5] ^= 1;
-  append_raw(dir.path(), b);
-  expect_fails_at(dir.path(), 3, "bad_merkle_root");
-}
-
-TEST(Audit, DuplicateAcrossBlocksFailsAtTheSecondCopy) {
-  TempDir dir;
-  BlockMaker maker(65);
-  uint64_t txs = 0;
-  TipInfo tip = good_prefix(dir.path(), maker, &txs);
-  Block b = maker.next(tip, 2);
-  b.txs[1] = maker.tx(1, 0);  // block 1's first transaction again
-  b.header.merkle_root = compute_merkle_root(b.txs);
-  append_raw(dir.path(), b);
-  expect_fails_at(dir.path(), 3, "duplicate");
-}
-
-TEST(Audit, BadTimestampFailsAtItsHeight) {
-  TempDir dir;
-  BlockMaker maker(66);
-  uint64_t txs = 0;
-  TipInfo tip = good_prefix(dir.path(), maker, &txs);
-  Block b = maker.next(tip, 1);
-  b.header.timestamp_ms = tip.timestamp_ms - 1;
-  append_raw(dir.path(), b);
-  expect_fails_at(dir.path(), 3, "bad_timestamp");
-}
-
-TEST(Audit, CorruptMiddleRecordFailsAtItsHeight) {
-  TempDir dir;
-  BlockMaker maker(67);
-  uint64_t txs = 0;
-  good_prefix(dir.path(), maker, &txs);
-  const std::string seg = testing::list_segments(dir.path()).at(0);
-  std::string data = testing::read_file(seg);
-  const size_t genesis_record = kRecordHeaderSize + kHeaderSize;
-  data[genesis_record + 100] ^= 0x04;  // inside block 1; block 2 follows intact
-  testing::write_file(seg, data);
-  expect_fails_at(dir.path(), 1, "corrupt record (checksum mismatch)");
-}
+INSTANTIATE_TEST_SUITE_P(Audit, AuditCorruption, ::testing::ValuesIn(kCorruptions),
+                         [](const ::testing::TestParamInfo<Corruption>& i) { return std::string(i.param.name); });
 
 TEST(Audit, TornTailIsNotAFailure) {
   TempDir dir;

@@ -21,8 +21,8 @@
 #include "host/backend.h"
 #include "ledger/audit.h"
 #include "ledger/ledger.h"
-#include "ledger/ledger_test_util.h"
 #include "ledger/scan.h"
+#include "testing/temp_dir.h"
 
 namespace bg {
 namespace {

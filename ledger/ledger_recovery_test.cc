@@ -11,9 +11,11 @@
 #include <thread>
 
 #include "ledger/ledger.h"
-#include "ledger/ledger_test_util.h"
 #include "ledger/record.h"
 #include "ledger/scan.h"
+#include "testing/files.h"
+#include "testing/temp_dir.h"
+#include "testing/tx_factory.h"
 
 namespace bg {
 namespace {

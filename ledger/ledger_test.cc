@@ -11,8 +11,10 @@
 #include <thread>
 
 #include "host/backend.h"
-#include "ledger/ledger_test_util.h"
 #include "ledger/validate.h"
+#include "testing/files.h"
+#include "testing/temp_dir.h"
+#include "testing/tx_factory.h"
 
 namespace bg {
 namespace {

@@ -44,8 +44,7 @@ carry_libs "$BUILD_DIR/host/gpu/host_gpu_gpu_backend_test"
 cp "$BUILD_DIR/blockgate" "$PACK/bench/blockgate"
 strip "$PACK/bench/blockgate"
 carry_libs "$BUILD_DIR/blockgate"
-vectors=shared/testvectors
-[[ -d "$vectors" ]] || vectors=../shared/testvectors
+vectors=tests/vectors
 cp "$vectors"/blockgate_wycheproof.jsonl "$vectors"/blockgate_speccheck.jsonl "$PACK/backend_test/testvectors/"
 
 # Every carried program must find all its libraries in the pack (what the

@@ -79,13 +79,15 @@ bool wants_binary(const HttpRequest& req) {
   return it != req.end() && std::string_view(it->value()).find(kOctets) != std::string_view::npos;
 }
 
-// Counts every answer under its route for /metrics.
+// Counts every answer under its route for /metrics. An answer to HEAD (always
+// a 405 or 404: no route serves HEAD) carries no body, as HTTP requires.
 class CountingReply : public Reply {
  public:
-  CountingReply(std::shared_ptr<Reply> inner, std::string_view route, Metrics& metrics)
-      : inner_(std::move(inner)), route_(route), metrics_(metrics) {}
+  CountingReply(std::shared_ptr<Reply> inner, std::string_view route, Metrics& metrics, bool head)
+      : inner_(std::move(inner)), route_(route), metrics_(metrics), head_(head) {}
   void send(HttpResponseMsg res) override {
     metrics_.count_request(route_, res.result_int());
+    if (head_) res.body().clear();
     inner_->send(std::move(res));
   }
   void stream_blocks(uint64_t from) override {
@@ -97,6 +99,7 @@ class CountingReply : public Reply {
   std::shared_ptr<Reply> inner_;
   std::string_view route_;
   Metrics& metrics_;
+  bool head_;
 };
 
 void append_result(std::string& out, const TxResult& r) {
@@ -167,16 +170,33 @@ HttpResponseMsg Api::error_response(int status, std::string_view code, std::stri
   return json_response(status, body);
 }
 
+// The route table: every endpoint once. Dispatch, 404/405 + Allow, auth, the
+// Content-Type check and the /metrics label all come from here, and
+// tests/openapi_test.cc checks that docs/openapi.yaml has exactly these rows.
+// HEAD is not a route: it is answered 405 with the Allow of the path.
+std::span<const Route> Api::routes() {
+  using http::verb;
+  static constexpr Route kRoutes[] = {
+      // {method, pattern, handler, auth, takes_body}
+      {verb::get, "/", &Api::get_status_page, false, false},
+      {verb::get, "/healthz", &Api::get_healthz, false, false},
+      {verb::get, "/readyz", &Api::get_readyz, false, false},
+      {verb::get, "/metrics", &Api::get_metrics, false, false},
+      {verb::get, "/v1/status", &Api::get_status, false, false},
+      {verb::get, "/v1/stream", &Api::get_stream, false, false},
+      {verb::post, "/v1/transactions", &Api::post_transactions, true, true},
+      {verb::get, "/v1/transactions/{id}", &Api::get_transaction, false, false},
+      {verb::post, "/v1/blocks", &Api::post_block, true, true},
+      {verb::get, "/v1/blocks/latest", &Api::get_latest_block, false, false},
+      {verb::get, "/v1/blocks/{height}", &Api::get_block, false, false},
+  };
+  return kRoutes;
+}
+
 std::string_view Api::route_of(std::string_view target) {
-  std::string_view path = target.substr(0, target.find('?'));
-  static constexpr std::string_view kExact[] = {"/",           "/healthz",   "/readyz",          "/metrics",
-                                                "/v1/status",  "/v1/stream", "/v1/transactions", "/v1/blocks",
-                                                "/v1/blocks/latest"};
-  for (std::string_view r : kExact)
-    if (path == r) return r;
-  if (path.rfind("/v1/blocks/", 0) == 0) return "/v1/blocks/{height}";
-  if (path.rfind("/v1/transactions/", 0) == 0) return "/v1/transactions/{id}";
-  return "other";
+  const std::string_view path = target.substr(0, target.find('?'));
+  // The method only picks among routes of one path; any method gives the label.
+  return match_route(routes(), http::verb::get, path).label;
 }
 
 bool Api::ready(std::string* why) const {
@@ -203,65 +223,64 @@ bool Api::ready(std::string* why) const {
 
 void Api::handle(HttpRequest req, std::shared_ptr<Reply> raw_reply) {
   const std::string target(req.target());
-  const std::string_view route = route_of(target);
-  auto reply = std::make_shared<CountingReply>(std::move(raw_reply), route, ctx_.metrics);
   const std::string_view t = target;
   const std::string_view path = t.substr(0, t.find('?'));
   const std::string_view query = path.size() < t.size() ? t.substr(path.size() + 1) : std::string_view();
-  const http::verb method = req.method();
-
-  auto allow_only = [&](std::string_view allowed) {
-    HttpResponseMsg res = error_response(405, "method_not_allowed");
-    res.set(http::field::allow, allowed);
-    reply->send(std::move(res));
-  };
+  const RouteMatch m = match_route(routes(), req.method(), path);
+  auto reply =
+      std::make_shared<CountingReply>(std::move(raw_reply), m.label, ctx_.metrics, req.method() == http::verb::head);
   try {
-    if (route == "other") return reply->send(error_response(404, "not_found"));
-    const bool is_post_route = route == "/v1/transactions" || route == "/v1/blocks";
-    if (is_post_route ? method != http::verb::post : method != http::verb::get)
-      return allow_only(is_post_route ? "POST" : "GET");
-
-    if (is_post_route) {
-      if (!ctx_.opts.auth_token.empty()) {
-        const std::string expected = absl::StrCat("Bearer ", ctx_.opts.auth_token);
-        auto it = req.find(http::field::authorization);
-        const std::string_view got = it == req.end() ? std::string_view() : std::string_view(it->value());
-        if (got.size() != expected.size() || CRYPTO_memcmp(got.data(), expected.data(), got.size()) != 0) {
-          HttpResponseMsg res = error_response(401, "unauthorized", "POST needs Authorization: Bearer <token>");
-          res.set(http::field::www_authenticate, "Bearer");
-          return reply->send(std::move(res));
-        }
+    switch (m.kind) {
+      case RouteMatch::Kind::kNotFound:
+        return reply->send(error_response(404, "not_found"));
+      case RouteMatch::Kind::kWrongMethod: {
+        HttpResponseMsg res = error_response(405, "method_not_allowed");
+        res.set(http::field::allow, m.allow);
+        return reply->send(std::move(res));
       }
-      if (body_kind(req) == BodyKind::kUnsupported)
-        return reply->send(error_response(415, "unsupported_media_type",
-                                          "Content-Type must be application/json or application/octet-stream"));
-      if (route == "/v1/transactions") return post_transactions(req, query, reply);
-      return post_block(req, reply);
+      case RouteMatch::Kind::kBadParam:
+        return reply->send(error_response(400, "malformed", m.detail));
+      case RouteMatch::Kind::kFound:
+        break;
     }
-    if (route == "/") return reply->send(make_response(200, std::string(server::status_page_html()),
-                                                       "text/html; charset=utf-8"));
-    if (route == "/healthz") return reply->send(json_response(200, {{"status", "ok"}}));
-    if (route == "/readyz") {
-      std::string why;
-      if (ready(&why)) return reply->send(json_response(200, {{"status", "ready"}}));
-      return reply->send(json_response(503, {{"status", "not_ready"}, {"reason", why}}));
+    const Route& route = *m.route;
+    if (route.auth && !ctx_.opts.auth_token.empty()) {
+      const std::string expected = absl::StrCat("Bearer ", ctx_.opts.auth_token);
+      auto it = req.find(http::field::authorization);
+      const std::string_view got = it == req.end() ? std::string_view() : std::string_view(it->value());
+      if (got.size() != expected.size() || CRYPTO_memcmp(got.data(), expected.data(), got.size()) != 0) {
+        HttpResponseMsg res = error_response(401, "unauthorized", "POST needs Authorization: Bearer <token>");
+        res.set(http::field::www_authenticate, "Bearer");
+        return reply->send(std::move(res));
+      }
     }
-    if (route == "/metrics") return reply->send(get_metrics());
-    if (route == "/v1/status") return reply->send(get_status());
-    if (route == "/v1/stream") return get_stream(query, reply);
-    if (route == "/v1/blocks/latest") return reply->send(get_block(req, "latest"));
-    if (route == "/v1/blocks/{height}") return reply->send(get_block(req, path.substr(strlen("/v1/blocks/"))));
-    if (route == "/v1/transactions/{id}")
-      return reply->send(get_transaction(path.substr(strlen("/v1/transactions/"))));
-    reply->send(error_response(404, "not_found"));
+    if (route.takes_body && body_kind(req) == BodyKind::kUnsupported)
+      return reply->send(error_response(415, "unsupported_media_type",
+                                        "Content-Type must be application/json or application/octet-stream"));
+    RouteCall call{req, query, m.params, reply};
+    (this->*route.handler)(call);
   } catch (const std::exception& e) {
     reply->send(error_response(500, "internal", e.what()));
   }
 }
 
-void Api::post_transactions(HttpRequest& req, std::string_view query, std::shared_ptr<Reply> reply) {
+void Api::get_status_page(RouteCall& c) {
+  c.reply->send(make_response(200, std::string(server::status_page_html()), "text/html; charset=utf-8"));
+}
+
+void Api::get_healthz(RouteCall& c) { c.reply->send(json_response(200, {{"status", "ok"}})); }
+
+void Api::get_readyz(RouteCall& c) {
+  std::string why;
+  if (ready(&why)) return c.reply->send(json_response(200, {{"status", "ready"}}));
+  c.reply->send(json_response(503, {{"status", "not_ready"}, {"reason", why}}));
+}
+
+void Api::post_transactions(RouteCall& c) {
+  HttpRequest& req = c.req;
+  const std::shared_ptr<Reply>& reply = c.reply;
   bool wait_commit = true;
-  if (auto w = query_param(query, "wait")) {
+  if (auto w = query_param(c.query, "wait")) {
     if (*w == "verify") wait_commit = false;
     else if (*w != "commit") return reply->send(error_response(400, "malformed", "wait must be commit or verify"));
   }
@@ -328,7 +347,9 @@ void Api::post_transactions(HttpRequest& req, std::string_view query, std::share
   }
 }
 
-void Api::post_block(HttpRequest& req, std::shared_ptr<Reply> reply) {
+void Api::post_block(RouteCall& c) {
+  HttpRequest& req = c.req;
+  const std::shared_ptr<Reply>& reply = c.reply;
   const size_t max_payload = ctx_.opts.max_payload_bytes;
   Block block;
   BlockDecodeError err;
@@ -358,10 +379,13 @@ void Api::post_block(HttpRequest& req, std::shared_ptr<Reply> reply) {
   }
 }
 
-HttpResponseMsg Api::get_block(const HttpRequest& req, std::string_view which) {
-  uint64_t height = 0;
-  if (which == "latest") height = ctx_.ledger.durable_tip().height;
-  else if (!parse_u64(which, &height)) return error_response(400, "malformed", "height must be a decimal number");
+void Api::get_latest_block(RouteCall& c) {
+  c.reply->send(block_response(c.req, ctx_.ledger.durable_tip().height));
+}
+
+void Api::get_block(RouteCall& c) { c.reply->send(block_response(c.req, c.params.height)); }
+
+HttpResponseMsg Api::block_response(const HttpRequest& req, uint64_t height) {
   if (wants_binary(req)) {
     auto bytes = ctx_.ledger.read_block_bytes(height);
     if (absl::IsNotFound(bytes.status())) return error_response(404, "not_found");
@@ -374,21 +398,21 @@ HttpResponseMsg Api::get_block(const HttpRequest& req, std::string_view which) {
   return make_response(200, block_to_json_text(*block), kJson);
 }
 
-HttpResponseMsg Api::get_transaction(std::string_view id_hex) {
-  auto id = hash_from_hex(id_hex);
-  if (!id) return error_response(400, "malformed", "transaction id must be 64 hex digits");
-  auto loc = ctx_.ledger.find_tx(*id);
-  if (!loc) return error_response(404, "not_found");
+void Api::get_transaction(RouteCall& c) {
+  const Hash32& id = c.params.id;
+  auto loc = ctx_.ledger.find_tx(id);
+  if (!loc) return c.reply->send(error_response(404, "not_found"));
   auto block = ctx_.ledger.read_block(loc->height);
-  if (!block.ok()) return error_response(500, "internal", std::string(block.status().message()));
-  if (loc->index >= block->txs.size()) return error_response(500, "internal", "index past the block's transactions");
-  return json_response(200, {{"id", to_hex(*id)},
-                             {"height", loc->height},
-                             {"index", loc->index},
-                             {"transaction", tx_to_json(block->txs[loc->index])}});
+  if (!block.ok()) return c.reply->send(error_response(500, "internal", std::string(block.status().message())));
+  if (loc->index >= block->txs.size())
+    return c.reply->send(error_response(500, "internal", "index past the block's transactions"));
+  c.reply->send(json_response(200, {{"id", to_hex(id)},
+                                    {"height", loc->height},
+                                    {"index", loc->index},
+                                    {"transaction", tx_to_json(block->txs[loc->index])}}));
 }
 
-HttpResponseMsg Api::get_status() {
+void Api::get_status(RouteCall& c) {
   const TipInfo tip = ctx_.ledger.durable_tip();
   const LedgerStats ls = ctx_.ledger.stats();
   Metrics& m = ctx_.metrics;
@@ -425,10 +449,10 @@ HttpResponseMsg Api::get_status() {
       {"counters", std::move(counters)},
   };
   if (!is_ready) body["not_ready_reason"] = why;
-  return json_response(200, body);
+  c.reply->send(json_response(200, body));
 }
 
-HttpResponseMsg Api::get_metrics() {
+void Api::get_metrics(RouteCall& c) {
   MetricsSnapshot snap;
   snap.ledger_height = ctx_.ledger.durable_tip().height;
   snap.pending_txs = ctx_.pipeline.pending();
@@ -439,14 +463,14 @@ HttpResponseMsg Api::get_metrics() {
   snap.ready = ready();
   snap.backend = std::string(ctx_.backend.name());
   snap.backend_description = ctx_.backend.description();
-  return make_response(200, ctx_.metrics.render(snap), "text/plain; version=0.0.4; charset=utf-8");
+  c.reply->send(make_response(200, ctx_.metrics.render(snap), "text/plain; version=0.0.4; charset=utf-8"));
 }
 
-void Api::get_stream(std::string_view query, std::shared_ptr<Reply> reply) {
+void Api::get_stream(RouteCall& c) {
   uint64_t from = ctx_.ledger.durable_tip().height + 1;
-  if (auto f = query_param(query, "from"); f && !parse_u64(*f, &from))
-    return reply->send(error_response(400, "malformed", "from must be a decimal height"));
-  reply->stream_blocks(from);
+  if (auto f = query_param(c.query, "from"); f && !parse_u64(*f, &from))
+    return c.reply->send(error_response(400, "malformed", "from must be a decimal height"));
+  c.reply->stream_blocks(from);
 }
 
 }  // namespace bg

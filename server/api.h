@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,7 @@
 #include "server/block_feed.h"
 #include "server/metrics.h"
 #include "server/options.h"
+#include "server/routes.h"
 #include "server/sealer.h"
 #include "server/tx_pipeline.h"
 
@@ -44,14 +46,26 @@ struct ServerContext {
   std::atomic<bool>& draining;
 };
 
+// What a route's handler gets: the request, its query string, the typed
+// path parameters, and where to answer.
+struct RouteCall {
+  HttpRequest& req;
+  std::string_view query;
+  const RouteParams& params;
+  std::shared_ptr<Reply> reply;
+};
+
 class Api {
  public:
   explicit Api(ServerContext ctx) : ctx_(ctx) {}
 
   void handle(HttpRequest req, std::shared_ptr<Reply> reply);
 
-  // Label for /metrics: the route a target falls under ("other" when none),
-  // so that ids and heights do not become label values.
+  // The route table: every endpoint, once (server/api.cc).
+  static std::span<const Route> routes();
+
+  // Label for /metrics: the pattern of the route a target falls under
+  // ("other" when none), so that ids and heights do not become label values.
   static std::string_view route_of(std::string_view target);
 
   // Ready = ledger open, writer healthy, not draining; `why` says what is not.
@@ -61,13 +75,20 @@ class Api {
   static HttpResponseMsg error_response(int status, std::string_view code, std::string_view detail = {});
 
  private:
-  void post_transactions(HttpRequest& req, std::string_view query, std::shared_ptr<Reply> reply);
-  void post_block(HttpRequest& req, std::shared_ptr<Reply> reply);
-  HttpResponseMsg get_block(const HttpRequest& req, std::string_view which);
-  HttpResponseMsg get_transaction(std::string_view id_hex);
-  HttpResponseMsg get_status();
-  HttpResponseMsg get_metrics();
-  void get_stream(std::string_view query, std::shared_ptr<Reply> reply);
+  // Route handlers (the rows of the table in api.cc).
+  void get_status_page(RouteCall& c);
+  void get_healthz(RouteCall& c);
+  void get_readyz(RouteCall& c);
+  void get_metrics(RouteCall& c);
+  void get_status(RouteCall& c);
+  void get_stream(RouteCall& c);
+  void post_transactions(RouteCall& c);
+  void get_transaction(RouteCall& c);
+  void post_block(RouteCall& c);
+  void get_latest_block(RouteCall& c);
+  void get_block(RouteCall& c);
+
+  HttpResponseMsg block_response(const HttpRequest& req, uint64_t height);
 
   ServerContext ctx_;
 };

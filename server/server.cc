@@ -21,6 +21,7 @@
 #include "server/block_feed.h"
 #include "server/metrics.h"
 #include "server/sealer.h"
+#include "server/server_core.h"
 #include "server/session.h"
 #include "server/tx_pipeline.h"
 
@@ -85,24 +86,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::create(const ServerOptions& opts
   if (!backend.ok()) return backend.status();
   s.backend = std::move(*backend);
 
-  s.feed = std::make_unique<BlockFeed>(s.ledger->durable_tip().height);
-  s.pipeline = std::make_unique<TxPipeline>(*s.ledger, *s.backend, s.metrics, s.opts,
-                                            [&s](std::function<void()> f) { net::post(*s.ioc, std::move(f)); });
-  SealerHooks hooks;
-  hooks.txs_done = [&s](std::vector<SealTx> txs, absl::Status st, uint64_t height) {
-    s.pipeline->on_sealed(std::move(txs), std::move(st), height);
-  };
-  hooks.txs_duplicate = [&s](std::vector<SealTx> txs) { s.pipeline->on_duplicate(std::move(txs)); };
-  hooks.committed = [&s](uint64_t height) {
-    s.observe_fsync();
-    s.feed->publish(height);
-  };
-  hooks.ledger_error = [&s](const absl::Status& st) { s.pipeline->note_ledger_error(st); };
-  s.sealer = std::make_unique<Sealer>(*s.ledger, *s.backend, s.metrics, s.opts, std::move(hooks));
-  s.pipeline->set_sealer(s.sealer.get());
-
-  s.api = std::make_unique<Api>(
-      ServerContext{s.opts, *s.ledger, *s.backend, *s.pipeline, *s.sealer, *s.feed, s.metrics, s.draining});
+  ServerCore core = make_server_core(
+      {s.opts, *s.ledger, *s.backend, s.metrics, s.draining,
+       [&s](std::function<void()> f) { net::post(*s.ioc, std::move(f)); }, [&s](uint64_t) { s.observe_fsync(); }});
+  s.feed = std::move(core.feed);
+  s.pipeline = std::move(core.pipeline);
+  s.sealer = std::move(core.sealer);
+  s.api = std::move(core.api);
   s.shared.reset(new SessionShared{*s.api, s.opts, *s.ledger, *s.feed, s.metrics, s.draining});
   s.listener = std::make_shared<Listener>(*s.ioc, *s.shared);
   if (absl::Status st = s.listener->listen(opts.host, opts.port); !st.ok()) return st;

@@ -8,30 +8,27 @@
 #include <fstream>
 
 #include "host/transaction.h"
-#include "tests/test_util.h"
+#include "testing/process.h"
+#include "testing/temp_dir.h"
 
 namespace bg {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::run_command;
+using testing::run_shell;
 
 class Cli : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("bg_cli_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string bin() const { return BLOCKGATE_BINARY; }
-  fs::path dir_;
+  std::string bin() const { return testing::blockgate_binary(); }
+  testing::TempDir tmp_{"cli"};
+  fs::path dir_{tmp_.path()};
 };
 
 TEST_F(Cli, KeygenSignVerifyRoundTripForEveryScheme) {
   for (std::string scheme : {"ed25519", "secp256k1", "p256"}) {
     fs::path key = dir_ / (scheme + ".key");
     int st = -1;
-    run_command(bin() + " keygen --scheme " + scheme + " --out " + key.string(), &st);
+    run_shell(bin() + " keygen --scheme " + scheme + " --out " + key.string(), &st);
     ASSERT_EQ(st, 0);
     struct stat sb;
     ASSERT_EQ(::stat(key.c_str(), &sb), 0);
@@ -43,7 +40,7 @@ TEST_F(Cli, KeygenSignVerifyRoundTripForEveryScheme) {
     EXPECT_EQ(ko["secret_key"].as_string().size(), 64u);
     EXPECT_EQ(ko["public_key"].as_string().size(), scheme == "ed25519" ? 64u : 66u);
 
-    std::string tx = run_command(bin() + " sign --key " + key.string() + " --payload-hex 00c0ffee", &st);
+    std::string tx = run_shell(bin() + " sign --key " + key.string() + " --payload-hex 00c0ffee", &st);
     ASSERT_EQ(st, 0);
     auto to = boost::json::parse(tx).as_object();
     EXPECT_EQ(std::string(to["public_key"].as_string()), std::string(ko["public_key"].as_string()));
@@ -54,7 +51,7 @@ TEST_F(Cli, KeygenSignVerifyRoundTripForEveryScheme) {
     std::string bad = tx;
     bad.replace(bad.find("00c0ffee"), 8, "00c0ffef");
     std::ofstream(dir_ / "txs.jsonl", std::ios::app) << bad;
-    std::string out = run_command(bin() + " verify --backend cpu --input " + (dir_ / "txs.jsonl").string() + " 2>/dev/null", &st);
+    std::string out = run_shell(bin() + " verify --backend cpu --input " + (dir_ / "txs.jsonl").string() + " 2>/dev/null", &st);
     EXPECT_EQ(st, 0);
     EXPECT_EQ(out, "valid\ninvalid_signature\n") << scheme;
   }
@@ -63,40 +60,40 @@ TEST_F(Cli, KeygenSignVerifyRoundTripForEveryScheme) {
 TEST_F(Cli, SignReadsPayloadFiles) {
   fs::path key = dir_ / "k";
   int st = -1;
-  run_command(bin() + " keygen --scheme p256 --out " + key.string(), &st);
+  run_shell(bin() + " keygen --scheme p256 --out " + key.string(), &st);
   ASSERT_EQ(st, 0);
   std::ofstream(dir_ / "payload", std::ios::binary) << std::string("hello\0world", 11);
-  std::string tx = run_command(bin() + " sign --key " + key.string() + " --payload-file " + (dir_ / "payload").string(), &st);
+  std::string tx = run_shell(bin() + " sign --key " + key.string() + " --payload-file " + (dir_ / "payload").string(), &st);
   ASSERT_EQ(st, 0);
   auto to = boost::json::parse(tx).as_object();
   EXPECT_EQ(std::string(to["payload"].as_string()), "68656c6c6f00776f726c64");
 }
 
 TEST_F(Cli, VerifyGivesOneVerdictPerLineInOrderFromStdin) {
-  std::string key = run_command(bin() + " keygen --scheme ed25519");
+  std::string key = run_shell(bin() + " keygen --scheme ed25519");
   std::ofstream(dir_ / "k") << key;
-  std::string tx = run_command(bin() + " sign --key " + (dir_ / "k").string() + " --payload-hex 01");
+  std::string tx = run_shell(bin() + " sign --key " + (dir_ / "k").string() + " --payload-hex 01");
   tx.pop_back();  // trailing newline
   std::string input = tx + "\n" + "not json\n" + "\n" +
                       "{\"scheme\":\"rsa\",\"public_key\":\"00\",\"signature\":\"00\",\"payload\":\"\"}\n" + tx + "\r\n";
   std::ofstream(dir_ / "in.jsonl") << input;
   int st = -1;
-  std::string out = run_command("cat " + (dir_ / "in.jsonl").string() + " | " + bin() + " verify --backend cpu 2>/dev/null", &st);
+  std::string out = run_shell("cat " + (dir_ / "in.jsonl").string() + " | " + bin() + " verify --backend cpu 2>/dev/null", &st);
   EXPECT_EQ(st, 0);
   EXPECT_EQ(out, "valid\nmalformed\nmalformed\nunsupported_scheme\nvalid\n");
 }
 
 TEST_F(Cli, BadUsageAndMissingInputFailClearly) {
   int st = -1;
-  run_command(bin() + " verify --input /nonexistent/file 2>/dev/null", &st);
+  run_shell(bin() + " verify --input /nonexistent/file 2>/dev/null", &st);
   EXPECT_EQ(st, 1);
-  run_command(bin() + " verify --backend quantum 2>/dev/null", &st);
+  run_shell(bin() + " verify --backend quantum 2>/dev/null", &st);
   EXPECT_EQ(st, 2);
-  run_command(bin() + " keygen --scheme rsa 2>/dev/null", &st);
+  run_shell(bin() + " keygen --scheme rsa 2>/dev/null", &st);
   EXPECT_EQ(st, 2);
-  run_command(bin() + " sign --key /nonexistent 2>/dev/null", &st);
+  run_shell(bin() + " sign --key /nonexistent 2>/dev/null", &st);
   EXPECT_EQ(st, 2);
-  run_command(bin() + " frobnicate 2>/dev/null", &st);
+  run_shell(bin() + " frobnicate 2>/dev/null", &st);
   EXPECT_EQ(st, 2);
 }
 

@@ -12,7 +12,9 @@
 
 #include "server/http_client.h"
 #include "server/loadgen.h"
-#include "tests/server_process.h"
+#include "testing/process.h"
+#include "testing/server_process.h"
+#include "testing/temp_dir.h"
 
 namespace bg {
 namespace {
@@ -49,7 +51,7 @@ void expect_all_found(const ServerProcess& server, const std::vector<CommittedTx
 }
 
 TEST(CrashRecovery, KillNineLosesNoCommittedTransaction) {
-  TempDir tmp("bg-crash");
+  TempDir tmp("crash");
   const std::string data = tmp.sub("data");
   std::mt19937_64 rng(20261126);  // fixed seed: the same kill schedule every run
   std::vector<CommittedTx> all_committed;
@@ -57,7 +59,7 @@ TEST(CrashRecovery, KillNineLosesNoCommittedTransaction) {
 
   constexpr int kRounds = 3;
   for (int round = 0; round < kRounds; ++round) {
-    ASSERT_TRUE(server.start(BLOCKGATE_BINARY, data, kServeFlags)) << server.log();
+    ASSERT_TRUE(server.start(data, kServeFlags)) << server.log();
     // What earlier rounds committed survived the previous kill.
     expect_all_found(server, all_committed);
     if (::testing::Test::HasFailure()) {
@@ -109,11 +111,11 @@ TEST(CrashRecovery, KillNineLosesNoCommittedTransaction) {
               << plan_opts.transactions << " answered committed (kill planned after " << kill_after << ")\n";
   }
 
-  ASSERT_TRUE(server.start(BLOCKGATE_BINARY, data, kServeFlags)) << server.log();
+  ASSERT_TRUE(server.start(data, kServeFlags)) << server.log();
   expect_all_found(server, all_committed);
   EXPECT_EQ(server.stop(SIGTERM), 0) << server.log();
 
-  auto audit = testing::run_command({BLOCKGATE_BINARY, "audit", "--data", data}, seconds(60));
+  auto audit = testing::run_command({testing::blockgate_binary(), "audit", "--data", data}, seconds(60));
   EXPECT_EQ(audit.exit_code, 0) << audit.output;
   EXPECT_NE(audit.output.find("audit ok:"), std::string::npos) << audit.output;
 }

@@ -14,11 +14,13 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cstring>
 #include <random>
 
 #include "host/backend.h"
 #include "host/kernel_variants.h"
 #include "host/signer.h"
+#include "kernels/ed25519_small_order.h"
 #include "kernels/verify_variant.h"
 
 namespace bg {
@@ -29,18 +31,14 @@ const char* kSecpN = "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0
 const char* kP256N = "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551";
 const char* kEdL = "edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010";  // little-endian L
 
-// Small-order / non-canonical Ed25519 encodings libsodium must reject.
-const char* kEdBadPoints[] = {
-    "0000000000000000000000000000000000000000000000000000000000000000",
-    "0100000000000000000000000000000000000000000000000000000000000000",
-    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
-    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
-    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+// Ed25519 encodings libsodium must reject: the shared small-order list
+// (kernels/ed25519_small_order.h), then a non-canonical y and an order-8 y
+// with the sign bit set.
+const char* const kEdBadPointExtras[] = {
     "f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
     "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
 };
+constexpr size_t kEdBadPointCount = k::kEd25519SmallOrderCount + std::size(kEdBadPointExtras);
 
 bool oracle_p256(const Transaction& tx) {
   // Low-S first (SPEC §2), then OpenSSL's EVP verification of the DER form.
@@ -107,6 +105,12 @@ void set_be32(uint8_t* dst, const char* hex) {
   std::copy(b.begin(), b.end(), dst);
 }
 
+// Bad Ed25519 encoding i of kEdBadPointCount.
+void set_bad_ed_point(uint8_t* dst, size_t i) {
+  if (i < size_t(k::kEd25519SmallOrderCount)) std::memcpy(dst, k::ed25519_small_order_list().enc[i], 32);
+  else set_be32(dst, kEdBadPointExtras[i - k::kEd25519SmallOrderCount]);
+}
+
 // Big-endian 32-byte subtraction n - x (x < n assumed, as for a valid s).
 void negate_mod(uint8_t* x, const char* n_hex) {
   Bytes n = *from_hex(n_hex);
@@ -150,11 +154,11 @@ void damage(Transaction& tx, std::mt19937_64& rng) {
       break;
     case 6:
       if (ecdsa) std::fill(tx.signature.begin() + 32, tx.signature.end(), 0);  // s = 0
-      else set_be32(tx.signature.data(), kEdBadPoints[rng() % std::size(kEdBadPoints)]);  // bad R
+      else set_bad_ed_point(tx.signature.data(), rng() % kEdBadPointCount);  // bad R
       break;
     case 7:
       if (ecdsa) set_be32(tx.signature.data() + (rng() % 2) * 32, n);  // r or s = n
-      else set_be32(tx.public_key.data(), kEdBadPoints[rng() % std::size(kEdBadPoints)]);  // bad A
+      else set_bad_ed_point(tx.public_key.data(), rng() % kEdBadPointCount);  // bad A
       break;
     case 8:
       if (ecdsa) std::fill(tx.signature.begin() + (rng() % 2) * 32, tx.signature.begin() + (rng() % 2) * 32 + 32, 0xff);

@@ -7,7 +7,8 @@
 
 #include "host/backend.h"
 #include "host/transaction.h"
-#include "tests/test_util.h"
+#include "testing/process.h"
+#include "testing/vectors.h"
 
 namespace bg {
 namespace {
@@ -62,7 +63,7 @@ TEST_P(EngineVectors, BackendBatchEqualsOneByOne) {
 TEST_P(EngineVectors, VerifyCommandPrintsEveryExpectedVerdict) {
   auto vectors = read_vectors(file());
   int status = -1;
-  std::string out = testing::run_command(std::string(BLOCKGATE_BINARY) + " verify --backend " + backend_name() +
+  std::string out = testing::run_shell(testing::blockgate_binary() + " verify --backend " + backend_name() +
                                              " --input " + BLOCKGATE_TESTVECTORS + "/" + file() + " 2>/dev/null",
                                          &status);
   EXPECT_EQ(status, 0);

@@ -13,7 +13,9 @@
 #include "host/signer.h"
 #include "server/http_client.h"
 #include "server/loadgen.h"
-#include "tests/server_process.h"
+#include "testing/raw_conn.h"
+#include "testing/server_process.h"
+#include "testing/temp_dir.h"
 
 namespace bg {
 namespace {
@@ -31,7 +33,7 @@ constexpr uint64_t kMaxPendingTxs = 16;  // --max-pending-txs: the flood must ov
 class HostileClients : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(server_.start(BLOCKGATE_BINARY, tmp_.sub("data"),
+    ASSERT_TRUE(server_.start(tmp_.sub("data"),
                               {"--backend", "cpu", "--block-interval-ms", "5", "--max-body-bytes",
                                std::to_string(kMaxBody), "--header-timeout-ms", std::to_string(kHeaderTimeoutMs),
                                "--max-pending-txs", std::to_string(kMaxPendingTxs)}))
@@ -73,7 +75,7 @@ class HostileClients : public ::testing::Test {
            "\r\nContent-Length: " + std::to_string(content_length) + "\r\n\r\n";
   }
 
-  TempDir tmp_{"bg-hostile"};
+  TempDir tmp_{"hostile"};
   ServerProcess server_;
 };
 

@@ -10,7 +10,10 @@
 
 #include "host/block.h"
 #include "ledger/ledger.h"
-#include "tests/server_harness.h"
+#include "testing/json.h"
+#include "testing/server_process.h"
+#include "testing/temp_dir.h"
+#include "testing/tx_factory.h"
 
 namespace bg::testing {
 namespace {
@@ -21,7 +24,7 @@ class ServerApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     server_ = std::make_unique<ServerProcess>(dir_.path() + "/data", extra_args());
-    ASSERT_TRUE(server_->started()) << server_->listening_line() << "\n" << server_->stderr_text();
+    ASSERT_TRUE(server_->started()) << server_->log();
     client_ = server_->client();
   }
   virtual std::vector<std::string> extra_args() { return {"--block-interval-ms", "20"}; }
@@ -37,28 +40,16 @@ class ServerApiTest : public ::testing::Test {
     return r.ok() ? *r : HttpResponse{};
   }
 
-  TipInfo tip() {
-    HttpResponse r = get("/v1/blocks/latest");
-    json::object b = parse_json(r.body).as_object();
-    TipInfo t;
-    t.height = b["header"].as_object()["height"].to_number<uint64_t>();
-    t.timestamp_ms = b["header"].as_object()["timestamp_ms"].to_number<uint64_t>();
-    t.hash = *hash_from_hex(str(b["hash"]));
-    return t;
-  }
+  TipInfo tip() { return latest_tip(client_); }
 
+  // A valid block on `t` with transactions first_tx .. first_tx+n-1.
   Block make_block(const TipInfo& t, size_t n, uint64_t first_tx) {
-    Block b;
-    b.header.height = t.height + 1;
-    b.header.prev_hash = t.hash;
-    b.header.timestamp_ms = t.timestamp_ms + 1;
-    for (size_t i = 0; i < n; ++i) b.txs.push_back(txs_.tx(first_tx + i));
-    b.header.tx_count = uint32_t(n);
-    b.header.merkle_root = compute_merkle_root(b.txs);
-    return b;
+    std::vector<Transaction> txs;
+    for (size_t i = 0; i < n; ++i) txs.push_back(txs_.tx(first_tx + i));
+    return block_on(t, std::move(txs));
   }
 
-  ScratchDir dir_;
+  TempDir dir_;
   std::unique_ptr<ServerProcess> server_;
   HttpClient client_{"127.0.0.1", 0};
   TxFactory txs_;
@@ -257,6 +248,27 @@ TEST_F(ServerApiTest, WaitVerifyAnswersVerifiedAndStillCommits) {
             "committed");
 }
 
+// Admission consults the ledger: a transaction already committed is answered
+// `duplicate` at once, also when the client only waits for verification (the
+// sealer's own re-check would otherwise hide a missing admission check behind
+// a `verified` answer).
+TEST_F(ServerApiTest, CommittedTransactionSentAgainWithWaitVerifyIsDuplicate) {
+  const Transaction t = txs_.tx(60);
+  ASSERT_EQ(str(results_of(post("/v1/transactions", tx_json(t)).body)[0].as_object()["status"]), "committed");
+  for (const std::string body : {tx_json(t), txs_json({txs_.tx(61), t})}) {
+    HttpResponse r = post("/v1/transactions?wait=verify", body);
+    ASSERT_EQ(r.status, 200) << r.body;
+    json::array res = results_of(r.body);
+    ASSERT_FALSE(res.empty()) << r.body;
+    EXPECT_EQ(json::serialize(res.back()),
+              R"({"id":")" + to_hex(t.id()) + R"(","status":"rejected","error":"duplicate"})");
+  }
+  // The binary body takes the same path.
+  HttpResponse r = post("/v1/transactions?wait=verify", txs_binary({t}), "application/octet-stream");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(str(results_of(r.body).at(0).as_object()["error"]), "duplicate") << r.body;
+}
+
 // Every Wycheproof case of the shared vectors, posted in one array, gets the
 // verdict SPEC §2 requires: valid ones commit, the others are rejected with
 // the expected code. Three cases repeat an earlier one exactly: the repeat is
@@ -413,6 +425,41 @@ TEST_F(ServerApiTest, RejectedBlocks) {
   Block same_ts = make_block(t2, 1, 270);
   same_ts.header.timestamp_ms = t2.timestamp_ms;
   EXPECT_EQ(post("/v1/blocks", block_to_json_text(same_ts)).status, 200);
+}
+
+// A block whose prev_hash is not the tip's hash is refused by the server with
+// 409 not_extending_tip and the tip, whatever else is right about it (height,
+// Merkle root, signatures), in JSON and binary; none of its transactions
+// lands, and the block on the right parent is then accepted.
+TEST_F(ServerApiTest, BlockOnAWrongPrevHashIsRefusedAndNothingOfItLands) {
+  ASSERT_EQ(post("/v1/blocks", block_to_json_text(make_block(tip(), 2, 300))).status, 200);
+  const TipInfo t = tip();
+  const std::string tip_json =
+      R"({"error":"not_extending_tip","tip":{"height":)" + std::to_string(t.height) + R"(,"hash":")" + to_hex(t.hash) + "\"}}";
+  Block good = make_block(t, 3, 310);
+  for (int variant = 0; variant < 3; ++variant) {
+    Block bad = good;
+    if (variant == 0) bad.header.prev_hash[31] ^= 0x01;  // one bit off
+    if (variant == 1) bad.header.prev_hash = Hash32{};   // all zero
+    if (variant == 2) {
+      // A fork: the tip's parent instead of the tip.
+      HttpResponse parent = get("/v1/blocks/" + std::to_string(t.height - 1));
+      ASSERT_EQ(parent.status, 200);
+      bad.header.prev_hash = *hash_from_hex(str(parse_json(parent.body).as_object()["hash"]));
+    }
+    HttpResponse r = post("/v1/blocks", block_to_json_text(bad));
+    EXPECT_EQ(r.status, 409) << variant << " " << r.body;
+    EXPECT_EQ(r.body, tip_json) << variant;
+    const Bytes bin = bad.encode();
+    r = post("/v1/blocks", std::string(bin.begin(), bin.end()), "application/octet-stream");
+    EXPECT_EQ(r.status, 409) << variant << " " << r.body;
+    EXPECT_EQ(r.body, tip_json) << variant;
+  }
+  EXPECT_EQ(tip().height, t.height);
+  for (const Transaction& tx : good.txs) EXPECT_EQ(get("/v1/transactions/" + to_hex(tx.id())).status, 404);
+  HttpResponse ok = post("/v1/blocks", block_to_json_text(good));
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(tip().height, t.height + 1);
 }
 
 TEST_F(ServerApiTest, GetBlocksAndTransactionsErrors) {

@@ -8,7 +8,10 @@
 
 #include "ledger/file_ops.h"
 #include "server/server.h"
-#include "tests/server_harness.h"
+#include "testing/json.h"
+#include "testing/server_process.h"
+#include "testing/temp_dir.h"
+#include "testing/tx_factory.h"
 
 namespace bg::testing {
 namespace {
@@ -74,7 +77,7 @@ std::string status_of(const HttpResponse& r, size_t i = 0) {
 }
 
 TEST(ServerFaultsTest, DiskFullAnswers503AndRecovers) {
-  ScratchDir dir;
+  TempDir dir;
   auto disk = std::make_shared<FlakyDisk>();
   InProcessServer s(dir.path() + "/data", disk);
   HttpClient c = s.client();
@@ -108,7 +111,7 @@ TEST(ServerFaultsTest, DiskFullAnswers503AndRecovers) {
 }
 
 TEST(ServerFaultsTest, FailedFsyncStopsWritesAndReadiness) {
-  ScratchDir dir;
+  TempDir dir;
   auto disk = std::make_shared<FlakyDisk>();
   InProcessServer s(dir.path() + "/data", disk);
   HttpClient c = s.client();

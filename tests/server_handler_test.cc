@@ -1,12 +1,16 @@
 // Request handling without sockets: the Api over a real ledger, backend,
-// batcher and sealer, answering through a Reply that fulfils a promise.
+// batcher and sealer, wired as the server wires them (make_server_core),
+// answering through a Reply that fulfils a promise.
 #include <gtest/gtest.h>
 
 #include <future>
 
 #include "ledger/ledger.h"
 #include "server/api.h"
-#include "tests/server_harness.h"
+#include "server/server_core.h"
+#include "testing/json.h"
+#include "testing/temp_dir.h"
+#include "testing/tx_factory.h"
 
 namespace bg::testing {
 namespace {
@@ -35,25 +39,12 @@ class ServerHandlerTest : public ::testing::Test {
     auto b = make_backend("cpu");
     ASSERT_TRUE(b.ok());
     backend_ = std::move(*b);
-    feed_ = std::make_unique<BlockFeed>(0);
     // Completions run where they are posted from: fine without io threads.
-    pipeline_ = std::make_unique<TxPipeline>(*ledger_, *backend_, metrics_, opts_,
-                                             [](std::function<void()> f) { f(); });
-    SealerHooks hooks;
-    hooks.txs_done = [this](std::vector<SealTx> t, absl::Status st, uint64_t h) {
-      pipeline_->on_sealed(std::move(t), std::move(st), h);
-    };
-    hooks.txs_duplicate = [this](std::vector<SealTx> t) { pipeline_->on_duplicate(std::move(t)); };
-    hooks.committed = [this](uint64_t h) { feed_->publish(h); };
-    hooks.ledger_error = [this](const absl::Status& st) { pipeline_->note_ledger_error(st); };
-    sealer_ = std::make_unique<Sealer>(*ledger_, *backend_, metrics_, opts_, std::move(hooks));
-    pipeline_->set_sealer(sealer_.get());
-    api_ = std::make_unique<Api>(
-        ServerContext{opts_, *ledger_, *backend_, *pipeline_, *sealer_, *feed_, metrics_, draining_});
+    core_ = make_server_core({opts_, *ledger_, *backend_, metrics_, draining_, [](std::function<void()> f) { f(); }, {}});
   }
   void TearDown() override {
-    if (pipeline_) pipeline_->stop();
-    if (sealer_) sealer_->stop();
+    if (core_.pipeline) core_.pipeline->stop();
+    if (core_.sealer) core_.sealer->stop();
   }
 
   HttpResponseMsg call(http::verb method, const std::string& target, std::string body = {},
@@ -64,21 +55,18 @@ class ServerHandlerTest : public ::testing::Test {
     req.prepare_payload();
     auto reply = std::make_shared<PromiseReply>();
     auto fut = reply->response();
-    api_->handle(std::move(req), reply);
+    core_.api->handle(std::move(req), reply);
     EXPECT_EQ(fut.wait_for(std::chrono::seconds(10)), std::future_status::ready);
     return fut.get();
   }
 
-  ScratchDir dir_;
+  TempDir dir_{"handler"};
   ServerOptions opts_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<VerifyBackend> backend_;
   Metrics metrics_;
   std::atomic<bool> draining_{false};
-  std::unique_ptr<BlockFeed> feed_;
-  std::unique_ptr<TxPipeline> pipeline_;
-  std::unique_ptr<Sealer> sealer_;
-  std::unique_ptr<Api> api_;
+  ServerCore core_;
 };
 
 TEST_F(ServerHandlerTest, RoutesAndWholeRequestErrors) {
@@ -124,7 +112,7 @@ TEST_F(ServerHandlerTest, StreamRequestsHandTheConnectionOver) {
     HttpRequest req{http::verb::get, target, 11};
     auto reply = std::make_shared<PromiseReply>();
     auto fut = reply->stream_from();
-    api_->handle(std::move(req), reply);
+    core_.api->handle(std::move(req), reply);
     ASSERT_EQ(fut.wait_for(std::chrono::seconds(1)), std::future_status::ready);
     EXPECT_EQ(fut.get(), want) << target;
   }

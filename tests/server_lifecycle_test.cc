@@ -7,7 +7,10 @@
 #include <atomic>
 #include <regex>
 
-#include "tests/server_harness.h"
+#include "testing/json.h"
+#include "testing/server_process.h"
+#include "testing/temp_dir.h"
+#include "testing/tx_factory.h"
 
 namespace bg::testing {
 namespace {
@@ -16,7 +19,7 @@ using std::chrono::milliseconds;
 namespace json = boost::json;
 
 TEST(ServerLifecycleTest, OneListeningLineThenSigtermExitsZero) {
-  ScratchDir dir;
+  TempDir dir;
   ServerProcess s(dir.path() + "/data");
   ASSERT_TRUE(s.started()) << s.stderr_text();
   EXPECT_TRUE(std::regex_match(s.listening_line(), std::regex(R"(blockgate listening on http://127\.0\.0\.1:\d+)")))
@@ -25,11 +28,11 @@ TEST(ServerLifecycleTest, OneListeningLineThenSigtermExitsZero) {
   ASSERT_EQ(c.get("/healthz")->status, 200);
   s.signal(SIGTERM);
   EXPECT_EQ(s.wait_exit(milliseconds(15000)), 0) << s.stderr_text();
-  EXPECT_EQ(s.rest_of_stdout(), "");  // exactly one stdout line
+  EXPECT_EQ(s.stdout_text(), s.listening_line() + "\n");  // exactly one stdout line
 }
 
 TEST(ServerLifecycleTest, SigtermFinishesInFlightCommits) {
-  ScratchDir dir;
+  TempDir dir;
   const std::string data = dir.path() + "/data";
   TxFactory txs;
   std::vector<Transaction> batch;
@@ -70,7 +73,7 @@ TEST(ServerLifecycleTest, SigtermFinishesInFlightCommits) {
 }
 
 TEST(ServerLifecycleTest, SigintEndsStreamsAndExitsZero) {
-  ScratchDir dir;
+  TempDir dir;
   ServerProcess s(dir.path() + "/data");
   ASSERT_TRUE(s.started()) << s.stderr_text();
   HttpClient stream = s.client(milliseconds(10000));
@@ -94,7 +97,7 @@ TEST(ServerLifecycleTest, SigintEndsStreamsAndExitsZero) {
 }
 
 TEST(ServerLifecycleTest, CommittedSurvivesKill9) {
-  ScratchDir dir;
+  TempDir dir;
   const std::string data = dir.path() + "/data";
   TxFactory txs;
   std::vector<std::string> ids;
@@ -123,7 +126,7 @@ TEST(ServerLifecycleTest, CommittedSurvivesKill9) {
 }
 
 TEST(ServerLifecycleTest, StartupFailuresExitNonZero) {
-  ScratchDir dir;
+  TempDir dir;
   ServerProcess first(dir.path() + "/a");
   ASSERT_TRUE(first.started());
   // The port is taken.

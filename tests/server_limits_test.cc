@@ -4,7 +4,10 @@
 // HTTP/1.0, garbage).
 #include <gtest/gtest.h>
 
-#include "tests/server_harness.h"
+#include "testing/json.h"
+#include "testing/server_process.h"
+#include "testing/temp_dir.h"
+#include "testing/tx_factory.h"
 
 namespace bg::testing {
 namespace {
@@ -12,9 +15,9 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-std::unique_ptr<ServerProcess> start(const ScratchDir& dir, std::vector<std::string> args) {
+std::unique_ptr<ServerProcess> start(const TempDir& dir, std::vector<std::string> args) {
   auto s = std::make_unique<ServerProcess>(dir.path() + "/data", std::move(args));
-  EXPECT_TRUE(s->started()) << s->listening_line() << "\n" << s->stderr_text();
+  EXPECT_TRUE(s->started()) << s->log();
   return s;
 }
 
@@ -39,7 +42,7 @@ std::string read_until_close(HttpClient& c, milliseconds timeout, bool* closed) 
 }
 
 TEST(ServerLimitsTest, BearerTokenGuardsPosts) {
-  ScratchDir dir;
+  TempDir dir;
   const std::string token_file = dir.path() + "/token";
   std::ofstream(token_file) << "s3cret-token\n";
   auto s = start(dir, {"--auth-token-file", token_file});
@@ -63,7 +66,7 @@ TEST(ServerLimitsTest, BearerTokenGuardsPosts) {
 }
 
 TEST(ServerLimitsTest, BodyOverTheLimitIs413) {
-  ScratchDir dir;
+  TempDir dir;
   auto s = start(dir, {"--max-body-bytes", "4096"});
   // Declared too large: answered from the header alone, then closed.
   HttpClient raw = s->client(milliseconds(5000));
@@ -97,7 +100,7 @@ TEST(ServerLimitsTest, BodyOverTheLimitIs413) {
 }
 
 TEST(ServerLimitsTest, SlowAndIdleClientsAreCut) {
-  ScratchDir dir;
+  TempDir dir;
   auto s = start(dir, {"--header-timeout-ms", "300", "--body-timeout-ms", "300", "--idle-timeout-ms", "600"});
   bool closed = false;
   // Slowloris: headers that never end.
@@ -131,7 +134,7 @@ TEST(ServerLimitsTest, SlowAndIdleClientsAreCut) {
 }
 
 TEST(ServerLimitsTest, ConnectionsOverTheLimitAreRefused) {
-  ScratchDir dir;
+  TempDir dir;
   auto s = start(dir, {"--max-connections", "2"});
   HttpClient a = s->client(), b = s->client();
   ASSERT_EQ(a.get("/healthz")->status, 200);
@@ -157,7 +160,7 @@ TEST(ServerLimitsTest, ConnectionsOverTheLimitAreRefused) {
 }
 
 TEST(ServerLimitsTest, FullPipelineSheds503WithRetryAfter) {
-  ScratchDir dir;
+  TempDir dir;
   // Four transactions fill the pipeline until their block commits (3 s: room
   // for a slow, shared test machine between the two requests).
   auto s = start(dir, {"--max-pending-txs", "4", "--block-interval-ms", "3000"});
@@ -183,7 +186,7 @@ TEST(ServerLimitsTest, FullPipelineSheds503WithRetryAfter) {
 }
 
 TEST(ServerLimitsTest, RawHttpFraming) {
-  ScratchDir dir;
+  TempDir dir;
   auto s = start(dir, {});
   bool closed = false;
   // Two pipelined requests: two answers, in order, on one connection.

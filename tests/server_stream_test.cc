@@ -5,7 +5,10 @@
 
 #include <atomic>
 
-#include "tests/server_harness.h"
+#include "testing/json.h"
+#include "testing/server_process.h"
+#include "testing/temp_dir.h"
+#include "testing/tx_factory.h"
 
 namespace bg::testing {
 namespace {
@@ -63,7 +66,7 @@ class ServerStreamTest : public ::testing::Test {
     server_ = std::make_unique<ServerProcess>(dir_.path() + "/data", std::vector<std::string>{"--block-interval-ms", "5"});
     ASSERT_TRUE(server_->started()) << server_->stderr_text();
   }
-  ScratchDir dir_;
+  TempDir dir_;
   std::unique_ptr<ServerProcess> server_;
   TxFactory txs_;
 };

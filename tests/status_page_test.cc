@@ -11,7 +11,9 @@
 #include "server/http_client.h"
 #include "server/loadgen.h"
 #include "server/status_page.h"
-#include "tests/server_process.h"
+#include "testing/process.h"
+#include "testing/server_process.h"
+#include "testing/temp_dir.h"
 
 namespace bg {
 namespace {
@@ -49,9 +51,9 @@ TEST(StatusPage, IsSelfContained) {
 
 TEST(StatusPage, ChromiumRendersLiveHeight) {
   if (access(kChromium, X_OK) != 0) GTEST_SKIP() << kChromium << " is not installed";
-  TempDir tmp("bg-status-page");
+  TempDir tmp("status-page");
   ServerProcess server;
-  ASSERT_TRUE(server.start(BLOCKGATE_BINARY, tmp.sub("data"), {"--backend", "cpu", "--block-interval-ms", "5"}))
+  ASSERT_TRUE(server.start(tmp.sub("data"), {"--backend", "cpu", "--block-interval-ms", "5"}))
       << server.log();
 
   // Three requests, one connection, wait=commit: at least one block per request.

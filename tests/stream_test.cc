@@ -10,7 +10,8 @@
 #include "host/block.h"
 #include "server/http_client.h"
 #include "server/loadgen.h"
-#include "tests/server_process.h"
+#include "testing/server_process.h"
+#include "testing/temp_dir.h"
 
 namespace bg {
 namespace {
@@ -72,9 +73,9 @@ struct Seen {
 }
 
 TEST(Stream, ReconnectSeesEveryHeightExactlyOnceWhileCommitting) {
-  TempDir tmp("bg-stream");
+  TempDir tmp("stream");
   ServerProcess server;
-  ASSERT_TRUE(server.start(BLOCKGATE_BINARY, tmp.sub("data"), {"--backend", "cpu", "--block-interval-ms", "5"}))
+  ASSERT_TRUE(server.start(tmp.sub("data"), {"--backend", "cpu", "--block-interval-ms", "5"}))
       << server.log();
   auto url = parse_http_url(server.url());
   ASSERT_TRUE(url.ok());
@@ -164,9 +165,9 @@ TEST(Stream, ReconnectSeesEveryHeightExactlyOnceWhileCommitting) {
 // A consumer that starts at the tip's next height gets only new blocks, the
 // first one being exactly that height.
 TEST(Stream, DefaultStartsAtNextBlock) {
-  TempDir tmp("bg-stream-next");
+  TempDir tmp("stream-next");
   ServerProcess server;
-  ASSERT_TRUE(server.start(BLOCKGATE_BINARY, tmp.sub("data"), {"--backend", "cpu", "--block-interval-ms", "5"}))
+  ASSERT_TRUE(server.start(tmp.sub("data"), {"--backend", "cpu", "--block-interval-ms", "5"}))
       << server.log();
   auto url = parse_http_url(server.url());
   ASSERT_TRUE(url.ok());
