@@ -95,11 +95,15 @@ class Countdown {
 
 // Durable throughput: each iteration builds ~20k transactions' worth of
 // blocks (untimed), then times submitting them all until the last is durable.
+// Second argument: 1 with the persistent index (the default), 0 with the ids
+// in memory (as before the index existed), compared in the same run.
 void BM_CommitThroughput(benchmark::State& state) {
   const size_t per_block = size_t(state.range(0));
   const size_t blocks_per_iter = std::max<size_t>(1, 20000 / per_block);
   const std::string dir = bench_dir("commit");
-  auto ledger = Ledger::open(dir);
+  LedgerOptions opts;
+  opts.index = state.range(1) != 0;
+  auto ledger = Ledger::open(dir, opts);
   if (!ledger.ok()) return state.SkipWithError(std::string(ledger.status().message()).c_str());
   ChainBuilder chain((*ledger)->durable_tip());
   const LedgerStats s0 = (*ledger)->stats();
@@ -129,7 +133,10 @@ void BM_CommitThroughput(benchmark::State& state) {
   ledger->reset();
   std::filesystem::remove_all(dir);
 }
-BENCHMARK(BM_CommitThroughput)->Arg(1)->Arg(100)->Arg(10000)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CommitThroughput)
+    ->ArgNames({"tx_per_block", "index"})
+    ->Args({1, 1})->Args({100, 1})->Args({100, 0})->Args({10000, 1})->Args({10000, 0})
+    ->UseManualTime()->Unit(benchmark::kMillisecond);
 
 // Idle commit: one block at a time, each waiting for its own fdatasync.
 void BM_CommitOneAtATime(benchmark::State& state) {
@@ -296,6 +303,25 @@ void BM_ContainsUnknownId(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ContainsUnknownId)->Unit(benchmark::kMicrosecond);
+
+// The batched duplicate check (admission): 4,096 unknown ids per call.
+void BM_ContainsIdsBatch(benchmark::State& state) {
+  ReadFixture& f = read_fixture();
+  std::vector<Hash32> ids(4096);
+  std::vector<uint8_t> present(ids.size());
+  uint64_t n = 0;
+  for (auto _ : state) {
+    for (Hash32& id : ids) {
+      ++n;
+      std::memcpy(id.data(), &n, 8);
+      std::memcpy(id.data() + 8, &n, 8);
+    }
+    f.ledger->contains_ids(ids, present);
+    benchmark::DoNotOptimize(present.data());
+  }
+  state.counters["ids/s"] = benchmark::Counter(double(state.iterations() * ids.size()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_ContainsIdsBatch)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace bg

@@ -1,6 +1,6 @@
 // make_tx_file: writes N signed JSON transactions (SPEC §1), one per line, for
 // benchmarks and load tests:
-//   make_tx_file --scheme ed25519|secp256k1|p256|mixed --count N [--seed X]
+//   make_tx_file --scheme NAME|mixed --count N [--seed X]
 //                [--payload-bytes P] [--keys K] [--invalid-every M] > file.jsonl
 #include <boost/json.hpp>
 #include <cstdio>
@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
   } else if (auto s = scheme_from_name(scheme)) {
     opts.scheme = *s;
   } else {
-    std::cerr << "make_tx_file: --scheme must be ed25519, secp256k1, p256 or mixed\n";
+    std::cerr << "make_tx_file: --scheme must be one of " << scheme_names() << ", mixed\n";
     return 2;
   }
   auto count = args->get_u64("count", 1000);

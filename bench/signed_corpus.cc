@@ -42,20 +42,19 @@ Bytes seeded_payload(uint64_t seed, uint64_t index, size_t size) {
 }  // namespace
 
 std::vector<Transaction> make_signed_txs(const CorpusOptions& opts, ThreadPool* pool) {
-  static constexpr Scheme kCycle[] = {Scheme::kEd25519, Scheme::kSecp256k1, Scheme::kP256};
   const size_t nkeys = std::max<size_t>(opts.keys, 1);
   // Keys per scheme, derived once: key k of a scheme is the same whatever the mix.
-  std::vector<std::vector<KeyPair>> keys(3);
-  for (Scheme s : kCycle) {
-    if (opts.scheme && *opts.scheme != s) continue;
-    for (size_t k = 0; k < nkeys; ++k) keys[size_t(s) - 1].push_back(seeded_key(s, opts.seed, k));
+  std::vector<std::vector<KeyPair>> keys(kSchemeCount);
+  for (const SchemeInfo& info : kSchemes) {
+    if (opts.scheme && *opts.scheme != info.id) continue;
+    for (size_t k = 0; k < nkeys; ++k) keys[scheme_index(info.id)].push_back(seeded_key(info.id, opts.seed, k));
   }
   std::vector<Transaction> txs(opts.count);
   auto sign_range = [&](size_t b, size_t e) {
     for (size_t j = b; j < e; ++j) {
       const uint64_t i = opts.first_index + j;
-      Scheme s = opts.scheme ? *opts.scheme : kCycle[i % 3];
-      const KeyPair& key = keys[size_t(s) - 1][(opts.scheme ? i : i / 3) % nkeys];
+      Scheme s = opts.scheme ? *opts.scheme : kSchemes[i % kSchemeCount].id;
+      const KeyPair& key = keys[scheme_index(s)][(opts.scheme ? i : i / kSchemeCount) % nkeys];
       txs[j] = sign_transaction(key, seeded_payload(opts.seed, i, opts.payload_bytes));
       if (opts.invalid_every > 0 && (i + 1) % opts.invalid_every == 0) txs[j].signature[31] ^= 1;
     }

@@ -13,7 +13,7 @@
 namespace bg::bench {
 
 struct CorpusOptions {
-  std::optional<Scheme> scheme = Scheme::kEd25519;  // nullopt: cycle ed25519, secp256k1, p256
+  std::optional<Scheme> scheme = Scheme::kEd25519;  // nullopt: cycle through kSchemes
   size_t count = 1024;
   uint64_t first_index = 0;   // transaction i of the output is number first_index + i of the sequence
   uint64_t seed = 1;

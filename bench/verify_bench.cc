@@ -70,7 +70,7 @@ bool bare_secp256k1(const SigItem& it) {
   secp256k1_ecdsa_signature sig;
   uint8_t digest[32];
   SHA256(it.message, it.message_len, digest);
-  return secp256k1_ec_pubkey_parse(bare_secp_ctx(), &pk, it.public_key, 33) == 1 &&
+  return secp256k1_ec_pubkey_parse(bare_secp_ctx(), &pk, it.public_key, public_key_size(Scheme::kSecp256k1)) == 1 &&
          secp256k1_ecdsa_signature_parse_compact(bare_secp_ctx(), &sig, it.signature) == 1 &&
          secp256k1_ecdsa_verify(bare_secp_ctx(), &sig, digest, &pk) == 1;
 }
@@ -86,7 +86,7 @@ bool bare_p256(const SigItem& it) {
   BIGNUM* r = BN_bin2bn(it.signature, 32, nullptr);
   BIGNUM* s = BN_bin2bn(it.signature + 32, 32, nullptr);
   bool ok = false;
-  if (key && sig && r && s && EC_KEY_oct2key(key, it.public_key, 33, nullptr) == 1 &&
+  if (key && sig && r && s && EC_KEY_oct2key(key, it.public_key, public_key_size(Scheme::kP256), nullptr) == 1 &&
       ECDSA_SIG_set0(sig, r, s) == 1) {
     r = s = nullptr;
     ok = ECDSA_do_verify(digest, 32, sig, key) == 1;

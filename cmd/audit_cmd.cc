@@ -50,6 +50,8 @@ int audit(int argc, char** argv) {
     return 1;
   }
   if (!rep->tail_note.empty()) std::cerr << "note: " << rep->tail_note << "\n";
+  if (!rep->index_note.empty()) std::cerr << "note: " << rep->index_note << "\n";
+  else std::cerr << "index: " << rep->index_entries_checked << " entries checked against the segments\n";
   std::cerr << "audited " << rep->blocks << " blocks, " << rep->transactions << " transactions, "
             << rep->signatures_checked << " signatures with backend " << (*backend)->name() << " in "
             << rep->seconds << " s\n";

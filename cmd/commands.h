@@ -17,6 +17,7 @@ int keygen(int argc, char** argv);
 int sign(int argc, char** argv);
 int loadgen(int argc, char** argv);
 int bench(int argc, char** argv);
+int reindex(int argc, char** argv);
 
 struct Command {
   std::string_view name;

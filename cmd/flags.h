@@ -26,6 +26,8 @@
 #include <utility>
 #include <vector>
 
+#include "host/status_macros.h"
+
 namespace bg::cmd {
 
 // String concatenation over std::string_view (this Abseil's StrCat takes its
@@ -89,7 +91,7 @@ struct FlagValue<std::chrono::milliseconds> {
   static constexpr std::string_view kValueName = "MS";
   static absl::Status parse(std::string_view text, std::chrono::milliseconds* out) {
     uint64_t v = 0;
-    if (absl::Status st = FlagValue<uint64_t>::parse(text, &v); !st.ok()) return st;
+    BG_RETURN_IF_ERROR(FlagValue<uint64_t>::parse(text, &v));
     *out = std::chrono::milliseconds(v);
     return absl::OkStatus();
   }
@@ -169,6 +171,22 @@ class FlagTable {
     f.show = [m](const O& o) { return std::string(o.*m ? "on" : "off"); };
     return f;
   }
+  // A switch that sets a bool field of member struct `s`.
+  template <class B, class S>
+    requires std::is_base_of_v<B, O>
+  Flag<O>& add_switch(std::string_view name, S B::*s, bool S::*m, std::string_view help) {
+    Flag<O>& f = push(name, help, "switch", "");
+    f.set = [s, m](O& o, std::string_view) {
+      (o.*s).*m = true;
+      return absl::OkStatus();
+    };
+    f.show = [s, m](const O& o) { return std::string((o.*s).*m ? "on" : "off"); };
+    return f;
+  }
+  // A rule over several flags, checked after every flag is parsed (e.g.
+  // "--min-batch must not exceed --max-batch"); its error is a usage error.
+  void check(std::function<absl::Status(const O&)> rule) { checks_.push_back(std::move(rule)); }
+
   // A flag whose value needs more than a field assignment (HOST:PORT, a file
   // to read). `show` prints the current value for the help's default.
   Flag<O>& add_custom(std::string_view name, std::string_view value_name, std::string_view kind,
@@ -229,6 +247,8 @@ class FlagTable {
     for (const Flag<O>& f : flags_)
       if (f.required && !parsed->has(f.name))
         return absl::InvalidArgumentError(cat("--", f.name, " is required"));
+    for (const auto& rule : checks_)
+      if (absl::Status st = rule(*out); !st.ok()) return st;
     return absl::OkStatus();
   }
 
@@ -292,6 +312,7 @@ class FlagTable {
   std::string command_;
   std::string summary_;
   std::deque<Flag<O>> flags_;  // a deque: the builders' references stay valid
+  std::vector<std::function<absl::Status(const O&)>> checks_;
 };
 
 // The common start of every command: parse, answer --help (exit 0) or a usage

@@ -10,6 +10,7 @@
 
 #include "cmd/commands.h"
 #include "cmd/flags.h"
+#include "host/fd.h"
 #include "host/signer.h"
 
 namespace bg::cmd {
@@ -38,7 +39,7 @@ absl::Status set_scheme(KeygenConfig& o, std::string_view name) {
 const FlagTable<KeygenConfig>& keygen_flags() {
   static const FlagTable<KeygenConfig> table = [] {
     FlagTable<KeygenConfig> t("keygen", std::string(command_summary("keygen")));
-    t.add_custom("scheme", "SCHEME", "scheme", "signature scheme: ed25519, secp256k1 or p256", set_scheme,
+    t.add_custom("scheme", "SCHEME", "scheme", "signature scheme: " + scheme_names(), set_scheme,
                  [](const KeygenConfig& o) { return std::string(scheme_name(o.scheme)); })
         .needed();
     t.add("out", &KeygenConfig::out, "write the key to FILE, owner-only (default: stdout)").value("FILE");
@@ -77,9 +78,10 @@ int keygen(int argc, char** argv) {
   }
   // The file holds a secret: create it owner-only.
   const std::string& path = *cfg.out;
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0 || ::write(fd, json.data(), json.size()) != ssize_t(json.size()) || ::close(fd) != 0) {
-    std::cerr << "blockgate keygen: cannot write " << path << ": " << std::strerror(errno) << "\n";
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  // close() is checked here: it can report a write the file system deferred.
+  if (!fd || ::write(fd.get(), json.data(), json.size()) != ssize_t(json.size()) || ::close(fd.release()) != 0) {
+    std::cerr << "blockgate keygen: cannot write " << path << ": " << errno_text(errno) << "\n";
     return 1;
   }
   return 0;

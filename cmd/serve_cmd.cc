@@ -58,10 +58,21 @@ FlagTable<ServeConfig> make_serve_flags() {
   t.add_custom("auth-token-file", "FILE", "file", "POSTs need 'Authorization: Bearer <token in FILE>'",
                read_token_file, [](const ServeConfig&) { return std::string(); });
   // Extras (docs/SERVER.md).
+  t.add("min-batch", &ServerOptions::min_batch, "signatures that go at once when no batch is in the backend")
+      .at_least(1);
   t.add("max-batch", &ServerOptions::max_batch, "signatures per verify_batch call (a request is never split)").at_least(1);
-  t.add("batch-deadline-us", &ServerOptions::batch_deadline_us, "longest wait, in microseconds, for a batch to fill");
+  t.add("batch-deadline-us", &ServerOptions::batch_deadline_us,
+        "longest wait, in microseconds, for a batch to fill while others are in the backend");
+  t.add("verify-depth", &ServerOptions::verify_depth, "transaction batches in the backend at once").at_least(1);
+  t.add("block-verify-chunk", &ServerOptions::block_verify_chunk,
+        "signatures per verify call for a POSTed block (it stops at the first bad chunk)").at_least(1);
+  t.add("max-block-sigs", &ServerOptions::max_block_sigs,
+        "signatures of POSTed blocks being verified or waiting; past it 503");
+  t.add("max-future-ms", &ServerOptions::max_future_ms,
+        "how far a POSTed block's timestamp may lead the server clock; past it 422 bad_timestamp");
   t.add("max-pending-txs", &ServerOptions::max_pending_txs, "transactions admitted but not final; past it 503");
-  t.add("max-pending-blocks", &ServerOptions::max_pending_blocks, "POSTed blocks waiting for the sealer; past it 503");
+  t.add("max-pending-blocks", &ServerOptions::max_pending_blocks,
+        "POSTed blocks being verified or waiting for the sealer; past it 503");
   t.add("max-payload-bytes", &ServerOptions::max_payload_bytes, "largest transaction payload");
   t.add("io-threads", &ServerOptions::io_threads, "HTTP io threads (0: one per core)");
   t.add("verify-threads", &ServerOptions::verify_threads, "CPU backend threads (0: every core)");
@@ -79,6 +90,20 @@ FlagTable<ServeConfig> make_serve_flags() {
         "start a new ledger segment file past this size").at_least(1);
   t.add("scan-threads", &ServeConfig::ledger, &LedgerOptions::scan_threads,
         "threads that scan the ledger when it opens (0: every core)");
+  t.add("index-cache-mb", &ServeConfig::ledger, &LedgerOptions::index_cache_mb,
+        "transaction index block cache, MiB (data, index and filter blocks)").at_least(1);
+  t.add("index-memtable-mb", &ServeConfig::ledger, &LedgerOptions::index_memtable_mb,
+        "transaction index write buffers, MiB (also bounds the catch-up after a crash)").at_least(2);
+  t.add_custom("verify-on-open", "", "switch", "rescan and re-check every ledger record at start-up, not only the unindexed tail",
+               [](ServeConfig& o, std::string_view) {
+                 o.ledger.verify_on_open = true;
+                 return absl::OkStatus();
+               },
+               [](const ServeConfig& o) { return std::string(o.ledger.verify_on_open ? "on" : "off"); });
+  t.check([](const ServeConfig& c) {
+    return c.min_batch <= c.max_batch ? absl::OkStatus()
+                                      : absl::InvalidArgumentError("--min-batch must not exceed --max-batch");
+  });
   return t;
 }
 

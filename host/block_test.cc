@@ -145,7 +145,7 @@ Block random_block(std::mt19937_64& rng, size_t ntx) {
   b.header.timestamp_ms = rng();
   for (size_t i = 0; i < ntx; ++i) {
     Transaction tx;
-    tx.scheme = Scheme(1 + rng() % 3);
+    tx.scheme = scheme_at(rng() % kSchemeCount);
     for (auto& x : tx.public_key) x = uint8_t(rng());
     if (tx.scheme == Scheme::kEd25519) tx.public_key[32] = 0;
     for (auto& x : tx.signature) x = uint8_t(rng());

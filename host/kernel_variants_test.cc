@@ -16,12 +16,13 @@ TEST(KernelVariants, ParsesSchemeAndBareForms) {
   EXPECT_EQ(format_kernel_variants(v), "ed25519=v2,secp256k1=v1,p256=v1");
   ASSERT_TRUE(parse_kernel_variants("v1", &v).ok());
   EXPECT_EQ(format_kernel_variants(v), "ed25519=v1,secp256k1=v1,p256=v1");
-  // A bare vN sets every scheme that has it (only ed25519 has a v2 so far).
+  // A bare vN sets every scheme that has it (all three have a v2).
   ASSERT_TRUE(parse_kernel_variants("v2", &v).ok());
-  EXPECT_EQ(v[1], 2);
-  EXPECT_EQ(v[2], 1);
+  EXPECT_EQ(format_kernel_variants(v), "ed25519=v2,secp256k1=v2,p256=v2");
   ASSERT_TRUE(parse_kernel_variants("v2, ed25519=v1", &v).ok());
-  EXPECT_EQ(v[1], 1);
+  EXPECT_EQ(format_kernel_variants(v), "ed25519=v1,secp256k1=v2,p256=v2");
+  ASSERT_TRUE(parse_kernel_variants("p256=v1", &v).ok());
+  EXPECT_EQ(format_kernel_variants(v), "ed25519=v1,secp256k1=v2,p256=v1");
 }
 
 TEST(KernelVariants, RefusesUnknownSchemesAndVariantsAndLeavesTheValue) {

@@ -67,7 +67,7 @@ bool verify_p256(const SigItem& it) {
   thread_local P256Thread t;
   if (!t.ready) return false;  // OpenSSL could not allocate: nothing verifies
   bool ok = BN_bin2bn(it.signature, 32, t.r) != nullptr && BN_bin2bn(it.signature + 32, 32, t.s) != nullptr &&
-            BN_cmp(t.s, t.half_n) <= 0 && EC_POINT_oct2point(t.group, t.q, it.public_key, 33, t.ctx) == 1 &&
+            BN_cmp(t.s, t.half_n) <= 0 && EC_POINT_oct2point(t.group, t.q, it.public_key, public_key_size(Scheme::kP256), t.ctx) == 1 &&
             EC_KEY_set_public_key(t.key, t.q) == 1;
   if (ok) {
     const Hash32 digest = sha256(ByteSpan(it.message, it.message_len));
@@ -77,14 +77,32 @@ bool verify_p256(const SigItem& it) {
   return ok;
 }
 
+bool verify_ed25519(const SigItem& it) {
+  return crypto_sign_verify_detached(it.signature, it.message, it.message_len, it.public_key) == 0;
+}
+
 bool verify_secp256k1(const SigItem& it) {
   secp256k1_pubkey pk;
   secp256k1_ecdsa_signature sig;
-  if (secp256k1_ec_pubkey_parse(secp_ctx(), &pk, it.public_key, 33) != 1) return false;
+  if (secp256k1_ec_pubkey_parse(secp_ctx(), &pk, it.public_key, public_key_size(Scheme::kSecp256k1)) != 1) return false;
   if (secp256k1_ecdsa_signature_parse_compact(secp_ctx(), &sig, it.signature) != 1) return false;
   const Hash32 digest = sha256(ByteSpan(it.message, it.message_len));
   return secp256k1_ecdsa_verify(secp_ctx(), &sig, digest.data(), &pk) == 1;
 }
+
+// The reference column of the scheme table (kernels/schemes.h): one row per
+// scheme, in table order; a scheme without one fails the static_assert.
+struct ReferenceVerifier {
+  Scheme id;
+  bool (*verify)(const SigItem&);
+};
+constexpr ReferenceVerifier kReferenceVerifiers[] = {
+    {Scheme::kEd25519, verify_ed25519},
+    {Scheme::kSecp256k1, verify_secp256k1},
+    {Scheme::kP256, verify_p256},
+};
+static_assert(rows_follow_scheme_table(kReferenceVerifiers),
+              "kReferenceVerifiers needs one row per kSchemes row, in the same order");
 
 }  // namespace
 
@@ -97,15 +115,8 @@ void reference_init() {
 }
 
 bool reference_verify(const SigItem& it) {
-  switch (it.scheme) {
-    case Scheme::kEd25519:
-      return crypto_sign_verify_detached(it.signature, it.message, it.message_len, it.public_key) == 0;
-    case Scheme::kSecp256k1:
-      return verify_secp256k1(it);
-    case Scheme::kP256:
-      return verify_p256(it);
-  }
-  return false;
+  if (!is_known_scheme(uint8_t(it.scheme))) return false;
+  return kReferenceVerifiers[scheme_index(it.scheme)].verify(it);
 }
 
 }  // namespace bg

@@ -47,9 +47,9 @@ absl::StatusOr<KeyPair> key_from_secret(Scheme scheme, ByteSpan secret) {
   kp.secret_key.assign(secret.begin(), secret.end());
   switch (scheme) {
     case Scheme::kEd25519: {
-      uint8_t pk[32], sk[64];
+      uint8_t pk[kPublicKeySize<Scheme::kEd25519>], sk[64];
       crypto_sign_seed_keypair(pk, sk, secret.data());
-      kp.public_key.assign(pk, pk + 32);
+      kp.public_key.assign(pk, pk + sizeof pk);
       sodium_memzero(sk, sizeof sk);
       return kp;
     }
@@ -59,10 +59,10 @@ absl::StatusOr<KeyPair> key_from_secret(Scheme scheme, ByteSpan secret) {
       secp256k1_pubkey pub;
       if (secp256k1_ec_pubkey_create(sign_ctx(), &pub, secret.data()) != 1)
         return absl::InternalError("secp256k1_ec_pubkey_create failed");
-      uint8_t out[33];
-      size_t len = 33;
+      uint8_t out[kPublicKeySize<Scheme::kSecp256k1>];
+      size_t len = sizeof out;
       secp256k1_ec_pubkey_serialize(sign_ctx(), out, &len, &pub, SECP256K1_EC_COMPRESSED);
-      kp.public_key.assign(out, out + 33);
+      kp.public_key.assign(out, out + sizeof out);
       return kp;
     }
     case Scheme::kP256: {
@@ -75,9 +75,9 @@ absl::StatusOr<KeyPair> key_from_secret(Scheme scheme, ByteSpan secret) {
       } else if (EC_POINT_mul(g, q, d, nullptr, nullptr, nullptr) != 1) {
         st = absl::InternalError("EC_POINT_mul failed");
       } else {
-        uint8_t out[33];
-        EC_POINT_point2oct(g, q, POINT_CONVERSION_COMPRESSED, out, 33, nullptr);
-        kp.public_key.assign(out, out + 33);
+        uint8_t out[kPublicKeySize<Scheme::kP256>];
+        EC_POINT_point2oct(g, q, POINT_CONVERSION_COMPRESSED, out, sizeof out, nullptr);
+        kp.public_key.assign(out, out + sizeof out);
       }
       EC_POINT_free(q);
       BN_free(d);
@@ -96,7 +96,7 @@ Transaction sign_transaction(const KeyPair& key, Bytes payload) {
   tx.payload = std::move(payload);
   switch (key.scheme) {
     case Scheme::kEd25519: {
-      uint8_t pk[32], sk[64];
+      uint8_t pk[kPublicKeySize<Scheme::kEd25519>], sk[64];
       crypto_sign_seed_keypair(pk, sk, key.secret_key.data());
       crypto_sign_detached(tx.signature.data(), nullptr, tx.payload.data(), tx.payload.size(), sk);
       sodium_memzero(sk, sizeof sk);

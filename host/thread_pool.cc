@@ -2,12 +2,16 @@
 // thread gets a few, which balances uneven items (ECDSA vs ed25519) cheaply.
 #include "host/thread_pool.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <latch>
 #include <memory>
 
 namespace bg {
+
+void set_thread_name(const char* name) { pthread_setname_np(pthread_self(), name); }
 
 ThreadPool::ThreadPool(size_t threads) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
@@ -24,6 +28,7 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::worker_loop() {
+  set_thread_name("bg-verify");
   for (;;) {
     std::function<void()> job;
     {

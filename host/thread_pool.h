@@ -13,6 +13,10 @@
 
 namespace bg {
 
+// Names the calling thread (at most 15 characters show) so that `top -H`
+// and /proc/PID/task/*/comm tell the server's stages apart.
+void set_thread_name(const char* name);
+
 class ThreadPool {
  public:
   // threads == 0 means std::thread::hardware_concurrency(). The pool starts

@@ -10,23 +10,27 @@
 namespace bg {
 
 std::string_view scheme_name(Scheme s) {
-  switch (s) {
-    case Scheme::kEd25519: return "ed25519";
-    case Scheme::kSecp256k1: return "secp256k1";
-    case Scheme::kP256: return "p256";
+  if (!is_known_scheme(uint8_t(s))) return "unknown";
+  return scheme_info(s).name;
+}
+
+std::string scheme_names(std::string_view sep) {
+  std::string out;
+  for (const SchemeInfo& s : kSchemes) {
+    if (!out.empty()) out += sep;
+    out += s.name;
   }
-  return "unknown";
+  return out;
 }
 
 std::optional<Scheme> scheme_from_name(std::string_view name) {
-  if (name == "ed25519") return Scheme::kEd25519;
-  if (name == "secp256k1") return Scheme::kSecp256k1;
-  if (name == "p256") return Scheme::kP256;
+  for (const SchemeInfo& s : kSchemes)
+    if (name == s.name) return s.id;
   return std::nullopt;
 }
 
 std::optional<Scheme> scheme_from_byte(uint8_t b) {
-  if (b >= 1 && b <= 3) return Scheme(b);
+  if (is_known_scheme(b)) return Scheme(b);
   return std::nullopt;
 }
 
@@ -37,7 +41,8 @@ void Transaction::append_encoding(Bytes& out) const {
   out.push_back(uint8_t(scheme));
   ByteSpan pk = public_key_span();
   out.insert(out.end(), pk.begin(), pk.end());
-  out.insert(out.end(), signature.begin(), signature.end());
+  ByteSpan sig = signature_span();
+  out.insert(out.end(), sig.begin(), sig.end());
   put_u32le(out, uint32_t(payload.size()));
   out.insert(out.end(), payload.begin(), payload.end());
 }
@@ -60,6 +65,7 @@ ErrorCode decode_tx_binary(ByteSpan in, size_t max_payload, Transaction* out, si
   const size_t fixed = tx_fixed_size(*scheme);
   if (in.size() < fixed) return ErrorCode::kMalformed;
   const size_t pk_len = public_key_size(*scheme);
+  const size_t sig_len = signature_size(*scheme);
   const uint32_t payload_len = get_u32le(in.data() + fixed - 4);
   if (payload_len > max_payload) {
     if (in.size() - fixed >= payload_len) *consumed = fixed + payload_len;
@@ -68,8 +74,9 @@ ErrorCode decode_tx_binary(ByteSpan in, size_t max_payload, Transaction* out, si
   if (in.size() - fixed < payload_len) return ErrorCode::kMalformed;
   out->scheme = *scheme;
   out->public_key.fill(0);
+  out->signature.fill(0);
   std::memcpy(out->public_key.data(), in.data() + 2, pk_len);
-  std::memcpy(out->signature.data(), in.data() + 2 + pk_len, kSignatureSize);
+  std::memcpy(out->signature.data(), in.data() + 2 + pk_len, sig_len);
   out->payload.assign(in.data() + fixed, in.data() + fixed + payload_len);
   *consumed = fixed + payload_len;
   return ErrorCode::kOk;
@@ -101,9 +108,10 @@ ErrorCode decode_tx_json(const boost::json::value& v, size_t max_payload, Transa
   if (!scheme) return ErrorCode::kUnsupportedScheme;
   out->scheme = *scheme;
   out->public_key.fill(0);
+  out->signature.fill(0);
   if (!hex_member_fixed(*o, "public_key", out->public_key.data(), public_key_size(*scheme)))
     return ErrorCode::kMalformed;
-  if (!hex_member_fixed(*o, "signature", out->signature.data(), kSignatureSize))
+  if (!hex_member_fixed(*o, "signature", out->signature.data(), signature_size(*scheme)))
     return ErrorCode::kMalformed;
   const boost::json::value* payload_v = o->if_contains("payload");
   if (payload_v == nullptr || !payload_v->is_string()) return ErrorCode::kMalformed;
@@ -127,7 +135,7 @@ boost::json::object tx_to_json(const Transaction& tx) {
   boost::json::object o;
   o["scheme"] = scheme_name(tx.scheme);
   o["public_key"] = to_hex(tx.public_key_span());
-  o["signature"] = to_hex(ByteSpan(tx.signature.data(), tx.signature.size()));
+  o["signature"] = to_hex(tx.signature_span());
   o["payload"] = to_hex(tx.payload);
   return o;
 }

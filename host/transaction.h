@@ -12,29 +12,31 @@
 
 #include "host/bytes.h"
 #include "host/codes.h"
+#include "kernels/schemes.h"
 
 namespace bg {
 
-enum class Scheme : uint8_t { kEd25519 = 1, kSecp256k1 = 2, kP256 = 3 };
+// Scheme, its sizes and names: kernels/schemes.h (the scheme table).
 
 constexpr size_t kDefaultMaxPayload = 65536;
-constexpr size_t kSignatureSize = 64;
-constexpr size_t public_key_size(Scheme s) { return s == Scheme::kEd25519 ? 32 : 33; }
 // version + scheme + public key + signature + payload_len.
-constexpr size_t tx_fixed_size(Scheme s) { return 2 + public_key_size(s) + kSignatureSize + 4; }
-constexpr size_t kMinTxSize = 2 + 32 + 64 + 4;
+constexpr size_t tx_fixed_size(Scheme s) { return 2 + public_key_size(s) + signature_size(s) + 4; }
+constexpr size_t kMinTxSize = 2 + kMinPublicKeySize + kMinSignatureSize + 4;
 
 std::string_view scheme_name(Scheme s);
+// Every scheme name in table order, joined by `sep`, for help text and errors.
+std::string scheme_names(std::string_view sep = ", ");
 std::optional<Scheme> scheme_from_name(std::string_view name);
 std::optional<Scheme> scheme_from_byte(uint8_t b);
 
 struct Transaction {
   Scheme scheme = Scheme::kEd25519;
-  std::array<uint8_t, 33> public_key{};  // first public_key_size(scheme) bytes used
-  std::array<uint8_t, 64> signature{};
+  std::array<uint8_t, kMaxPublicKeySize> public_key{};  // first public_key_size(scheme) bytes used
+  std::array<uint8_t, kMaxSignatureSize> signature{};   // first signature_size(scheme) bytes used
   Bytes payload;
 
   ByteSpan public_key_span() const { return {public_key.data(), public_key_size(scheme)}; }
+  ByteSpan signature_span() const { return {signature.data(), signature_size(scheme)}; }
   size_t encoded_size() const { return tx_fixed_size(scheme) + payload.size(); }
   void append_encoding(Bytes& out) const;
   Bytes encode() const;

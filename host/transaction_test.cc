@@ -53,7 +53,7 @@ TEST(Transaction, CanonicalLayoutIsExactlyTheSpec) {
 TEST(Transaction, BinaryAndJsonRoundTrip) {
   std::mt19937_64 rng(2);
   for (int i = 0; i < 300; ++i) {
-    Scheme s = Scheme(1 + i % 3);
+    Scheme s = scheme_at(i % kSchemeCount);
     Transaction tx = random_tx(rng, s, rng() % 200);
     Bytes enc = tx.encode();
     Transaction back;
@@ -133,7 +133,7 @@ TEST(Transaction, ConcatenatedBinaryStreamDecodesInOrder) {
   std::vector<Transaction> txs;
   Bytes stream;
   for (int i = 0; i < 20; ++i) {
-    txs.push_back(random_tx(rng, Scheme(1 + rng() % 3), rng() % 50));
+    txs.push_back(random_tx(rng, scheme_at(rng() % kSchemeCount), rng() % 50));
     txs.back().append_encoding(stream);
   }
   size_t off = 0;

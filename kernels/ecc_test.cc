@@ -1,6 +1,6 @@
-// Field, scalar and point arithmetic of kernels/fp256.h and kernels/ecc.h on
-// both ECDSA curves against OpenSSL BN_* / EC_POINT_* and libsecp256k1, on
-// random (fixed seed) and edge values.
+// Field, scalar and point arithmetic of kernels/fp256.h and kernels/ecc.h (v1)
+// and the fields of kernels/fp8x32.h (v2) on both ECDSA curves against OpenSSL
+// BN_* / EC_POINT_* and libsecp256k1, on random (fixed seed) and edge values.
 #include <gtest/gtest.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kernels/ecdsa_verify.h"
+#include "kernels/fp8x32.h"
 
 namespace bg::k {
 namespace {
@@ -57,8 +58,65 @@ std::vector<U256> edge_values(const U256& m) {
           U256{{ones, 0, ones, 0}}, U256{{0, ones, 0, ones >> 1}}, U256{{ones, ones, 0, 0}}};
 }
 
+// The field operations of one variant behind one interface, so check_field
+// runs unchanged on v1 (kernels/fp256.h) and v2 (kernels/fp8x32.h).
 template <class P>
+struct V1Ops {
+  using Params = P;
+  using Fe = Fp<P>;
+  static Fe to_mont(const U256& a) { return fp_to_mont<P>(a); }
+  static U256 from_mont(const Fe& a) { return fp_from_mont(a); }
+  static Fe add(const Fe& a, const Fe& b) { return fp_add(a, b); }
+  static Fe sub(const Fe& a, const Fe& b) { return fp_sub(a, b); }
+  static Fe mul(const Fe& a, const Fe& b) { return fp_mul(a, b); }
+  static Fe neg(const Fe& a) { return fp_neg(a); }
+  static Fe sqr(const Fe& a) { return fp_sqr(a); }
+  static Fe inv(const Fe& a) { return fp_inv_var(a); }
+  static bool sqrt(const Fe& a, Fe* r) { return fp_sqrt_var(a, r); }
+  static bool eq(const Fe& a, const Fe& b) { return fp_eq(a, b); }
+  static bool is_zero(const Fe& a) { return fp_is_zero(a); }
+  // plain a (any 256 bits) times stored b: the plain product mod m.
+  static U256 plain_mul(const U256& a, const Fe& b) { return fp_mul(Fp<P>{a}, b).v; }
+};
+
+template <class P>
+struct V2Ops {
+  using Params = P;
+  using Fe = v2::Fe<P>;
+  static v2::U8x32 narrow(const U256& a) { return v2::u8x32_from_u64(a.w); }
+  static U256 widen(const v2::U8x32& a) {
+    U256 r;
+    for (int i = 0; i < 4; ++i) r.w[i] = a.w[2 * i] | (uint64_t(a.w[2 * i + 1]) << 32);
+    return r;
+  }
+  static U256 stored(const Fe& a) {
+    v2::U8x32 x;
+    for (int i = 0; i < 8; ++i) x.w[i] = a.v[i];
+    return widen(x);
+  }
+  static Fe to_mont(const U256& a) { return v2::fe_to_mont<P>(narrow(a)); }
+  static U256 from_mont(const Fe& a) { return widen(v2::fe_from_mont(a)); }
+  static Fe add(const Fe& a, const Fe& b) { return v2::fe_add(a, b); }
+  static Fe sub(const Fe& a, const Fe& b) { return v2::fe_sub(a, b); }
+  static Fe mul(const Fe& a, const Fe& b) { return v2::fe_mul(a, b); }
+  static Fe neg(const Fe& a) { return v2::fe_neg(a); }
+  static Fe sqr(const Fe& a) { return v2::fe_sqr(a); }
+  static Fe inv(const Fe& a) { return v2::fe_inv(a); }
+  static bool sqrt(const Fe& a, Fe* r) { return v2::fe_sqrt(a, r); }
+  static bool eq(const Fe& a, const Fe& b) { return v2::fe_eq(a, b); }
+  static bool is_zero(const Fe& a) { return v2::fe_is_zero(a); }
+  static U256 plain_mul(const U256& a, const Fe& b) {
+    const v2::U8x32 x = narrow(a);
+    Fe fa;
+    for (int i = 0; i < 8; ++i) fa.v[i] = x.w[i];
+    return stored(v2::fe_mul(fa, b));
+  }
+};
+
+template <class Ops>
 void check_field(uint64_t seed) {
+  using P = typename Ops::Params;
+  using F = typename Ops::Fe;
   const U256 m = fp_modulus<P>();
   Bn bm = to_bn(m);
   BN_CTX* ctx = BN_CTX_new();
@@ -76,41 +134,41 @@ void check_field(uint64_t seed) {
     BN_nnmod(ba_red.get(), ba.get(), bm.get(), ctx);
     BN_nnmod(bb_red.get(), bb.get(), bm.get(), ctx);
     // to_mont reduces any 256-bit input; from_mont gives it back reduced.
-    const Fp<P> fa = fp_to_mont<P>(a), fb = fp_to_mont<P>(b);
-    ASSERT_EQ(hex(fp_from_mont(fa)), hex(from_bn(ba_red.get()))) << hex(a);
+    const F fa = Ops::to_mont(a), fb = Ops::to_mont(b);
+    ASSERT_EQ(hex(Ops::from_mont(fa)), hex(from_bn(ba_red.get()))) << hex(a);
 
     BN_mod_add(t.get(), ba_red.get(), bb_red.get(), bm.get(), ctx);
-    EXPECT_EQ(hex(fp_from_mont(fp_add(fa, fb))), hex(from_bn(t.get()))) << "add " << hex(a) << " " << hex(b);
+    EXPECT_EQ(hex(Ops::from_mont(Ops::add(fa, fb))), hex(from_bn(t.get()))) << "add " << hex(a) << " " << hex(b);
     BN_mod_sub(t.get(), ba_red.get(), bb_red.get(), bm.get(), ctx);
-    EXPECT_EQ(hex(fp_from_mont(fp_sub(fa, fb))), hex(from_bn(t.get()))) << "sub " << hex(a) << " " << hex(b);
+    EXPECT_EQ(hex(Ops::from_mont(Ops::sub(fa, fb))), hex(from_bn(t.get()))) << "sub " << hex(a) << " " << hex(b);
     BN_mod_sub(t.get(), BN_value_one(), BN_value_one(), bm.get(), ctx);
     BN_mod_sub(t.get(), t.get(), ba_red.get(), bm.get(), ctx);
-    EXPECT_EQ(hex(fp_from_mont(fp_neg(fa))), hex(from_bn(t.get()))) << "neg " << hex(a);
+    EXPECT_EQ(hex(Ops::from_mont(Ops::neg(fa))), hex(from_bn(t.get()))) << "neg " << hex(a);
     BN_mod_mul(t.get(), ba_red.get(), bb_red.get(), bm.get(), ctx);
-    EXPECT_EQ(hex(fp_from_mont(fp_mul(fa, fb))), hex(from_bn(t.get()))) << "mul " << hex(a) << " " << hex(b);
+    EXPECT_EQ(hex(Ops::from_mont(Ops::mul(fa, fb))), hex(from_bn(t.get()))) << "mul " << hex(a) << " " << hex(b);
     BN_mod_sqr(t.get(), ba_red.get(), bm.get(), ctx);
-    EXPECT_EQ(hex(fp_from_mont(fp_sqr(fa))), hex(from_bn(t.get()))) << "sqr " << hex(a);
+    EXPECT_EQ(hex(Ops::from_mont(Ops::sqr(fa))), hex(from_bn(t.get()))) << "sqr " << hex(a);
     // A plain value times a Montgomery value is the plain product (used for
     // u1 = e/s, u2 = r/s), for any 256-bit plain input.
     BN_mod_mul(t.get(), ba.get(), bb_red.get(), bm.get(), ctx);
-    EXPECT_EQ(hex(fp_mul(Fp<P>{a}, fb).v), hex(from_bn(t.get()))) << "plain*mont " << hex(a);
+    EXPECT_EQ(hex(Ops::plain_mul(a, fb)), hex(from_bn(t.get()))) << "plain*mont " << hex(a);
 
     if (!BN_is_zero(ba_red.get())) {
       ASSERT_NE(BN_mod_inverse(t.get(), ba_red.get(), bm.get(), ctx), nullptr);
-      EXPECT_EQ(hex(fp_from_mont(fp_inv_var(fa))), hex(from_bn(t.get()))) << "inv " << hex(a);
+      EXPECT_EQ(hex(Ops::from_mont(Ops::inv(fa))), hex(from_bn(t.get()))) << "inv " << hex(a);
     } else {
-      EXPECT_TRUE(fp_is_zero(fp_inv_var(fa)));
+      EXPECT_TRUE(Ops::is_zero(Ops::inv(fa)));
     }
     if constexpr ((P::kM0 & 3) == 3) {  // sqrt exists for the base fields only
       // sqrt: of a square it must succeed (root squared equals it); of a value
       // BN_mod_sqrt calls a non-residue it must fail.
-      Fp<P> root;
-      EXPECT_TRUE(fp_sqrt_var(fp_sqr(fa), &root));
-      EXPECT_TRUE(fp_eq(fp_sqr(root), fp_sqr(fa)));
+      F root;
+      EXPECT_TRUE(Ops::sqrt(Ops::sqr(fa), &root));
+      EXPECT_TRUE(Ops::eq(Ops::sqr(root), Ops::sqr(fa)));
       const bool is_square = BN_mod_sqrt(t.get(), ba_red.get(), bm.get(), ctx) != nullptr;
-      EXPECT_EQ(fp_sqrt_var(fa, &root), is_square) << "sqrt " << hex(a);
+      EXPECT_EQ(Ops::sqrt(fa, &root), is_square) << "sqrt " << hex(a);
       if (is_square) {
-        EXPECT_TRUE(fp_eq(fp_sqr(root), fa));
+        EXPECT_TRUE(Ops::eq(Ops::sqr(root), fa));
       }
     }
     // Byte round trip and comparison helpers.
@@ -126,18 +184,47 @@ void check_field(uint64_t seed) {
       Bn ba = to_bn(a), bb = to_bn(b);
       BN_nnmod(bb_red.get(), bb.get(), bm.get(), ctx);
       BN_mod_mul(t.get(), ba.get(), bb_red.get(), bm.get(), ctx);
-      const Fp<P> fb = fp_to_mont<P>(b);
-      EXPECT_EQ(hex(fp_from_mont(fp_mul(fp_to_mont<P>(a), fb))), hex(from_bn(t.get()))) << hex(a) << " " << hex(b);
-      EXPECT_EQ(hex(fp_mul(Fp<P>{a}, fb).v), hex(from_bn(t.get()))) << "plain*mont " << hex(a) << " " << hex(b);
+      const F fb = Ops::to_mont(b);
+      EXPECT_EQ(hex(Ops::from_mont(Ops::mul(Ops::to_mont(a), fb))), hex(from_bn(t.get()))) << hex(a) << " " << hex(b);
+      EXPECT_EQ(hex(Ops::plain_mul(a, fb)), hex(from_bn(t.get()))) << "plain*mont " << hex(a) << " " << hex(b);
     }
   }
   BN_CTX_free(ctx);
 }
 
-TEST(Fp256, Secp256k1Field) { check_field<Secp256k1FieldParams>(1); }
-TEST(Fp256, Secp256k1Order) { check_field<Secp256k1ScalarParams>(2); }
-TEST(Fp256, P256Field) { check_field<P256FieldParams>(3); }
-TEST(Fp256, P256Order) { check_field<P256ScalarParams>(4); }
+TEST(Fp256, Secp256k1Field) { check_field<V1Ops<Secp256k1FieldParams>>(1); }
+TEST(Fp256, Secp256k1Order) { check_field<V1Ops<Secp256k1ScalarParams>>(2); }
+TEST(Fp256, P256Field) { check_field<V1Ops<P256FieldParams>>(3); }
+TEST(Fp256, P256Order) { check_field<V1Ops<P256ScalarParams>>(4); }
+// The same checks on the v2 fields (8x32-bit limbs, carry chains).
+TEST(Fp8x32, Secp256k1Field) { check_field<V2Ops<Secp256k1FieldParams>>(1); }
+TEST(Fp8x32, Secp256k1Order) { check_field<V2Ops<Secp256k1ScalarParams>>(2); }
+TEST(Fp8x32, P256Field) { check_field<V2Ops<P256FieldParams>>(3); }
+TEST(Fp8x32, P256Order) { check_field<V2Ops<P256ScalarParams>>(4); }
+
+// v1 and v2 share the stored form (R = 2^256), so their products agree bit
+// for bit on every stored value, reduced or not on the left (plain * stored).
+template <class P>
+void check_v1_equals_v2(uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  const U256 m = fp_modulus<P>();
+  for (int i = 0; i < 2000; ++i) {
+    U256 a = random_u256(rng), b = random_u256(rng);
+    if (i % 4 == 0) a = add_small(m, -int64_t(1 + rng() % 5000));
+    if (i % 5 == 0) b = add_small(m, -int64_t(1 + rng() % 5000));
+    const Fp<P> fa = fp_to_mont<P>(a), fb = fp_to_mont<P>(b);
+    const auto ga = V2Ops<P>::to_mont(a), gb = V2Ops<P>::to_mont(b);
+    ASSERT_EQ(hex(fa.v), hex(V2Ops<P>::stored(ga)));
+    ASSERT_EQ(hex(fp_mul(fa, fb).v), hex(V2Ops<P>::stored(v2::fe_mul(ga, gb))));
+    ASSERT_EQ(hex(fp_sqr(fa).v), hex(V2Ops<P>::stored(v2::fe_sqr(ga))));
+    ASSERT_EQ(hex(fp_add(fa, fb).v), hex(V2Ops<P>::stored(v2::fe_add(ga, gb))));
+    ASSERT_EQ(hex(fp_sub(fa, fb).v), hex(V2Ops<P>::stored(v2::fe_sub(ga, gb))));
+  }
+}
+TEST(Fp8x32, EqualsV1Secp256k1Field) { check_v1_equals_v2<Secp256k1FieldParams>(11); }
+TEST(Fp8x32, EqualsV1Secp256k1Order) { check_v1_equals_v2<Secp256k1ScalarParams>(12); }
+TEST(Fp8x32, EqualsV1P256Field) { check_v1_equals_v2<P256FieldParams>(13); }
+TEST(Fp8x32, EqualsV1P256Order) { check_v1_equals_v2<P256ScalarParams>(14); }
 
 TEST(U256, Bits) {
   std::mt19937_64 rng(5);

@@ -1,8 +1,9 @@
-// ECDSA verdicts of the kernels (kernels/ecdsa_verify.h through
-// kernels/verify_item.h) against the references of SPEC §2: the Wycheproof
-// vectors, crafted signatures whose x(R) exceeds n, and 100,000 randomized
-// transactions per curve (half damaged), checked against reference_verify(),
-// libsecp256k1 / OpenSSL called directly, and the `cpu` backend.
+// ECDSA verdicts of the kernels, both variants (v1: kernels/ecdsa_verify.h
+// through kernels/verify_item.h; v2: kernels/ecdsa_verify_v2.h), against the
+// references of SPEC §2: the Wycheproof vectors, crafted signatures whose x(R)
+// exceeds n, digests >= n, and 100,000 randomized transactions per curve (half
+// damaged), checked against reference_verify(), libsecp256k1 / OpenSSL called
+// directly, and the `cpu` backend.
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <gtest/gtest.h>
 #include <openssl/bn.h>
@@ -19,6 +20,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "host/backend.h"
@@ -26,19 +28,40 @@
 #include "host/signer.h"
 #include "host/transaction.h"
 #include "kernels/ecdsa_verify.h"
+#include "kernels/ecdsa_verify_v2.h"
+#include "kernels/sha256.h"
 #include "kernels/verify_item.h"
+#include "kernels/verify_variant.h"
 
 namespace bg {
 namespace {
 
-bool kernel_verify(const Transaction& tx) {
-  return k::verify_item(uint8_t(tx.scheme), tx.public_key.data(), tx.signature.data(), tx.payload.data(),
-                        uint32_t(tx.payload.size()));
+enum class Variant { kV1, kV2 };
+
+// One verification of a 32-byte digest by the kernel variant under test.
+bool digest_verify(Variant v, Scheme scheme, const uint8_t* key, const uint8_t* sig, const uint8_t* digest) {
+  const bool secp = scheme == Scheme::kSecp256k1;
+  if (v == Variant::kV1)
+    return secp ? k::secp256k1_ecdsa_verify(key, sig, digest) : k::p256_ecdsa_verify(key, sig, digest);
+  return secp ? k::secp256k1_ecdsa_verify_v2(key, sig, digest) : k::p256_ecdsa_verify_v2(key, sig, digest);
+}
+
+// Through the per-item entry point the backends call (kernels/verify_variant.h,
+// the code the GPU kernel units instantiate).
+bool kernel_verify(const Transaction& tx, Variant v) {
+  return k::verify_item_variant(uint8_t(tx.scheme), v == Variant::kV1 ? 1 : 2, tx.public_key.data(),
+                                tx.signature.data(), tx.payload.data(), uint32_t(tx.payload.size()));
+}
+
+class EcdsaVerify : public ::testing::TestWithParam<Variant> {};
+
+std::string variant_name(const ::testing::TestParamInfo<Variant>& info) {
+  return info.param == Variant::kV1 ? "v1" : "v2";
 }
 
 bool is_ecdsa(Scheme s) { return s == Scheme::kSecp256k1 || s == Scheme::kP256; }
 
-TEST(EcdsaVerify, Wycheproof) {
+TEST_P(EcdsaVerify, Wycheproof) {
   reference_init();
   std::ifstream in(std::string(BLOCKGATE_TESTVECTORS) + "/blockgate_wycheproof.jsonl");
   ASSERT_TRUE(in) << BLOCKGATE_TESTVECTORS;
@@ -55,7 +78,7 @@ TEST(EcdsaVerify, Wycheproof) {
     ASSERT_TRUE(is_ecdsa(tx.scheme));
     const bool expected = line.find("\"expected\": \"valid\"") != std::string::npos;
     ASSERT_TRUE(expected || line.find("\"expected\": \"invalid_signature\"") != std::string::npos) << line;
-    EXPECT_EQ(kernel_verify(tx), expected) << line;
+    EXPECT_EQ(kernel_verify(tx, GetParam()), expected) << line;
     EXPECT_EQ(reference_verify(sig_item(tx)), expected) << line;
     ++checked[int(tx.scheme)];
     valid += expected;
@@ -123,13 +146,13 @@ std::vector<Transaction> crafted_x_beyond_n(Scheme scheme, int count, std::mt199
   return out;
 }
 
-void check_x_beyond_n(Scheme scheme) {
+void check_x_beyond_n(Scheme scheme, Variant v) {
   reference_init();
   std::mt19937_64 rng(scheme == Scheme::kSecp256k1 ? 31 : 32);
   const std::vector<Transaction> txs = crafted_x_beyond_n(scheme, 16, rng);
   for (const Transaction& tx : txs) {
     EXPECT_TRUE(reference_verify(sig_item(tx)));
-    EXPECT_TRUE(kernel_verify(tx));
+    EXPECT_TRUE(kernel_verify(tx, v));
     // The same signature with r = x(R) itself (>= n) must fail parsing.
     Transaction big = tx;
     BIGNUM* r = BN_bin2bn(tx.signature.data(), 32, nullptr);
@@ -141,12 +164,12 @@ void check_x_beyond_n(Scheme scheme) {
     BN_free(r);
     EC_GROUP_free(g);
     EXPECT_FALSE(reference_verify(sig_item(big)));
-    EXPECT_FALSE(kernel_verify(big));
+    EXPECT_FALSE(kernel_verify(big, v));
   }
 }
 
-TEST(EcdsaVerify, Secp256k1XBeyondOrder) { check_x_beyond_n(Scheme::kSecp256k1); }
-TEST(EcdsaVerify, P256XBeyondOrder) { check_x_beyond_n(Scheme::kP256); }
+TEST_P(EcdsaVerify, Secp256k1XBeyondOrder) { check_x_beyond_n(Scheme::kSecp256k1, GetParam()); }
+TEST_P(EcdsaVerify, P256XBeyondOrder) { check_x_beyond_n(Scheme::kP256, GetParam()); }
 
 // ---- randomized differential -------------------------------------------------
 struct CurveBytes {
@@ -179,7 +202,7 @@ void be_add(const uint8_t* a, const uint8_t* b, uint8_t* out, bool subtract) {
 // The kernel reduces e = digest mod n; SHA-256 outputs >= n are too rare to
 // meet at random, so sign such digests directly with the libraries and check
 // the kernel functions against the libraries' own verification.
-TEST(EcdsaVerify, DigestsAtLeastOrder) {
+TEST_P(EcdsaVerify, DigestsAtLeastOrder) {
   secp256k1_context* sctx = secp256k1_context_create(SECP256K1_CONTEXT_SIGN | SECP256K1_CONTEXT_VERIFY);
   EC_KEY* pkey = EC_KEY_new_by_curve_name(NID_X9_62_prime256v1);
   {  // fixed secret 0x0102...20 (deterministic key; OpenSSL's nonces stay random)
@@ -226,7 +249,7 @@ TEST(EcdsaVerify, DigestsAtLeastOrder) {
         ASSERT_EQ(secp256k1_ecdsa_sign(sctx, &s, digest.data(), secret, nullptr, nullptr), 1);
         secp256k1_ecdsa_signature_serialize_compact(sctx, sig, &s);
         lib_ok = secp256k1_ecdsa_verify(sctx, &s, digest.data(), &spk) == 1;
-        EXPECT_EQ(k::secp256k1_ecdsa_verify(secp_pub, sig, digest.data()), lib_ok);
+        EXPECT_EQ(digest_verify(GetParam(), scheme, secp_pub, sig, digest.data()), lib_ok);
       } else {
         ECDSA_SIG* s = ECDSA_do_sign(digest.data(), 32, pkey);
         ASSERT_NE(s, nullptr);
@@ -241,11 +264,12 @@ TEST(EcdsaVerify, DigestsAtLeastOrder) {
         ECDSA_SIG* s2 = ECDSA_SIG_new();
         ECDSA_SIG_set0(s2, BN_dup(r), low);
         lib_ok = ECDSA_do_verify(digest.data(), 32, s2, pkey) == 1;
-        EXPECT_EQ(k::p256_ecdsa_verify(p256_pub, sig, digest.data()), lib_ok);
+        EXPECT_EQ(digest_verify(GetParam(), scheme, p256_pub, sig, digest.data()), lib_ok);
         // A different digest congruent mod n only when both are >= n or 0.
         auto other = digest;
         other[0] ^= 0x80;
-        EXPECT_EQ(k::p256_ecdsa_verify(p256_pub, sig, other.data()), ECDSA_do_verify(other.data(), 32, s2, pkey) == 1);
+        EXPECT_EQ(digest_verify(GetParam(), scheme, p256_pub, sig, other.data()),
+                  ECDSA_do_verify(other.data(), 32, s2, pkey) == 1);
         BN_free(half);
         ECDSA_SIG_free(s2);
         ECDSA_SIG_free(s);
@@ -363,7 +387,7 @@ bool direct_library_verify(const Transaction& tx) {
   return ok;
 }
 
-void differential(Scheme scheme, uint64_t seed) {
+void differential(Scheme scheme, uint64_t seed, Variant v) {
   reference_init();
   constexpr size_t kTotal = 100000;
   std::mt19937_64 rng(seed);
@@ -394,7 +418,11 @@ void differential(Scheme scheme, uint64_t seed) {
   items.reserve(txs.size());
   for (const Transaction& tx : txs) items.push_back(sig_item(tx));
 
-  auto kernels = make_backend("kernels-on-cpu");
+  // The kernels-on-cpu backend with this variant for both ECDSA schemes.
+  BackendOptions kopts;
+  kopts.kernel_variant[size_t(Scheme::kSecp256k1)] = kopts.kernel_variant[size_t(Scheme::kP256)] =
+      v == Variant::kV1 ? 1 : 2;
+  auto kernels = make_backend("kernels-on-cpu", kopts);
   auto cpu = make_backend("cpu");
   ASSERT_TRUE(kernels.ok() && cpu.ok());
   std::vector<uint8_t> got(items.size()), want(items.size());
@@ -421,14 +449,16 @@ void differential(Scheme scheme, uint64_t seed) {
   // libraries themselves (not via the backends).
   for (size_t i = 0; i < txs.size(); i += 37) {
     const bool ref = reference_verify(items[i]);
-    ASSERT_EQ(kernel_verify(txs[i]), ref) << i;
+    ASSERT_EQ(kernel_verify(txs[i], v), ref) << i;
     ASSERT_EQ(direct_library_verify(txs[i]), ref) << i;
     ASSERT_EQ(ref, want[i] == 1) << i;
   }
 }
 
-TEST(EcdsaVerify, Secp256k1Differential) { differential(Scheme::kSecp256k1, 41); }
-TEST(EcdsaVerify, P256Differential) { differential(Scheme::kP256, 42); }
+TEST_P(EcdsaVerify, Secp256k1Differential) { differential(Scheme::kSecp256k1, 41, GetParam()); }
+TEST_P(EcdsaVerify, P256Differential) { differential(Scheme::kP256, 42, GetParam()); }
+
+INSTANTIATE_TEST_SUITE_P(Variants, EcdsaVerify, ::testing::Values(Variant::kV1, Variant::kV2), variant_name);
 
 }  // namespace
 }  // namespace bg

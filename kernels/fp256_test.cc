@@ -1,4 +1,5 @@
-// The promise kernels/fp256.h makes to its callers: every field operation
+// The promise kernels/fp256.h (and kernels/fp8x32.h, the v2 limbs) make to
+// their callers: every field operation
 // returns a fully reduced value (< m), and a + (-a) is zero, on both ECDSA
 // curves' base fields and group orders, for edge values (0, 1, m-1, (m+1)/2,
 // the stored forms of 1 and R, values next to m) and random ones with their
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "kernels/fp256.h"
+#include "kernels/fp8x32.h"
 #include "kernels/p256_params.h"
 #include "kernels/secp256k1_params.h"
 
@@ -112,6 +114,56 @@ TYPED_TEST(Fp256Reduced, EveryRawResultIsFullyReduced) {
       fp_sqrt_var(fp_sqr(xs[i]), &root);
       expect_reduced(root, "sqrt", xs[i], xs[i]);
     }
+  }
+}
+
+// The same promise for the v2 field layer (eight 32-bit limbs), on the same
+// elements: a stored value means the same number in v1 and v2.
+template <class P>
+class Fp8x32Reduced : public ::testing::Test {};
+TYPED_TEST_SUITE(Fp8x32Reduced, FieldParams);
+
+template <class P>
+std::vector<v2::Fe<P>> v2_elements(uint64_t seed) {
+  std::vector<v2::Fe<P>> out;
+  for (const Fp<P>& a : elements<P>(seed)) out.push_back(v2::fe_from_u64<P>(a.v.w[0], a.v.w[1], a.v.w[2], a.v.w[3]));
+  return out;
+}
+
+template <class P>
+bool v2_reduced(const v2::Fe<P>& a) {
+  v2::U8x32 x;
+  for (int i = 0; i < 8; ++i) x.w[i] = a.v[i];
+  return v2::u8x32_lt(x, v2::fe_modulus<P>());
+}
+
+template <class P>
+std::string v2_hex(const v2::Fe<P>& a) {
+  char out[65];
+  for (int i = 0; i < 8; ++i) snprintf(out + 8 * i, 9, "%08x", a.v[7 - i]);
+  return out;
+}
+
+TYPED_TEST(Fp8x32Reduced, AddOfNegationIsZero) {
+  using P = TypeParam;
+  for (const v2::Fe<P>& a : v2_elements<P>(3)) {
+    EXPECT_TRUE(v2::fe_is_zero(v2::fe_add(a, v2::fe_neg(a)))) << v2_hex(a) << " + -a = " << v2_hex(v2::fe_add(a, v2::fe_neg(a)));
+    EXPECT_TRUE(v2::fe_is_zero(v2::fe_sub(a, a))) << v2_hex(a);
+    EXPECT_TRUE(v2::fe_eq(v2::fe_neg(v2::fe_neg(a)), a)) << v2_hex(a);
+  }
+}
+
+TYPED_TEST(Fp8x32Reduced, EveryRawResultIsFullyReduced) {
+  using P = TypeParam;
+  const std::vector<v2::Fe<P>> xs = v2_elements<P>(4);
+  for (const v2::Fe<P>& a : xs) {
+    for (const v2::Fe<P>& b : xs) {
+      EXPECT_TRUE(v2_reduced(v2::fe_add(a, b))) << "add " << v2_hex(a) << " " << v2_hex(b);
+      EXPECT_TRUE(v2_reduced(v2::fe_sub(a, b))) << "sub " << v2_hex(a) << " " << v2_hex(b);
+      EXPECT_TRUE(v2_reduced(v2::fe_mul(a, b))) << "mul " << v2_hex(a) << " " << v2_hex(b);
+    }
+    EXPECT_TRUE(v2_reduced(v2::fe_sqr(a))) << "sqr " << v2_hex(a);
+    EXPECT_TRUE(v2_reduced(v2::fe_neg(a))) << "neg " << v2_hex(a);
   }
 }
 

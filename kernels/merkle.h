@@ -10,7 +10,7 @@ namespace bg::k {
 
 // leaf = SHA-256(0x00 ‖ data[32]).
 BG_HD void merkle_leaf(const uint8_t data[32], uint8_t out[32]) {
-  uint8_t buf[33];
+  uint8_t buf[1 + 32];
   buf[0] = 0x00;
   for (int i = 0; i < 32; ++i) buf[1 + i] = data[i];
   sha256(buf, 33, out);

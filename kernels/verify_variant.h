@@ -10,6 +10,8 @@
 //   scheme 1 ed25519:  v1 fe25519 products as int64_t x int64_t (ed_v1)
 //                      v2 every limb product one mul.wide.s32 (ed_v2)
 //   scheme 2, 3 ECDSA: v1 kernels/ecc.h (64-bit limbs, wNAF)
+//                      v2 kernels/ecc_v2.h (8x32-bit limbs, joint fixed
+//                         windows, GLV on secp256k1)
 //
 // To add a variant: implement it as portable BG_HD code, add it to
 // BG_KERNEL_VARIANTS and kVariantCount, give it a branch in verify_variant(),
@@ -19,30 +21,47 @@
 // host/gpu launch_verify, gpu_check's CPU engine) expands BG_KERNEL_VARIANTS.
 #pragma once
 
+#include "kernels/ecdsa_verify_v2.h"
 #include "kernels/ed25519_verify.h"
+#include "kernels/schemes.h"
+#include "kernels/sha256.h"
 #include "kernels/verify_item.h"
 
 namespace bg::k {
 
 constexpr int kMaxKernelVariants = 4;
-// Every (scheme byte, variant) that exists, as X(scheme, variant).
-#define BG_KERNEL_VARIANTS(X) X(1, 1) X(1, 2) X(2, 1) X(3, 1)
+// Every (scheme, variant) that exists, as X(Scheme enumerator, variant).
+#define BG_KERNEL_VARIANTS(X)                                                                     \
+  X(::bg::Scheme::kEd25519, 1) X(::bg::Scheme::kEd25519, 2) X(::bg::Scheme::kSecp256k1, 1)           \
+  X(::bg::Scheme::kSecp256k1, 2) X(::bg::Scheme::kP256, 1) X(::bg::Scheme::kP256, 2)
 // Variants per scheme byte (index 0 and unknown schemes: none); variants of a
 // scheme are numbered 1..count.
-constexpr int kVariantCount[4] = {0, 2, 1, 1};
+constexpr int kVariantCount[4] = {0, 2, 2, 2};
+static_assert(sizeof(kVariantCount) / sizeof(kVariantCount[0]) == kSchemeCount + 1,
+              "kVariantCount: one entry per kSchemes row, after index 0");
 
 BG_HD constexpr int variant_count(uint8_t scheme) { return scheme < 4 ? kVariantCount[scheme] : 0; }
 
-// verify_item for a scheme and variant fixed at compile time.
-template <uint8_t kScheme, int kVariant>
+// verify_scheme for a scheme and variant fixed at compile time.
+template <Scheme kScheme, int kVariant>
 BG_HD bool verify_variant(const uint8_t* public_key, const uint8_t* signature, const uint8_t* message,
                           uint32_t message_len) {
-  static_assert(kScheme >= 1 && kScheme <= 3, "scheme 1, 2 or 3");
-  static_assert(kVariant >= 1 && kVariant <= kVariantCount[kScheme], "no such variant");
-  if constexpr (kScheme == 1 && kVariant == 2) {
+  static_assert(kVariant >= 1 && kVariant <= kVariantCount[size_t(kScheme)], "no such variant");
+  if constexpr (kVariant == 1) {
+    return verify_scheme<kScheme>(public_key, signature, message, message_len);
+  } else if constexpr (kScheme == Scheme::kEd25519 && kVariant == 2) {
     return ed_v2::ed25519_verify(public_key, signature, message, message_len);
+  } else if constexpr (kScheme == Scheme::kSecp256k1 && kVariant == 2) {
+    uint8_t digest[32];
+    sha256(message, message_len, digest);
+    return secp256k1_ecdsa_verify_v2(public_key, signature, digest);
+  } else if constexpr (kScheme == Scheme::kP256 && kVariant == 2) {
+    uint8_t digest[32];
+    sha256(message, message_len, digest);
+    return p256_ecdsa_verify_v2(public_key, signature, digest);
   } else {
-    return verify_item(kScheme, public_key, signature, message, message_len);
+    static_assert(kVariant != kVariant, "verify_variant: no branch for this variant");
+    return false;
   }
 }
 
@@ -51,8 +70,8 @@ BG_HD bool verify_variant(const uint8_t* public_key, const uint8_t* signature, c
 BG_HD bool verify_item_variant(uint8_t scheme, int variant, const uint8_t* public_key, const uint8_t* signature,
                                const uint8_t* message, uint32_t message_len) {
 #define BG_VARIANT_CASE(S, V) \
-  case S * 16 + V: return verify_variant<S, V>(public_key, signature, message, message_len);
-  switch (scheme * 16 + variant) {
+  case int(S) * 16 + V: return verify_variant<S, V>(public_key, signature, message, message_len);
+  switch (int(scheme) * 16 + variant) {
     BG_KERNEL_VARIANTS(BG_VARIANT_CASE)
     default: return false;
   }

@@ -8,6 +8,9 @@
 #include <chrono>
 #include <vector>
 
+#include "host/status_macros.h"
+#include "ledger/id_index.h"
+#include "ledger/record.h"
 #include "ledger/scan.h"
 
 namespace bg {
@@ -40,7 +43,7 @@ class SigBatcher {
   absl::Status flush() {
     if (items_.empty()) return absl::OkStatus();
     valid_.assign(items_.size(), 0);
-    if (absl::Status st = backend_.verify_batch(items_, valid_); !st.ok()) return st;
+    BG_RETURN_IF_ERROR(backend_.verify_batch(items_, valid_));
     checked_ += items_.size();
     for (size_t i = 0; i < valid_.size() && !failure_; ++i)
       if (!valid_[i]) failure_ = where_[i];
@@ -69,8 +72,67 @@ absl::StatusOr<AuditReport> audit_ledger(const std::string& dir, VerifyBackend& 
   SigBatcher sigs(backend, opts.batch_items);
   absl::Status backend_error;
   absl::flat_hash_map<Hash32, TxLocation, Hash32Hasher> seen;
+
+  // The index, read-only, when there is one.
+  std::unique_ptr<IdIndex> index;
+  std::optional<IndexMeta> meta;
+  std::optional<ChainFault> index_fault;  // the first disagreement
+  uint64_t index_expected = 0;             // transactions in blocks 0..covered
+  {
+    bool created = false;
+    IndexTuning tuning;
+    tuning.cache_mb = 64;
+    auto ix = IdIndex::open(dir + "/index", tuning, &created, /*read_only=*/true);
+    if (!ix.ok()) {
+      if (absl::IsNotFound(ix.status()))
+        rep.index_note = "no transaction index (`blockgate serve` or `blockgate reindex` builds it)";
+      else
+        index_fault = ChainFault{0, absl::StrCat("index: cannot open it: ", ix.status().message())};
+    } else if (!(*ix)->meta()) {
+      index_fault = ChainFault{0, "index: no meta record"};
+    } else if ((*ix)->meta()->version != kIndexFormatVersion) {
+      index_fault = ChainFault{0, absl::StrCat("index: format version ", (*ix)->meta()->version, ", expected ",
+                                               kIndexFormatVersion)};
+    } else {
+      index = std::move(*ix);
+      meta = index->meta();
+    }
+  }
+  std::vector<uint8_t> found;
+  std::vector<IndexEntry> entries;
+  auto check_index = [&](const ScannedBlock& b) {
+    const uint64_t h = b.header.height;
+    if (!meta || index_fault || h > meta->covered_height) return;
+    auto fail = [&](std::string why) { index_fault = ChainFault{h, absl::StrCat("index: ", why)}; };
+    if (h == meta->covered_height && b.hash != meta->covered_hash)
+      return fail(absl::StrCat("covers height ", h, " with hash ", to_hex(meta->covered_hash),
+                               ", the ledger's block there is ", to_hex(b.hash)));
+    auto loc = index->height_loc(h);
+    if (!loc.ok()) return fail(std::string(loc.status().message()));
+    if (loc->segment != b.segment || loc->offset != b.offset || loc->block_bytes != b.block_bytes.size())
+      return fail(absl::StrCat("records block ", h, " at segment ", loc->segment, " offset ", loc->offset,
+                               ", it is at segment ", b.segment, " offset ", b.offset));
+    found.assign(b.ids.size(), 0);
+    entries.assign(b.ids.size(), IndexEntry{});
+    if (absl::Status st = index->multi_get(b.ids, found, entries.data()); !st.ok())
+      return fail(std::string(st.message()));
+    for (uint32_t i = 0; i < b.ids.size(); ++i) {
+      const uint64_t off = b.offset + kRecordHeaderSize + uint64_t(b.tx_bytes[i].data() - b.block_bytes.data());
+      const IndexEntry want{h, i, off, uint32_t(b.tx_bytes[i].size())};
+      const IndexEntry& got = entries[i];
+      if (!found[i]) return fail(absl::StrCat("transaction ", i, " (", to_hex(b.ids[i]), ") is missing"));
+      if (got.height != want.height || got.index != want.index || got.offset != want.offset ||
+          got.length != want.length)
+        return fail(absl::StrCat("transaction ", i, " (", to_hex(b.ids[i]), ") recorded at height ", got.height,
+                                 " index ", got.index, " offset ", got.offset, " length ", got.length,
+                                 ", it is at offset ", want.offset, " length ", want.length));
+    }
+    index_expected += b.ids.size();
+  };
+
   LedgerScan scan(dir);
   auto res = scan.run([&](const ScannedBlock& b) -> std::optional<std::string> {
+    check_index(b);
     for (uint32_t i = 0; i < b.ids.size(); ++i) {
       auto [it, fresh] = seen.try_emplace(b.ids[i], TxLocation{b.header.height, i});
       if (!fresh)
@@ -89,6 +151,33 @@ absl::StatusOr<AuditReport> audit_ledger(const std::string& dir, VerifyBackend& 
   if (backend_error.ok()) backend_error = sigs.flush();
   if (!backend_error.ok()) return backend_error;
   if (!res->tip && !res->fault) return absl::NotFoundError(absl::StrCat("no ledger in ", dir));
+  if (meta && !index_fault && !res->fault) {
+    if (!res->tip || meta->covered_height > res->tip->height) {
+      index_fault = ChainFault{res->tip ? res->tip->height : 0,
+                               absl::StrCat("index: covers height ", meta->covered_height, " past the tip ",
+                                            res->tip ? res->tip->height : 0)};
+    } else {
+      // No other entry: every one is inside the covered range, and there are
+      // exactly as many as those blocks hold.
+      uint64_t n = 0;
+      absl::Status st = index->for_each([&](const Hash32& id, const IndexEntry& e) {
+        ++n;
+        if (e.height > meta->covered_height) {
+          index_fault = ChainFault{e.height, absl::StrCat("index: extra entry for ", to_hex(id), " at height ",
+                                                          e.height, ", above its covered height ",
+                                                          meta->covered_height)};
+          return false;
+        }
+        return true;
+      });
+      if (!st.ok() && !index_fault) index_fault = ChainFault{0, absl::StrCat("index: ", st.message())};
+      if (!index_fault && n != index_expected)
+        index_fault = ChainFault{meta->covered_height,
+                                 absl::StrCat("index: ", n, " entries where blocks 0..", meta->covered_height,
+                                              " hold ", index_expected, " transactions")};
+      rep.index_entries_checked = n;
+    }
+  }
 
   rep.blocks = res->blocks;
   rep.transactions = res->txs;
@@ -106,6 +195,9 @@ absl::StatusOr<AuditReport> audit_ledger(const std::string& dir, VerifyBackend& 
   } else if (res->fault) {
     rep.failed_height = res->fault->height;
     rep.reason = res->fault->reason;
+  } else if (index_fault) {
+    rep.failed_height = index_fault->height;
+    rep.reason = index_fault->reason;
   } else {
     rep.ok = true;
   }

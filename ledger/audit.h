@@ -1,7 +1,8 @@
 // The whole-ledger audit behind `blockgate audit` (SPEC §5): a read-only scan
 // (checksums, heights, chain links, timestamps, Merkle roots) plus every
-// signature through a VerifyBackend, batched across many blocks, and no
-// transaction id twice in the ledger. It never writes to the directory.
+// signature through a VerifyBackend, batched across many blocks, no
+// transaction id twice in the ledger, and the index agreeing with the
+// segments. It never writes to the directory.
 #pragma once
 
 #include <absl/status/statusor.h>
@@ -33,6 +34,11 @@ struct AuditReport {
   uint64_t failed_height = 0;  // when !ok
   std::string reason;          // when !ok
   std::string tail_note;       // a torn tail that the server would cut (not a failure)
+  // The transaction index (DIR/index), when there is one: every transaction
+  // of blocks 0..covered at its recorded place, no other entry, covered <= tip.
+  // A disagreement fails the audit ("index: ..."); no index at all is a note.
+  std::string index_note;
+  uint64_t index_entries_checked = 0;
   double seconds = 0;
 };
 

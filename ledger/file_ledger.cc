@@ -1,6 +1,7 @@
 // The Ledger implementation: the submit queue and its group-commit writer
-// thread (bytes go through SegmentWriter), in-memory height and id indexes
-// rebuilt by a scan at open, and the recovery decisions that scan informs.
+// thread (bytes go through SegmentWriter), the height and id indexes (the
+// persistent IdIndex under DIR/index, or in memory for read-only opens), and
+// the recovery decisions the open-time scan informs.
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 #include <absl/strings/str_cat.h>
@@ -14,12 +15,19 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <atomic>
 #include <deque>
+#include <filesystem>
 #include <future>
+#include <span>
 #include <shared_mutex>
 #include <thread>
 
+#include "host/fd.h"
 #include "host/hash.h"
+#include "host/status_macros.h"
+#include "ledger/id_index.h"
+#include "host/thread_pool.h"
 #include "ledger/ledger.h"
 #include "ledger/record.h"
 #include "ledger/scan.h"
@@ -28,11 +36,21 @@
 namespace bg {
 namespace {
 
-std::string errno_text(int e) { return std::strerror(e); }
-
 void log_line(const std::string& s) {
   // One fprintf so concurrent log lines do not interleave.
   std::fprintf(stderr, "blockgate ledger: %s\n", s.c_str());
+}
+
+uint64_t fs_size(const std::string& path, std::error_code* ec) {
+  const auto n = std::filesystem::file_size(path, *ec);
+  return *ec ? 0 : uint64_t(n);
+}
+
+bool has_segment_files(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+    if (e.path().filename().string().rfind("segment-", 0) == 0) return true;
+  return false;
 }
 
 std::string parent_of(const std::string& dir) {
@@ -46,7 +64,8 @@ std::string parent_of(const std::string& dir) {
 // reserves exactly, which makes growing a 10,000-transaction block quadratic),
 // and the ids hashed straight from the encoding (unless the caller gave them):
 // no per-transaction buffers.
-void encode_block(const Block& b, Bytes* out, std::vector<Hash32>* ids, bool hash_ids) {
+void encode_block(const Block& b, Bytes* out, std::vector<Hash32>* ids, bool hash_ids,
+                  std::vector<uint32_t>* starts) {
   size_t n = kHeaderSize;
   for (const Transaction& tx : b.txs) n += tx.encoded_size();
   out->clear();
@@ -57,11 +76,15 @@ void encode_block(const Block& b, Bytes* out, std::vector<Hash32>* ids, bool has
     ids->clear();
     ids->reserve(b.txs.size());
   }
+  starts->clear();
+  starts->reserve(b.txs.size() + 1);
   for (const Transaction& tx : b.txs) {
     const size_t start = out->size();
+    starts->push_back(uint32_t(start));
     tx.append_encoding(*out);
     if (hash_ids) ids->push_back(sha256(ByteSpan(out->data() + start, out->size() - start)));
   }
+  starts->push_back(uint32_t(out->size()));
 }
 
 // The index of the first id that repeats an earlier one in the same block.
@@ -86,13 +109,24 @@ struct PendingBlock {
   BlockHeader header;
   Hash32 hash{};
   std::vector<Hash32> ids;
+  std::vector<uint32_t> tx_starts;  // offset of each transaction in `bytes`, then bytes.size()
   CommitCallback done;
 };
+
+// Ids committed lately, kept in two generations of kRecentGeneration: the
+// last kRecentGeneration ids published are always in one of them. Answers
+// "is it durable?" for a retried id without touching the index, and covers
+// the window between submit()'s index lookup and its lock (see submit_impl).
+constexpr size_t kRecentGeneration = 1 << 16;
+
+// Index writes during the open-time scan: this many transactions per RocksDB write.
+constexpr size_t kScanBatchTxs = 1 << 16;
 
 class FileLedger final : public Ledger {
  public:
   FileLedger(std::string dir, LedgerOptions opts) : dir_(std::move(dir)), opts_(std::move(opts)) {
     ops_ = opts_.file_ops ? opts_.file_ops : posix_file_ops();
+    use_index_ = opts_.index && !opts_.read_only;
   }
 
   ~FileLedger() override {
@@ -102,9 +136,10 @@ class FileLedger final : public Ledger {
     }
     cv_.notify_all();
     if (writer_.joinable()) writer_.join();
-    for (int fd : read_fds_) ::close(fd);
+    index_.reset();  // flushes its memtable: a clean stop leaves no tail to catch up
+    read_fds_.clear();
     writer_segments_.reset();
-    if (lock_fd_ >= 0) ::close(lock_fd_);
+    lock_fd_.reset();
   }
 
   absl::Status init();
@@ -131,20 +166,15 @@ class FileLedger final : public Ledger {
 
   absl::StatusOr<Block> read_block(uint64_t height) const override;
   absl::StatusOr<Bytes> read_block_bytes(uint64_t height) const override;
-  std::optional<TxLocation> find_tx(const Hash32& id) const override {
-    std::shared_lock lk(mu_);
-    auto it = ids_.find(id);
-    if (it == ids_.end()) return std::nullopt;
-    return it->second;
-  }
+  std::optional<TxLocation> find_tx(const Hash32& id) const override;
   bool contains_id(const Hash32& id) const override {
-    std::shared_lock lk(mu_);
-    return ids_.contains(id) || pending_ids_.contains(id);
+    uint8_t present = 0;
+    contains_ids(std::span<const Hash32>(&id, 1), std::span<uint8_t>(&present, 1));
+    return present != 0;
   }
-  LedgerStats stats() const override {
-    std::shared_lock lk(mu_);
-    return stats_;
-  }
+  void contains_ids(std::span<const Hash32> ids, std::span<uint8_t> present) const override;
+  absl::StatusOr<StoredTx> read_tx(const Hash32& id) const override;
+  LedgerStats stats() const override;
   absl::Status health() const override {
     std::shared_lock lk(mu_);
     if (!writer_error_.ok()) return writer_error_;
@@ -155,18 +185,36 @@ class FileLedger final : public Ledger {
   std::string recovery_summary() const override { return recovery_summary_; }
 
  private:
+  absl::Status init_memory_scan(std::optional<ScanResult>* out);
+  absl::Status init_index_scan(std::optional<ScanResult>* out);
+  // The usable index's start point, or why it is not usable.
+  absl::StatusOr<ScanStart> check_index(const IndexMeta& meta);
   // One batch through the segment writer; stats on success.
   absl::Status write_batch(const std::vector<PendingBlock>& batch, std::vector<RecordLoc>* locs, bool* fatal);
   absl::Status add_read_fd(uint32_t index, const std::string& path);
-  void publish(std::vector<PendingBlock>& batch, const std::vector<RecordLoc>& locs);
+  // Index entries (after the fsync), then the in-memory state. False when the
+  // index write failed: the writer must stop.
+  bool publish(std::vector<PendingBlock>& batch, const std::vector<RecordLoc>& locs);
   void writer_loop();
   absl::Status submit_impl(Block block, std::optional<std::vector<Hash32>> ids, CommitCallback done);
+  // Where block `height` lies; NotFound past the durable tip.
+  absl::StatusOr<RecordLoc> record_loc(uint64_t height, int* fd) const;
+  std::optional<TxLocation> lookup(const Hash32& id) const;
+  // An index read failed: log once, report through health(); lookups answer
+  // "present" from then on (a duplicate refused, never one admitted).
+  void index_failed(const absl::Status& st) const;
+  void remember_recent(const Hash32& id);  // mu_ held exclusively
+  bool recent_contains(const Hash32& id) const { return recent_cur_.contains(id) || recent_prev_.contains(id); }
 
   const std::string dir_;
   const LedgerOptions opts_;
+  bool use_index_ = true;
   std::shared_ptr<FileOps> ops_;
-  int lock_fd_ = -1;
+  UniqueFd lock_fd_;
   std::string recovery_summary_;
+  std::unique_ptr<IdIndex> index_;  // null without an index; thread-safe itself
+  IndexMeta index_meta_;            // writer thread (and init) only
+  IdIndex::Batch index_batch_;      // writer thread (and init) only
 
   // Used by the writer thread only (and by init() before it starts).
   std::unique_ptr<SegmentWriter> writer_segments_;
@@ -174,14 +222,18 @@ class FileLedger final : public Ledger {
 
   mutable std::shared_mutex mu_;  // guards everything below
   std::condition_variable_any cv_;
-  std::vector<int> read_fds_;  // one per segment; closed only in the destructor
+  std::vector<UniqueFd> read_fds_;  // one per segment; closed only in the destructor
+  // Without an index: both in memory.
   std::vector<RecordLoc> heights_;
   absl::flat_hash_map<Hash32, TxLocation, Hash32Hasher> ids_;
   absl::flat_hash_map<Hash32, uint32_t, Hash32Hasher> pending_ids_;  // id -> count
+  absl::flat_hash_set<Hash32, Hash32Hasher> recent_cur_, recent_prev_;
+  std::atomic<uint64_t> ids_published_{0};
   std::deque<PendingBlock> queue_;
   TipInfo durable_tip_, pending_tip_;
   LedgerStats stats_;
   absl::Status writer_error_;
+  mutable absl::Status index_error_;
   bool disk_full_ = false;
   bool stopping_ = false;
   std::thread writer_;
@@ -196,19 +248,15 @@ absl::Status FileLedger::init() {
       return absl::UnavailableError(absl::StrCat("ledger: cannot create ", dir_, ": ", errno_text(errno)));
     }
     const std::string lock_path = dir_ + "/LOCK";
-    lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (lock_fd_ < 0) return absl::UnavailableError(absl::StrCat("ledger: cannot open ", lock_path, ": ", errno_text(errno)));
-    if (flock(lock_fd_, LOCK_EX | LOCK_NB) != 0)
+    lock_fd_.reset(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    if (!lock_fd_) return absl::UnavailableError(absl::StrCat("ledger: cannot open ", lock_path, ": ", errno_text(errno)));
+    if (flock(lock_fd_.get(), LOCK_EX | LOCK_NB) != 0)
       return absl::FailedPreconditionError(absl::StrCat("ledger ", dir_, " is in use by another process"));
   }
 
-  LedgerScan scan(dir_, opts_.scan_threads);
-  auto res = scan.run([&](const ScannedBlock& b) -> std::optional<std::string> {
-    heights_.push_back(RecordLoc{b.segment, uint32_t(b.block_bytes.size()), b.offset});
-    for (uint32_t i = 0; i < b.ids.size(); ++i) ids_.try_emplace(b.ids[i], TxLocation{b.header.height, i});
-    return std::nullopt;
-  });
-  if (!res.ok()) return res.status();
+  std::optional<ScanResult> scanned;
+  if (absl::Status st = use_index_ ? init_index_scan(&scanned) : init_memory_scan(&scanned); !st.ok()) return st;
+  ScanResult* res = &*scanned;
   if (res->fault)
     return absl::DataLossError(absl::StrCat("ledger ", dir_, ": height ", res->fault->height, ": ", res->fault->reason,
                                             "; refusing to open (run `blockgate audit` for details)"));
@@ -221,24 +269,25 @@ absl::Status FileLedger::init() {
     if (opts_.read_only) {
       recovery_summary_ = absl::StrCat("read-only: ignoring ", what);
     } else {
-      int fd = ops_->open(c.path.c_str(), O_WRONLY, 0);
-      if (fd < 0 || ops_->ftruncate(fd, off_t(c.offset)) != 0 || ops_->fdatasync(fd) != 0) {
-        int e = errno;
-        if (fd >= 0) ::close(fd);
-        return absl::InternalError(absl::StrCat("ledger: cannot truncate ", c.path, ": ", errno_text(e)));
-      }
-      ::close(fd);
+      UniqueFd fd(ops_->open(c.path.c_str(), O_WRONLY, 0));
+      if (!fd || ops_->ftruncate(fd.get(), off_t(c.offset)) != 0 || ops_->fdatasync(fd.get()) != 0)
+        return absl::InternalError(absl::StrCat("ledger: cannot truncate ", c.path, ": ", errno_text(errno)));
       recovery_summary_ = absl::StrCat("truncated ", what);
     }
     log_line(recovery_summary_);
   }
   for (const SegmentFile& s : segs) {
-    int fd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return absl::UnavailableError(absl::StrCat("ledger: cannot open ", s.path, ": ", errno_text(errno)));
-    read_fds_.push_back(fd);
+    UniqueFd fd(::open(s.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return absl::UnavailableError(absl::StrCat("ledger: cannot open ", s.path, ": ", errno_text(errno)));
+    read_fds_.push_back(std::move(fd));
   }
-  stats_.blocks_committed = res->blocks;
-  stats_.txs_committed = res->txs;
+  if (use_index_) {
+    stats_.blocks_committed = res->tip ? res->tip->height + 1 : 0;
+    stats_.txs_committed = index_meta_.covered_txs;
+  } else {
+    stats_.blocks_committed = res->blocks;
+    stats_.txs_committed = res->txs;
+  }
 
   if (opts_.read_only) {
     if (!res->tip) return absl::NotFoundError(absl::StrCat("no ledger in ", dir_));
@@ -253,10 +302,10 @@ absl::Status FileLedger::init() {
       dir_, opts_.segment_bytes, ops_,
       [this](uint32_t index, const std::string& path) { return add_read_fd(index, path); });
   if (segs.empty()) {
-    if (absl::Status st = writer_segments_->start_first(); !st.ok()) return st;
+    BG_RETURN_IF_ERROR(writer_segments_->start_first());
   } else {
     const SegmentFile& last = segs.back();
-    if (absl::Status st = writer_segments_->resume(last.index, last.path, last.valid_end); !st.ok()) return st;
+    BG_RETURN_IF_ERROR(writer_segments_->resume(last.index, last.path, last.valid_end));
   }
   if (!res->tip) {
     // A new ledger (or one that crashed before genesis became durable).
@@ -265,30 +314,216 @@ absl::Status FileLedger::init() {
     batch[0].bytes = g.encode();
     batch[0].header = g.header;
     batch[0].hash = g.header.hash();
+    batch[0].tx_starts = {uint32_t(batch[0].bytes.size())};
     std::vector<RecordLoc> locs;
-    if (absl::Status st = write_batch(batch, &locs, &fatal); !st.ok()) return st;
-    publish(batch, locs);
+    BG_RETURN_IF_ERROR(write_batch(batch, &locs, &fatal));
+    if (!publish(batch, locs)) return writer_error_;
     pending_tip_ = durable_tip_;
     if (recovery_summary_.empty()) recovery_summary_ = "created a new ledger with the genesis block";
   } else {
     durable_tip_ = pending_tip_ = *res->tip;
-    if (recovery_summary_.empty())
-      recovery_summary_ = absl::StrCat("recovered ", res->blocks, " blocks, ", res->txs, " transactions, tip ",
-                                       durable_tip_.height, ", nothing to repair");
+    if (recovery_summary_.empty()) {
+      if (use_index_)
+        recovery_summary_ = absl::StrCat("recovered tip ", durable_tip_.height, " (", stats_.txs_committed,
+                                         " transactions); indexed ", stats_.index_catchup_blocks,
+                                         " block(s) at open, nothing to repair");
+      else
+        recovery_summary_ = absl::StrCat("recovered ", res->blocks, " blocks, ", res->txs, " transactions, tip ",
+                                         durable_tip_.height, ", nothing to repair");
+    }
   }
   writer_ = std::thread([this] { writer_loop(); });
   return absl::OkStatus();
 }
 
-absl::Status FileLedger::add_read_fd(uint32_t index, const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::InternalError(absl::StrCat("ledger: cannot open ", path, ": ", errno_text(errno)));
-  std::unique_lock lk(mu_);
-  if (index != read_fds_.size()) {
-    ::close(fd);
-    return absl::InternalError(absl::StrCat("ledger: segment ", index, " out of sequence"));
+absl::Status FileLedger::init_memory_scan(std::optional<ScanResult>* out) {
+  LedgerScan scan(dir_, opts_.scan_threads);
+  auto res = scan.run([&](const ScannedBlock& b) -> std::optional<std::string> {
+    heights_.push_back(RecordLoc{b.segment, uint32_t(b.block_bytes.size()), b.offset});
+    for (uint32_t i = 0; i < b.ids.size(); ++i) {
+      const uint64_t off = b.offset + kRecordHeaderSize + uint64_t(b.tx_bytes[i].data() - b.block_bytes.data());
+      ids_.try_emplace(b.ids[i], TxLocation{b.header.height, i, b.segment, off, uint32_t(b.tx_bytes[i].size())});
+    }
+    return std::nullopt;
+  });
+  if (!res.ok()) return res.status();
+  out->emplace(std::move(*res));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ScanStart> FileLedger::check_index(const IndexMeta& meta) {
+  if (meta.version != kIndexFormatVersion)
+    return absl::FailedPreconditionError(
+        absl::StrCat("format version ", meta.version, ", this build reads ", kIndexFormatVersion));
+  if (meta.genesis_hash != genesis_block().header.hash())
+    return absl::FailedPreconditionError("it belongs to another ledger (different genesis)");
+  const uint64_t have = index_->heights_count();
+  if (have < meta.covered_height + 1)
+    return absl::FailedPreconditionError(absl::StrCat("its heights file holds ", have,
+                                                      " entries but it claims to cover height ", meta.covered_height));
+  auto loc = index_->height_loc(meta.covered_height);
+  if (!loc.ok()) return loc.status();
+  // The covered block must be intact, at that height, with the recorded hash.
+  const std::string path = absl::StrCat(dir_, "/", segment_file_name(loc->segment));
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return absl::FailedPreconditionError(absl::StrCat("it covers height ", meta.covered_height, " in ",
+                                                      segment_file_name(loc->segment), ", which cannot be opened"));
+  Bytes rec(kRecordHeaderSize + loc->block_bytes);
+  const ssize_t r = ::pread(fd, rec.data(), rec.size(), off_t(loc->offset));
+  ::close(fd);
+  RecordView view;
+  BlockHeader h;
+  if (r != ssize_t(rec.size()) || parse_record(rec, 0, &view) != RecordStatus::kOk ||
+      !BlockHeader::decode(view.block, &h) || h.height != meta.covered_height || h.hash() != meta.covered_hash)
+    return absl::FailedPreconditionError(
+        absl::StrCat("its covered block ", meta.covered_height, " (", to_hex(meta.covered_hash), ") is not at ",
+                     segment_file_name(loc->segment), " offset ", loc->offset,
+                     ": the index belongs to another ledger or is ahead of this one"));
+  return ScanStart{loc->segment, loc->offset + rec.size(), TipInfo{h.height, meta.covered_hash, h.timestamp_ms}};
+}
+
+absl::Status FileLedger::init_index_scan(std::optional<ScanResult>* out) {
+  const std::string idir = dir_ + "/index";
+  IndexTuning tuning;
+  tuning.cache_mb = opts_.index_cache_mb;
+  tuning.memtable_mb = opts_.index_memtable_mb;
+  bool created = false;
+  std::string reason;  // why the index is rebuilt
+  std::optional<ScanStart> start;
+  {
+    auto ix = IdIndex::open(idir, tuning, &created);
+    if (!ix.ok()) {
+      reason = absl::StrCat("cannot open it: ", ix.status().message());
+    } else {
+      index_ = std::move(*ix);
+      if (created) {
+        reason = "missing";
+      } else if (opts_.rebuild_index) {
+        reason = "a rebuild was asked for";
+      } else if (!index_->meta()) {
+        reason = "it holds no meta record";
+      } else {
+        auto s = check_index(*index_->meta());
+        if (s.ok()) {
+          start = *s;
+          index_meta_ = *index_->meta();
+        } else {
+          reason = std::string(s.status().message());
+        }
+      }
+    }
   }
-  read_fds_.push_back(fd);
+  // A ledger directory without segments is new: its index starts empty, silently.
+  const bool has_segments = has_segment_files(dir_);
+  if (!start) {
+    if (has_segments)
+      log_line(absl::StrCat("the transaction index in ", idir, " is not usable (", reason,
+                            "): rebuilding it from the segments"));
+    if (!created || !index_) {
+      index_.reset();
+      if (absl::Status st = IdIndex::wipe(idir); !st.ok()) return st;
+      auto ix = IdIndex::open(idir, tuning, &created);
+      if (!ix.ok()) return absl::InternalError(absl::StrCat("ledger: cannot create ", idir, ": ", ix.status().message()));
+      index_ = std::move(*ix);
+    }
+    index_meta_ = IndexMeta{};
+    index_meta_.genesis_hash = genesis_block().header.hash();
+    if (has_segments) {
+      stats_.index_rebuilt = true;
+      stats_.index_rebuild_reason = reason;
+    }
+  } else if (absl::Status st = index_->truncate_heights(index_meta_.covered_height + 1); !st.ok()) {
+    return st;
+  }
+
+  // The scan: the unindexed tail (or everything, to rebuild or when asked to verify).
+  const auto t0 = std::chrono::steady_clock::now();
+  // Progress by segment bytes: done_before[s] = bytes of the segments before s
+  // that this scan reads.
+  uint64_t total_bytes = 0;
+  std::vector<uint64_t> done_before;
+  for (uint32_t s = 0;; ++s) {
+    std::error_code ec;
+    const uint64_t size = fs_size(absl::StrCat(dir_, "/", segment_file_name(s)), &ec);
+    if (ec) break;
+    done_before.push_back(total_bytes);
+    const bool tail_only = start && !opts_.verify_on_open;
+    if (tail_only && s < start->segment) continue;
+    total_bytes += tail_only && s == start->segment ? size - std::min(size, start->offset) : size;
+  }
+  const uint64_t skipped_offset = start && !opts_.verify_on_open ? start->offset : 0;
+  done_before.resize(done_before.size() + 1, total_bytes);
+  int last_decile = 0;
+  bool loud = !start && has_segments;
+  absl::Status index_error;
+  auto flush_batch = [&]() -> bool {
+    if (index_batch_.empty()) return true;
+    index_error = index_->write(index_batch_, index_meta_);
+    index_batch_.clear();
+    return index_error.ok();
+  };
+  const uint64_t covered = start ? start->prev.height : 0;
+  const bool skip_covered = start.has_value();
+  LedgerScan scan(dir_, opts_.scan_threads);
+  const ScanStart* from = start && !opts_.verify_on_open ? &*start : nullptr;
+  auto res = scan.run(
+      [&](const ScannedBlock& b) -> std::optional<std::string> {
+        const uint64_t height = b.header.height;
+        if (skip_covered && height <= covered) return std::nullopt;
+        index_batch_.add_block(height, RecordLoc{b.segment, uint32_t(b.block_bytes.size()), b.offset});
+        for (uint32_t i = 0; i < b.ids.size(); ++i) {
+          const uint64_t off = b.offset + kRecordHeaderSize + uint64_t(b.tx_bytes[i].data() - b.block_bytes.data());
+          index_batch_.add_tx(b.ids[i], IndexEntry{height, i, off, uint32_t(b.tx_bytes[i].size())});
+        }
+        index_meta_.covered_height = height;
+        index_meta_.covered_hash = b.hash;
+        index_meta_.covered_txs += b.ids.size();
+        ++stats_.index_catchup_blocks;
+        if (index_batch_.txs() >= kScanBatchTxs || index_batch_.blocks() >= 4096) {
+          if (!flush_batch()) return absl::StrCat("index write failed: ", index_error.message());
+          // Progress, by bytes of segments read: a line per 10 % once it takes a while.
+          const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+          if (secs > 1.0) loud = true;
+          const uint64_t in_seg = b.offset + b.record_bytes - (start && b.segment == start->segment ? skipped_offset : 0);
+          const uint64_t pos = std::min(total_bytes, done_before[b.segment] + in_seg);
+          if (opts_.index_progress) opts_.index_progress(pos, total_bytes, stats_.index_catchup_blocks);
+          const int decile = total_bytes ? int(std::min<uint64_t>(10, pos * 10 / total_bytes)) : 10;
+          if (loud && decile > last_decile) {
+            last_decile = decile;
+            log_line(absl::StrCat("indexing ", dir_, ": ", decile * 10, "% (height ", height, ", ",
+                                  stats_.index_catchup_blocks, " blocks in ", int(secs), " s)"));
+          }
+        }
+        return std::nullopt;
+      },
+      from);
+  if (!res.ok()) return res.status();
+  if (!index_error.ok()) return index_error;
+  if (!flush_batch()) return index_error;
+  if (opts_.index_progress) opts_.index_progress(total_bytes, total_bytes, stats_.index_catchup_blocks);
+  if (stats_.index_catchup_blocks > 0) {
+    // Made durable now, so that a crash does not redo this scan.
+    if (absl::Status st = index_->flush(); !st.ok()) return st;
+  }
+  stats_.index_catchup_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (loud)
+    log_line(absl::StrCat("indexed ", stats_.index_catchup_blocks, " blocks (", index_meta_.covered_txs,
+                          " transactions in the index) in ", stats_.index_catchup_seconds, " s"));
+  // A torn tail is cut by init() after this: nothing of it was indexed (the
+  // scan stops at the first bad record), and the index never covers more
+  // than the recovered tip (check_index proved the covered block intact).
+  out->emplace(std::move(*res));
+  return absl::OkStatus();
+}
+
+absl::Status FileLedger::add_read_fd(uint32_t index, const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return absl::InternalError(absl::StrCat("ledger: cannot open ", path, ": ", errno_text(errno)));
+  std::unique_lock lk(mu_);
+  if (index != read_fds_.size())
+    return absl::InternalError(absl::StrCat("ledger: segment ", index, " out of sequence"));
+  read_fds_.push_back(std::move(fd));
   return absl::OkStatus();
 }
 
@@ -296,33 +531,73 @@ absl::Status FileLedger::write_batch(const std::vector<PendingBlock>& batch, std
                                      bool* fatal) {
   write_spans_.clear();
   for (const PendingBlock& p : batch) write_spans_.push_back(p.bytes);
-  auto res = writer_segments_->write_batch(write_spans_, locs, fatal);
-  if (!res.ok()) return res.status();
+  BG_ASSIGN_OR_RETURN(const SegmentWriter::BatchResult res, writer_segments_->write_batch(write_spans_, locs, fatal));
   std::unique_lock lk(mu_);
   stats_.fsyncs++;
-  stats_.bytes_written += res->bytes;
-  stats_.last_fsync_seconds = res->fsync_seconds;
+  stats_.bytes_written += res.bytes;
+  stats_.last_fsync_seconds = res.fsync_seconds;
   return absl::OkStatus();
 }
 
-void FileLedger::publish(std::vector<PendingBlock>& batch, const std::vector<RecordLoc>& locs) {
+void FileLedger::remember_recent(const Hash32& id) {
+  if (recent_cur_.size() >= kRecentGeneration) {
+    recent_prev_.swap(recent_cur_);
+    recent_cur_.clear();
+  }
+  recent_cur_.insert(id);
+}
+
+bool FileLedger::publish(std::vector<PendingBlock>& batch, const std::vector<RecordLoc>& locs) {
+  absl::Status index_st;
+  if (index_) {
+    // The batch is durable (its fdatasync returned): now, and only now, the index.
+    index_batch_.clear();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const PendingBlock& p = batch[i];
+      index_batch_.add_block(p.header.height, locs[i]);
+      const uint64_t base = locs[i].offset + kRecordHeaderSize;
+      for (uint32_t j = 0; j < p.ids.size(); ++j)
+        index_batch_.add_tx(p.ids[j], IndexEntry{p.header.height, j, base + p.tx_starts[j],
+                                                 p.tx_starts[j + 1] - p.tx_starts[j]});
+      index_meta_.covered_height = p.header.height;
+      index_meta_.covered_hash = p.hash;
+      index_meta_.covered_txs += p.ids.size();
+    }
+    index_st = index_->write(index_batch_, index_meta_);
+    index_batch_.clear();
+  }
   std::unique_lock lk(mu_);
   for (size_t i = 0; i < batch.size(); ++i) {
     const PendingBlock& p = batch[i];
-    heights_.push_back(locs[i]);
+    if (!index_) heights_.push_back(locs[i]);
     for (uint32_t j = 0; j < p.ids.size(); ++j) {
-      ids_.try_emplace(p.ids[j], TxLocation{p.header.height, j});
+      if (!index_) {
+        const uint64_t off = locs[i].offset + kRecordHeaderSize + p.tx_starts[j];
+        ids_.try_emplace(p.ids[j], TxLocation{p.header.height, j, locs[i].segment, off,
+                                              p.tx_starts[j + 1] - p.tx_starts[j]});
+      }
+      // Without its index entry an id stays pending for good: still refused.
+      if (!index_st.ok()) continue;
       auto it = pending_ids_.find(p.ids[j]);
       if (it != pending_ids_.end() && --it->second == 0) pending_ids_.erase(it);
+      if (index_) remember_recent(p.ids[j]);
     }
+    ids_published_.fetch_add(p.ids.size(), std::memory_order_relaxed);
     durable_tip_ = TipInfo{p.header.height, p.hash, p.header.timestamp_ms};
     stats_.blocks_committed++;
     stats_.txs_committed += p.ids.size();
   }
   disk_full_ = false;
+  if (!index_st.ok()) {
+    writer_error_ = absl::InternalError(absl::StrCat("ledger: index write failed (", index_st.message(),
+                                                     "); writer stopped, a restart repairs the index"));
+    return false;
+  }
+  return true;
 }
 
 void FileLedger::writer_loop() {
+  set_thread_name("bg-ledger");
   std::vector<PendingBlock> batch;
   std::vector<RecordLoc> locs;
   while (true) {
@@ -336,11 +611,22 @@ void FileLedger::writer_loop() {
     bool fatal = false;
     absl::Status st = write_batch(batch, &locs, &fatal);
     if (st.ok()) {
-      publish(batch, locs);
+      const bool indexed = publish(batch, locs);
+      // The blocks are durable either way: their callbacks say so.
       for (PendingBlock& p : batch)
         if (p.done) p.done(absl::OkStatus());
       batch.clear();
-      continue;
+      if (indexed) continue;
+      std::fprintf(stderr, "blockgate %s\n", std::string(health().message()).c_str());
+      // Blocks queued meanwhile chain on durable ones but cannot be indexed.
+      std::unique_lock lk(mu_);
+      for (PendingBlock& p : queue_) batch.push_back(std::move(p));
+      queue_.clear();
+      pending_tip_ = durable_tip_;
+      lk.unlock();
+      for (PendingBlock& p : batch)
+        if (p.done) p.done(writer_error_);
+      return;
     }
     // Every queued block chains on the failed ones: they fail too, and the
     // pending tip falls back to the durable one.
@@ -367,7 +653,7 @@ absl::Status FileLedger::submit_impl(Block block, std::optional<std::vector<Hash
   PendingBlock p;
   const bool ids_given = ids.has_value();
   if (ids_given) p.ids = std::move(*ids);
-  encode_block(block, &p.bytes, &p.ids, /*hash_ids=*/!ids_given);
+  encode_block(block, &p.bytes, &p.ids, /*hash_ids=*/!ids_given, &p.tx_starts);
   if (p.bytes.size() > kMaxRecordBlockBytes)
     return absl::InvalidArgumentError(absl::StrCat("block of ", p.bytes.size(), " bytes exceeds the record limit"));
   p.header = block.header;
@@ -375,27 +661,49 @@ absl::Status FileLedger::submit_impl(Block block, std::optional<std::vector<Hash
   if (auto i = repeated_inside(p.ids))
     return absl::AlreadyExistsError(absl::StrCat("duplicate transaction id at tx_index ", *i));
   p.done = std::move(done);
-  {
-    std::unique_lock lk(mu_);
-    if (!writer_error_.ok())
-      return absl::InternalError(absl::StrCat("ledger writer stopped: ", writer_error_.message()));
-    if (stopping_) return absl::FailedPreconditionError("ledger is closing");
-    const BlockHeader& h = p.header;
-    if (h.height != pending_tip_.height + 1 || h.prev_hash != pending_tip_.hash)
-      return absl::FailedPreconditionError(absl::StrCat("block ", h.height, " does not extend the tip (height ",
-                                                        pending_tip_.height, ", hash ", to_hex(pending_tip_.hash), ")"));
-    if (h.timestamp_ms < pending_tip_.timestamp_ms)
-      return absl::FailedPreconditionError(absl::StrCat("block ", h.height, " timestamp ", h.timestamp_ms,
-                                                        " is before the tip's ", pending_tip_.timestamp_ms));
-    if (h.tx_count != block.txs.size())
-      return absl::InvalidArgumentError(absl::StrCat("tx_count ", h.tx_count, " but ", block.txs.size(), " transactions"));
-    for (uint32_t i = 0; i < p.ids.size(); ++i) {
-      if (ids_.contains(p.ids[i]) || pending_ids_.contains(p.ids[i]))
-        return absl::AlreadyExistsError(absl::StrCat("duplicate transaction id at tx_index ", i));
+  std::vector<uint8_t> durable;
+  while (true) {
+    // The index lookup runs outside the lock. An id that becomes durable
+    // after it is in the recent set, checked under the lock below, as long as
+    // fewer than kRecentGeneration ids were published meanwhile; otherwise
+    // look again.
+    const uint64_t published_before = ids_published_.load(std::memory_order_relaxed);
+    if (index_) {
+      durable.assign(p.ids.size(), 0);
+      if (absl::Status st = index_->multi_get(p.ids, durable, nullptr); !st.ok()) {
+        index_failed(st);
+        return absl::InternalError(absl::StrCat("ledger: index lookup failed: ", st.message()));
+      }
+      for (uint32_t i = 0; i < p.ids.size(); ++i)
+        if (durable[i]) return absl::AlreadyExistsError(absl::StrCat("duplicate transaction id at tx_index ", i));
     }
-    for (const Hash32& id : p.ids) ++pending_ids_[id];
-    pending_tip_ = TipInfo{h.height, p.hash, h.timestamp_ms};
-    queue_.push_back(std::move(p));
+    {
+      std::unique_lock lk(mu_);
+      if (index_ && ids_published_.load(std::memory_order_relaxed) - published_before > kRecentGeneration) continue;
+      if (!writer_error_.ok())
+        return absl::InternalError(absl::StrCat("ledger writer stopped: ", writer_error_.message()));
+      if (stopping_) return absl::FailedPreconditionError("ledger is closing");
+      const BlockHeader& h = p.header;
+      if (h.height != pending_tip_.height + 1 || h.prev_hash != pending_tip_.hash)
+        return absl::FailedPreconditionError(absl::StrCat("block ", h.height, " does not extend the tip (height ",
+                                                          pending_tip_.height, ", hash ", to_hex(pending_tip_.hash),
+                                                          ")"));
+      if (h.timestamp_ms < pending_tip_.timestamp_ms)
+        return absl::FailedPreconditionError(absl::StrCat("block ", h.height, " timestamp ", h.timestamp_ms,
+                                                          " is before the tip's ", pending_tip_.timestamp_ms));
+      if (h.tx_count != block.txs.size())
+        return absl::InvalidArgumentError(
+            absl::StrCat("tx_count ", h.tx_count, " but ", block.txs.size(), " transactions"));
+      for (uint32_t i = 0; i < p.ids.size(); ++i) {
+        const Hash32& id = p.ids[i];
+        if (pending_ids_.contains(id) || (index_ ? recent_contains(id) : ids_.contains(id)))
+          return absl::AlreadyExistsError(absl::StrCat("duplicate transaction id at tx_index ", i));
+      }
+      for (const Hash32& id : p.ids) ++pending_ids_[id];
+      pending_tip_ = TipInfo{h.height, p.hash, h.timestamp_ms};
+      queue_.push_back(std::move(p));
+    }
+    break;
   }
   cv_.notify_one();
   return absl::OkStatus();
@@ -404,32 +712,107 @@ absl::Status FileLedger::submit_impl(Block block, std::optional<std::vector<Hash
 absl::Status FileLedger::append(Block block) {
   auto done = std::make_shared<std::promise<absl::Status>>();
   std::future<absl::Status> f = done->get_future();
-  if (absl::Status st = submit(std::move(block), [done](absl::Status s) { done->set_value(std::move(s)); });
-      !st.ok())
-    return st;
+  BG_RETURN_IF_ERROR(submit(std::move(block), [done](absl::Status s) { done->set_value(std::move(s)); }));
   return f.get();
 }
 
-absl::StatusOr<Bytes> FileLedger::read_block_bytes(uint64_t height) const {
-  RecordLoc loc;
-  int fd;
+void FileLedger::index_failed(const absl::Status& st) const {
+  std::unique_lock lk(mu_);
+  if (!index_error_.ok()) return;
+  index_error_ = st;
+  log_line(absl::StrCat("index read failed: ", st.message(),
+                        "; duplicate checks now refuse, restart the server to rebuild the index"));
+}
+
+std::optional<TxLocation> FileLedger::lookup(const Hash32& id) const {
+  if (!index_) {
+    std::shared_lock lk(mu_);
+    auto it = ids_.find(id);
+    if (it == ids_.end()) return std::nullopt;
+    return it->second;
+  }
+  absl::Status err;
+  auto e = index_->get(id, &err);
+  if (!err.ok()) index_failed(err);
+  if (!e) return std::nullopt;
+  auto loc = index_->height_loc(e->height);
+  if (!loc.ok()) {
+    index_failed(loc.status());
+    return std::nullopt;
+  }
+  return TxLocation{e->height, e->index, loc->segment, e->offset, e->length};
+}
+
+std::optional<TxLocation> FileLedger::find_tx(const Hash32& id) const { return lookup(id); }
+
+void FileLedger::contains_ids(std::span<const Hash32> ids, std::span<uint8_t> present) const {
+  // Pending and recent first, then the index: an id published in between was
+  // written to the index before it left the pending set.
+  std::vector<uint32_t> ask;
   {
     std::shared_lock lk(mu_);
-    if (height >= heights_.size())
-      return absl::NotFoundError(absl::StrCat("no block at height ", height));
-    loc = heights_[height];
-    fd = read_fds_[loc.segment];
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const bool known = pending_ids_.contains(ids[i]) || (index_ ? recent_contains(ids[i]) : ids_.contains(ids[i]));
+      present[i] = known ? 1 : 0;
+      if (!known && index_) ask.push_back(uint32_t(i));
+    }
+    if (index_ && !index_error_.ok()) {
+      // Unsure: answer "present" (refuse) rather than admit a duplicate.
+      for (uint32_t i : ask) present[i] = 1;
+      return;
+    }
   }
-  Bytes rec(kRecordHeaderSize + loc.block_bytes);
+  if (ask.empty()) return;
+  std::vector<Hash32> q(ask.size());
+  for (size_t k = 0; k < ask.size(); ++k) q[k] = ids[ask[k]];
+  std::vector<uint8_t> found(ask.size(), 0);
+  absl::Status st = index_->multi_get(q, found, nullptr);
+  if (!st.ok()) {
+    index_failed(st);
+    std::fill(found.begin(), found.end(), 1);
+  }
+  for (size_t k = 0; k < ask.size(); ++k) present[ask[k]] = found[k];
+}
+
+absl::StatusOr<RecordLoc> FileLedger::record_loc(uint64_t height, int* fd) const {
+  RecordLoc loc;
+  {
+    std::shared_lock lk(mu_);
+    if (height > durable_tip_.height || (!index_ && height >= heights_.size()))
+      return absl::NotFoundError(absl::StrCat("no block at height ", height));
+    if (!index_) loc = heights_[height];
+  }
+  if (index_) {
+    auto l = index_->height_loc(height);
+    if (!l.ok()) return l.status();
+    loc = *l;
+  }
+  std::shared_lock lk(mu_);
+  if (loc.segment >= read_fds_.size())
+    return absl::DataLossError(absl::StrCat("ledger: block ", height, " recorded in missing segment ", loc.segment));
+  *fd = read_fds_[loc.segment].get();
+  return loc;
+}
+
+absl::Status pread_all(int fd, uint8_t* dst, size_t n, uint64_t offset, const std::string& what) {
   size_t got = 0;
-  while (got < rec.size()) {
-    ssize_t r = ::pread(fd, rec.data() + got, rec.size() - got, off_t(loc.offset + got));
+  while (got < n) {
+    ssize_t r = ::pread(fd, dst + got, n - got, off_t(offset + got));
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0)
-      return absl::DataLossError(absl::StrCat("ledger: cannot read block ", height, ": ",
-                                              r < 0 ? errno_text(errno) : "short file"));
+      return absl::DataLossError(absl::StrCat("ledger: cannot read ", what, ": ", r < 0 ? errno_text(errno) : "short file"));
     got += size_t(r);
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Bytes> FileLedger::read_block_bytes(uint64_t height) const {
+  int fd = -1;
+  auto loc = record_loc(height, &fd);
+  if (!loc.ok()) return loc.status();
+  Bytes rec(kRecordHeaderSize + loc->block_bytes);
+  if (absl::Status st = pread_all(fd, rec.data(), rec.size(), loc->offset, absl::StrCat("block ", height)); !st.ok())
+    return st;
   RecordView view;
   RecordStatus rs = parse_record(rec, 0, &view);
   if (rs != RecordStatus::kOk)
@@ -438,19 +821,65 @@ absl::StatusOr<Bytes> FileLedger::read_block_bytes(uint64_t height) const {
 }
 
 absl::StatusOr<Block> FileLedger::read_block(uint64_t height) const {
-  auto bytes = read_block_bytes(height);
-  if (!bytes.ok()) return bytes.status();
+  BG_ASSIGN_OR_RETURN(const Bytes bytes, read_block_bytes(height));
   Block b;
-  BlockDecodeError e = decode_block_binary(*bytes, SIZE_MAX, &b);
+  BlockDecodeError e = decode_block_binary(bytes, SIZE_MAX, &b);
   if (!e.ok()) return absl::DataLossError(absl::StrCat("ledger: block ", height, " does not decode: ", e.detail));
   return b;
+}
+
+absl::StatusOr<StoredTx> FileLedger::read_tx(const Hash32& id) const {
+  auto where = lookup(id);
+  if (!where) return absl::NotFoundError(absl::StrCat("no transaction ", to_hex(id)));
+  int fd = -1;
+  auto rec = record_loc(where->height, &fd);
+  if (!rec.ok()) return rec.status();
+  // The recorded place must lie inside that block's record, past its header.
+  const uint64_t body = rec->offset + kRecordHeaderSize;
+  if (where->segment != rec->segment || where->offset < body + kHeaderSize ||
+      where->offset + where->length > body + rec->block_bytes)
+    return absl::DataLossError(absl::StrCat("ledger: index entry for ", to_hex(id), " points outside block ",
+                                            where->height));
+  Bytes bytes(where->length);
+  if (absl::Status st = pread_all(fd, bytes.data(), bytes.size(), where->offset, absl::StrCat("transaction ", to_hex(id)));
+      !st.ok())
+    return st;
+  // The id is the SHA-256 of exactly these bytes: equal, they are the
+  // transaction (a flipped bit or a wrong offset cannot match).
+  if (sha256(bytes) != id)
+    return absl::DataLossError(absl::StrCat("ledger: the bytes recorded for transaction ", to_hex(id),
+                                            " (segment ", where->segment, " offset ", where->offset,
+                                            ") do not hash to its id"));
+  StoredTx out;
+  out.location = *where;
+  size_t used = 0;
+  if (decode_tx_binary(bytes, SIZE_MAX, &out.tx, &used) != ErrorCode::kOk || used != bytes.size())
+    return absl::DataLossError(absl::StrCat("ledger: transaction ", to_hex(id), " does not decode"));
+  return out;
+}
+
+LedgerStats FileLedger::stats() const {
+  LedgerStats s;
+  {
+    std::shared_lock lk(mu_);
+    s = stats_;
+  }
+  if (index_) {
+    s.index_enabled = true;
+    s.index_size_bytes = index_->size_on_disk();
+    s.index_cache_hit_ratio = index_->cache_hit_ratio();
+    s.index_cache_bytes = index_->cache_bytes_used();
+    std::shared_lock lk(mu_);
+    s.index_covered_height = durable_tip_.height;
+  }
+  return s;
 }
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, const LedgerOptions& opts) {
   auto ledger = std::make_unique<FileLedger>(dir, opts);
-  if (absl::Status st = ledger->init(); !st.ok()) return st;
+  BG_RETURN_IF_ERROR(ledger->init());
   return std::unique_ptr<Ledger>(std::move(ledger));
 }
 

@@ -6,6 +6,8 @@
 
 #include <cerrno>
 
+#include "host/fd.h"
+
 namespace bg {
 
 int FileOps::open(const char* path, int flags, mode_t mode) {
@@ -35,13 +37,9 @@ int FileOps::ftruncate(int fd, off_t length) {
 }
 
 int fsync_directory(FileOps& ops, const std::string& dir) {
-  int fd = ops.open(dir.c_str(), O_RDONLY | O_DIRECTORY, 0);
-  if (fd < 0) return -1;
-  int r = ops.fsync(fd);
-  const int e = errno;
-  ::close(fd);
-  errno = e;
-  return r;
+  UniqueFd fd(ops.open(dir.c_str(), O_RDONLY | O_DIRECTORY, 0));
+  if (!fd) return -1;
+  return ops.fsync(fd.get());  // ~UniqueFd keeps errno
 }
 
 std::shared_ptr<FileOps> posix_file_ops() {

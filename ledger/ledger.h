@@ -28,6 +28,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,20 @@ struct LedgerOptions {
   std::shared_ptr<FileOps> file_ops;
   // Threads that decode and hash blocks during the open-time scan (0: all cores).
   size_t scan_threads = 0;
+  // The persistent id index under DIR/index (docs/LEDGER.md, "The index").
+  // false (and read_only) keep the ids in memory, rebuilt by a full scan at
+  // every open: ~60 B of RAM per transaction.
+  bool index = true;
+  size_t index_cache_mb = 256;    // RocksDB block cache (data, index and filter blocks)
+  size_t index_memtable_mb = 64;  // RocksDB memtables, all together
+  // Rescan and re-check every record at open (the check the index lets open
+  // skip), not only the tail after the indexed height.
+  bool verify_on_open = false;
+  // Discard DIR/index and rebuild it from the segments (`blockgate reindex`).
+  bool rebuild_index = false;
+  // Called during the open-time indexing scan, every few thousand blocks:
+  // segment bytes read so far, segment bytes in all, blocks indexed.
+  std::function<void(uint64_t done_bytes, uint64_t total_bytes, uint64_t blocks)> index_progress;
 };
 
 struct TipInfo {
@@ -56,6 +71,16 @@ struct TipInfo {
 struct TxLocation {
   uint64_t height = 0;
   uint32_t index = 0;
+  // Where its bytes lie: segment file, offset of its first byte, length.
+  uint32_t segment = 0;
+  uint64_t offset = 0;
+  uint32_t length = 0;
+};
+
+// A committed transaction read back by id.
+struct StoredTx {
+  TxLocation location;
+  Transaction tx;
 };
 
 struct LedgerStats {
@@ -64,6 +89,16 @@ struct LedgerStats {
   uint64_t fsyncs = 0;
   uint64_t bytes_written = 0;
   double last_fsync_seconds = 0;
+  // The persistent index (all zero without one).
+  bool index_enabled = false;
+  uint64_t index_size_bytes = 0;       // SST files + heights file
+  double index_cache_hit_ratio = 0;    // block cache, since open
+  uint64_t index_cache_bytes = 0;      // block cache in use
+  uint64_t index_covered_height = 0;
+  uint64_t index_catchup_blocks = 0;   // blocks indexed by the open-time scan (the unindexed tail, or all on a rebuild)
+  double index_catchup_seconds = 0;
+  bool index_rebuilt = false;          // the open found no usable index and rebuilt it
+  std::string index_rebuild_reason;
 };
 
 using CommitCallback = std::function<void(absl::Status)>;
@@ -93,6 +128,15 @@ class Ledger {
   virtual absl::StatusOr<Bytes> read_block_bytes(uint64_t height) const = 0;   // binary block
   virtual std::optional<TxLocation> find_tx(const Hash32& id) const = 0;       // durable only
   virtual bool contains_id(const Hash32& id) const = 0;                        // durable or pending
+  // contains_id for many ids at once (one batched index lookup):
+  // present[i] = 1 when ids[i] is durable or pending. present.size() == ids.size().
+  virtual void contains_ids(std::span<const Hash32> ids, std::span<uint8_t> present) const {
+    for (size_t i = 0; i < ids.size(); ++i) present[i] = contains_id(ids[i]) ? 1 : 0;
+  }
+  // A durable transaction by id, read from its recorded place (not the whole
+  // block) and checked: its SHA-256 must equal `id`. NotFound when unknown,
+  // DataLoss when the bytes on disk do not check out.
+  virtual absl::StatusOr<StoredTx> read_tx(const Hash32& id) const = 0;
 
   virtual LedgerStats stats() const = 0;
 

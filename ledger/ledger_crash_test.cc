@@ -1,8 +1,11 @@
 // kill -9 at random moments (seeded; some aimed just after a commit, when the
 // writer starts its next batch): a child process appends blocks under load
 // and reports each committed height; the parent SIGKILLs it, reopens the
-// ledger and checks that every reported height is there, the audit passes and
-// no partial record remains. BG_CRASH_CYCLES=N runs N cycles (default 60);
+// ledger and checks that every reported height is there, every transaction
+// of those blocks is found through the index at its place, the index the
+// kill left behind covered no more than the recovered tip, the audit passes
+// (it checks the whole index against the segments: every entry at its place,
+// none past a segment's end, no extra) and no partial record remains. BG_CRASH_CYCLES=N runs N cycles (default 60);
 // BG_CRASH_CYCLES_PER_LEDGER=K starts a fresh ledger every K cycles (default 100).
 #include <fcntl.h>
 #include <poll.h>
@@ -19,7 +22,9 @@
 #include <sys/stat.h>
 
 #include "host/backend.h"
+#include "host/fd.h"
 #include "ledger/audit.h"
+#include "ledger/id_index.h"
 #include "ledger/ledger.h"
 #include "ledger/scan.h"
 #include "testing/temp_dir.h"
@@ -49,6 +54,7 @@ struct KillPlan {
 ChildRun run_and_kill(const std::string& dir, const KillPlan& plan, size_t txs_per_block, size_t payload_bytes) {
   int fds[2];
   EXPECT_EQ(pipe2(fds, O_CLOEXEC), 0);
+  UniqueFd rd(fds[0]), wr(fds[1]);
   pid_t pid = fork();
   if (pid == 0) {
     dup2(fds[1], 1);
@@ -56,7 +62,7 @@ ChildRun run_and_kill(const std::string& dir, const KillPlan& plan, size_t txs_p
           std::to_string(payload_bytes).c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
-  close(fds[1]);
+  wr.reset();  // the child holds the only write end: EOF once it dies
   ChildRun out;
   std::string buf;
   auto consume = [&](bool eof) {
@@ -93,9 +99,9 @@ ChildRun run_and_kill(const std::string& dir, const KillPlan& plan, size_t txs_p
       }  // sub-millisecond aim: spin rather than poll
       break;
     }
-    pollfd p{fds[0], POLLIN, 0};
+    pollfd p{rd.get(), POLLIN, 0};
     if (poll(&p, 1, int(std::max<int64_t>(1, left.count() / 1000))) > 0) {
-      ssize_t r = read(fds[0], tmp, sizeof(tmp));
+      ssize_t r = read(rd.get(), tmp, sizeof(tmp));
       if (r <= 0) break;  // the child died on its own: the checks below will say why
       buf.append(tmp, size_t(r));
       consume(false);
@@ -106,8 +112,7 @@ ChildRun run_and_kill(const std::string& dir, const KillPlan& plan, size_t txs_p
   waitpid(pid, &status, 0);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "child exited early, status " << status;
   ssize_t r;
-  while ((r = read(fds[0], tmp, sizeof(tmp))) > 0) buf.append(tmp, size_t(r));
-  close(fds[0]);
+  while ((r = read(rd.get(), tmp, sizeof(tmp))) > 0) buf.append(tmp, size_t(r));
   consume(true);
   return out;
 }
@@ -123,6 +128,8 @@ TEST(LedgerCrash, KillNineNeverLosesACommittedBlock) {
   uint64_t committed_tip = 0;  // highest height any child reported
   uint64_t audited_to = 0;     // signatures below this were checked by an earlier cycle
   int torn_tails = 0;
+  int index_rebuilds = 0;        // opens that found no usable index (a kill before it existed)
+  uint64_t index_caught_up = 0;  // blocks the reopen had to index (lost unflushed index writes)
   // Long runs start a fresh ledger every so often, so that the child's
   // open-time scan stays short and the run measures kills, not scans.
   const char* per_env = std::getenv("BG_CRASH_CYCLES_PER_LEDGER");
@@ -161,13 +168,38 @@ TEST(LedgerCrash, KillNineNeverLosesACommittedBlock) {
       ASSERT_TRUE(run.ready) << "cycle " << cycle << ": the child never became ready";
     committed_tip = std::max(committed_tip, run.max_reported);
 
+    // The index as the kill left it (WAL off: some of its last writes may be
+    // gone; what remains must never be ahead of the truth).
+    std::optional<uint64_t> covered_at_kill;
+    if (std::filesystem::exists(data + "/index/CURRENT")) {
+      bool created = false;
+      auto ix = IdIndex::open(data + "/index", IndexTuning{}, &created, /*read_only=*/true);
+      if (ix.ok() && (*ix)->meta()) covered_at_kill = (*ix)->meta()->covered_height;
+    }
     {
       auto l = Ledger::open(data);
       ASSERT_TRUE(l.ok()) << "cycle " << cycle << ": " << l.status();
       if ((*l)->recovery_summary().find("truncated") != std::string::npos) ++torn_tails;
+      if ((*l)->stats().index_rebuilt) ++index_rebuilds;
+      index_caught_up += (*l)->stats().index_catchup_blocks;
       ASSERT_GE((*l)->durable_tip().height, committed_tip) << "cycle " << cycle << " lost a committed block";
-      for (uint64_t h = committed_tip - std::min<uint64_t>(committed_tip, run.reported); h <= committed_tip; ++h)
-        ASSERT_TRUE((*l)->read_block(h).ok()) << "cycle " << cycle << " height " << h;
+      if (covered_at_kill) {
+        ASSERT_LE(*covered_at_kill, (*l)->durable_tip().height) << "cycle " << cycle << ": index ahead of the tip";
+      }
+      for (uint64_t h = committed_tip - std::min<uint64_t>(committed_tip, run.reported); h <= committed_tip; ++h) {
+        auto b = (*l)->read_block(h);
+        ASSERT_TRUE(b.ok()) << "cycle " << cycle << " height " << h;
+        for (uint32_t i = 0; i < b->txs.size(); ++i) {
+          const Hash32 id = b->txs[i].id();
+          auto loc = (*l)->find_tx(id);
+          ASSERT_TRUE(loc && loc->height == h && loc->index == i)
+              << "cycle " << cycle << ": acknowledged transaction " << i << " of height " << h
+              << " not found at its place through the index";
+          auto tx = (*l)->read_tx(id);
+          ASSERT_TRUE(tx.ok()) << "cycle " << cycle << ": " << tx.status();
+          ASSERT_EQ(tx->tx, b->txs[i]);
+        }
+      }
     }
     // No partial record: after recovery every segment ends on a record boundary.
     LedgerScan scan(data);
@@ -182,13 +214,16 @@ TEST(LedgerCrash, KillNineNeverLosesACommittedBlock) {
     auto rep = audit_ledger(data, **backend, ao);
     ASSERT_TRUE(rep.ok()) << rep.status();
     ASSERT_TRUE(rep->ok) << "cycle " << cycle << ": " << audit_last_line(*rep);
+    ASSERT_TRUE(rep->index_note.empty()) << "cycle " << cycle << ": " << rep->index_note;
     audited_to = rep->tip.height + 1;
   }
   full_audit();
   total_committed += committed_tip;
   EXPECT_GT(total_committed, uint64_t(cycles)) << "the children barely committed anything";
-  std::printf("%d kill -9 cycles: %llu blocks committed and reported; %d recoveries cut a torn tail\n", cycles,
-              static_cast<unsigned long long>(total_committed), torn_tails);
+  std::printf("%d kill -9 cycles: %llu blocks committed and reported; %d recoveries cut a torn tail; "
+              "%llu blocks re-indexed at reopen, %d index rebuilds\n",
+              cycles, static_cast<unsigned long long>(total_committed), torn_tails,
+              static_cast<unsigned long long>(index_caught_up), index_rebuilds);
 }
 
 }  // namespace

@@ -288,11 +288,11 @@ TEST(Validate, BlockRules) {
   const TipInfo tip = l->pending_tip();
   const Block good = maker.next(tip, 4);
   auto check = [&](const Block& b) {
-    auto r = validate_block(b, tip, l.get(), **backend);
-    EXPECT_TRUE(r.ok()) << r.status();
-    return r.ok() ? *r : BlockDecodeError{ErrorCode::kMalformed, std::nullopt, "backend"};
+    BlockVerdict r = validate_block(b, tip, l.get(), **backend);
+    EXPECT_FALSE(r.unavailable()) << r.status;
+    return r;
   };
-  EXPECT_TRUE(check(good).ok()) << check(good).detail;
+  EXPECT_TRUE(check(good).valid()) << check(good).detail;
 
   Block b = good;
   b.header.height = 7;
@@ -312,7 +312,7 @@ TEST(Validate, BlockRules) {
   b = good;
   b.txs[2].signature[10] ^= 1;
   b.header.merkle_root = compute_merkle_root(b.txs);
-  BlockDecodeError e = check(b);
+  BlockVerdict e = check(b);
   EXPECT_EQ(e.code, ErrorCode::kInvalidSignature);
   EXPECT_EQ(e.tx_index, 2u);
   b = good;
@@ -327,15 +327,15 @@ TEST(Validate, BlockRules) {
   Block again = maker.next(tip2, 2);
   again.txs[1] = good.txs[0];
   again.header.merkle_root = compute_merkle_root(again.txs);
-  auto r = validate_block(again, tip2, l.get(), **backend);
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->code, ErrorCode::kDuplicate);
-  EXPECT_EQ(r->tx_index, 1u);
+  BlockVerdict r = validate_block(again, tip2, l.get(), **backend);
+  ASSERT_FALSE(r.unavailable());
+  EXPECT_EQ(r.code, ErrorCode::kDuplicate);
+  EXPECT_EQ(r.tx_index, 1u);
   Block late = maker.next(tip2, 1);
   late.header.timestamp_ms = tip2.timestamp_ms - 1;
   r = validate_block(late, tip2, l.get(), **backend);
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->code, ErrorCode::kBadTimestamp);
+  ASSERT_FALSE(r.unavailable());
+  EXPECT_EQ(r.code, ErrorCode::kBadTimestamp);
 }
 
 }  // namespace

@@ -15,7 +15,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "host/fd.h"
 #include "host/hash.h"
+#include "host/status_macros.h"
 #include "host/thread_pool.h"
 #include "ledger/record.h"
 #include "ledger/validate.h"
@@ -39,7 +41,7 @@ LedgerScan::~LedgerScan() = default;
 namespace {
 
 absl::Status errno_status(const std::string& what) {
-  return absl::UnavailableError(absl::StrCat(what, ": ", std::strerror(errno)));
+  return absl::UnavailableError(absl::StrCat(what, ": ", errno_text(errno)));
 }
 
 absl::StatusOr<std::vector<SegmentFile>> list_segments(const std::string& dir) {
@@ -152,11 +154,10 @@ constexpr size_t kChunkRecords = 2048;
 
 }  // namespace
 
-absl::StatusOr<ScanResult> LedgerScan::run(const Visitor& visit) {
-  auto listed = list_segments(dir_);
-  if (!listed.ok()) return listed.status();
+absl::StatusOr<ScanResult> LedgerScan::run(const Visitor& visit, const ScanStart* from) {
   ScanResult res;
-  res.segments = std::move(*listed);
+  BG_ASSIGN_OR_RETURN(res.segments, list_segments(dir_));
+  if (from) res.tip = from->prev;
   if (!pool_) pool_ = std::make_unique<ThreadPool>(threads_);
   struct ChunkItem {
     ScannedBlock block;
@@ -173,31 +174,35 @@ absl::StatusOr<ScanResult> LedgerScan::run(const Visitor& visit) {
       res.fault = ChainFault{next_height, absl::StrCat(segment_file_name(uint32_t(si)), " is missing")};
       return res;
     }
-    int fd = ::open(seg.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return errno_status(absl::StrCat("cannot open ", seg.path));
+    UniqueFd fd(::open(seg.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return errno_status(absl::StrCat("cannot open ", seg.path));
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-      ::close(fd);
-      return errno_status(absl::StrCat("cannot stat ", seg.path));
-    }
+    if (fstat(fd.get(), &st) != 0) return errno_status(absl::StrCat("cannot stat ", seg.path));
     seg.size = uint64_t(st.st_size);
+    if (from && seg.index < from->segment) {
+      // Before the start: complete (only the last segment can have a tail).
+      seg.valid_end = seg.size;
+      continue;
+    }
+    if (from && seg.index == from->segment && from->offset > seg.size) {
+      res.fault = ChainFault{next_height, absl::StrCat(segment_file_name(seg.index), " ends at ", seg.size,
+                                                        " before the indexed offset ", from->offset)};
+      return res;
+    }
     auto map = std::make_unique<Mapping>();
     if (seg.size > 0) {
-      void* a = mmap(nullptr, seg.size, PROT_READ, MAP_PRIVATE, fd, 0);
-      if (a == MAP_FAILED) {
-        ::close(fd);
-        return errno_status(absl::StrCat("cannot map ", seg.path));
-      }
+      void* a = mmap(nullptr, seg.size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+      if (a == MAP_FAILED) return errno_status(absl::StrCat("cannot map ", seg.path));
       map->addr = a;
       map->size = seg.size;
       madvise(a, seg.size, MADV_SEQUENTIAL);
     }
-    ::close(fd);
+    fd.reset();  // the mapping stays valid without it
     const ByteSpan bytes = map->bytes();
     maps_.push_back(std::move(map));
     const bool last = si + 1 == res.segments.size();
 
-    uint64_t off = 0;
+    uint64_t off = from && seg.index == from->segment ? from->offset : 0;
     bool stop = false;
     while (off < bytes.size() && !stop) {
       // 1. Framing and checksums, in order, up to the first bad record.

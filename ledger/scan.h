@@ -71,6 +71,15 @@ struct ScanResult {
   std::optional<ChainFault> fault;  // the scan stopped here
 };
 
+// Where a scan may start instead of height 0: the record after a block already
+// known good (the index's covered height), and that block's tip for the link
+// check of the first block read.
+struct ScanStart {
+  uint32_t segment = 0;
+  uint64_t offset = 0;  // the first record to read in `segment`
+  TipInfo prev;         // the block just before it
+};
+
 class LedgerScan {
  public:
   // threads: for decoding and hashing blocks (0: all cores).
@@ -85,7 +94,9 @@ class LedgerScan {
   // Walks the whole ledger, calling `visit` for every good block in height
   // order. I/O errors (unreadable directory or file) are a Status; problems in
   // the data are reported in the result.
-  absl::StatusOr<ScanResult> run(const Visitor& visit);
+  // With `from`, segments before from->segment are only listed (size from
+  // stat, taken as complete), and blocks/txs count what was read.
+  absl::StatusOr<ScanResult> run(const Visitor& visit, const ScanStart* from = nullptr);
 
  private:
   struct Mapping;

@@ -9,27 +9,22 @@
 #include <chrono>
 #include <cstring>
 
+#include "host/fd.h"
+#include "host/status_macros.h"
 #include "ledger/record.h"
 #include "ledger/scan.h"
 
 namespace bg {
-namespace {
-
-std::string errno_text(int e) { return std::strerror(e); }
-
-}  // namespace
 
 SegmentWriter::SegmentWriter(std::string dir, uint64_t segment_bytes, std::shared_ptr<FileOps> ops,
                              NewSegmentHook hook)
     : dir_(std::move(dir)), segment_bytes_(segment_bytes), ops_(std::move(ops)), hook_(std::move(hook)) {}
 
-SegmentWriter::~SegmentWriter() {
-  if (fd_ >= 0) ::close(fd_);
-}
+SegmentWriter::~SegmentWriter() = default;
 
 absl::Status SegmentWriter::resume(uint32_t index, const std::string& path, uint64_t end) {
-  fd_ = ops_->open(path.c_str(), O_WRONLY, 0);
-  if (fd_ < 0) return absl::UnavailableError(absl::StrCat("ledger: cannot open ", path, ": ", errno_text(errno)));
+  fd_.reset(ops_->open(path.c_str(), O_WRONLY, 0));
+  if (!fd_) return absl::UnavailableError(absl::StrCat("ledger: cannot open ", path, ": ", errno_text(errno)));
   segment_ = index;
   end_ = end;
   return absl::OkStatus();
@@ -42,8 +37,8 @@ absl::Status SegmentWriter::start_first() {
 
 absl::Status SegmentWriter::start_segment(uint32_t index, bool* fatal) {
   const std::string path = absl::StrCat(dir_, "/", segment_file_name(index));
-  int fd = ops_->open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
-  if (fd < 0) {
+  UniqueFd fd(ops_->open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644));
+  if (!fd) {
     const int e = errno;
     if (e == ENOSPC || e == EDQUOT)
       return absl::ResourceExhaustedError(absl::StrCat("ledger: disk full creating ", path));
@@ -51,18 +46,14 @@ absl::Status SegmentWriter::start_segment(uint32_t index, bool* fatal) {
     return absl::InternalError(absl::StrCat("ledger: cannot create ", path, ": ", errno_text(e)));
   }
   if (fsync_directory(*ops_, dir_) != 0) {
-    const int e = errno;
-    ::close(fd);
     *fatal = true;
-    return absl::InternalError(absl::StrCat("ledger: fsync of directory ", dir_, " failed: ", errno_text(e)));
+    return absl::InternalError(absl::StrCat("ledger: fsync of directory ", dir_, " failed: ", errno_text(errno)));
   }
   if (absl::Status st = hook_(index, path); !st.ok()) {
-    ::close(fd);
     *fatal = true;
     return st;
   }
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
+  fd_ = std::move(fd);
   segment_ = index;
   end_ = 0;
   return absl::OkStatus();
@@ -74,7 +65,7 @@ absl::StatusOr<SegmentWriter::BatchResult> SegmentWriter::write_batch(std::span<
   // Rotate only between batches: the previous segment's last batch is
   // already fsynced, so every segment but the last is complete.
   if (end_ >= segment_bytes_) {
-    if (absl::Status st = start_segment(segment_ + 1, fatal); !st.ok()) return st;
+    BG_RETURN_IF_ERROR(start_segment(segment_ + 1, fatal));
   }
   const uint64_t start = end_;
   buf_.clear();
@@ -85,7 +76,7 @@ absl::StatusOr<SegmentWriter::BatchResult> SegmentWriter::write_batch(std::span<
   }
   size_t done = 0;
   while (done < buf_.size()) {
-    ssize_t r = ops_->pwrite(fd_, buf_.data() + done, buf_.size() - done, off_t(start + done));
+    ssize_t r = ops_->pwrite(fd_.get(), buf_.data() + done, buf_.size() - done, off_t(start + done));
     if (r > 0) {
       done += size_t(r);
       continue;
@@ -94,7 +85,7 @@ absl::StatusOr<SegmentWriter::BatchResult> SegmentWriter::write_batch(std::span<
     if (e == ENOSPC || e == EDQUOT) {
       // Nothing of this batch was acknowledged: cut it off so the next batch
       // starts at the durable end again.
-      if (ops_->ftruncate(fd_, off_t(start)) != 0) {
+      if (ops_->ftruncate(fd_.get(), off_t(start)) != 0) {
         *fatal = true;
         return absl::InternalError(absl::StrCat("ledger: disk full, and truncating the partial write failed: ",
                                                 errno_text(errno), "; writer stopped"));
@@ -106,7 +97,7 @@ absl::StatusOr<SegmentWriter::BatchResult> SegmentWriter::write_batch(std::span<
     return absl::InternalError(absl::StrCat("ledger: write failed: ", errno_text(e), "; writer stopped"));
   }
   const auto t0 = std::chrono::steady_clock::now();
-  if (ops_->fdatasync(fd_) != 0) {
+  if (ops_->fdatasync(fd_.get()) != 0) {
     // Never retried: after a failed fsync the kernel may have dropped the dirty
     // pages, so a later success would prove nothing.
     *fatal = true;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "host/bytes.h"
+#include "host/fd.h"
 #include "ledger/file_ops.h"
 
 namespace bg {
@@ -61,7 +62,7 @@ class SegmentWriter {
   const uint64_t segment_bytes_;
   std::shared_ptr<FileOps> ops_;
   NewSegmentHook hook_;
-  int fd_ = -1;
+  UniqueFd fd_;
   uint32_t segment_ = 0;
   uint64_t end_ = 0;  // durable end of the current segment
   Bytes buf_;         // reused: no allocation per batch once it has grown

@@ -24,9 +24,7 @@ BlockDecodeError check_extends_tip(const BlockHeader& h, const TipInfo& tip) {
   return {};
 }
 
-BlockDecodeError check_block_without_signatures(const Block& block, std::span<const Hash32> ids, const TipInfo& tip,
-                                                const Ledger* ledger) {
-  if (BlockDecodeError e = check_extends_tip(block.header, tip); !e.ok()) return e;
+BlockDecodeError check_block_contents(const Block& block, std::span<const Hash32> ids) {
   if (block.txs.size() != block.header.tx_count)
     return {ErrorCode::kTxCountMismatch, std::nullopt,
             absl::StrCat("tx_count ", block.header.tx_count, " but ", block.txs.size(), " transactions")};
@@ -42,26 +40,38 @@ BlockDecodeError check_block_without_signatures(const Block& block, std::span<co
     if (!fresh)
       return {ErrorCode::kDuplicate, uint32_t(i),
               absl::StrCat("transaction ", i, " repeats transaction ", it->second, " of the block")};
-    if (ledger != nullptr && ledger->contains_id(ids[i]))
-      return {ErrorCode::kDuplicate, uint32_t(i), absl::StrCat("transaction ", i, " is already in the ledger")};
   }
   return {};
 }
 
-absl::StatusOr<BlockDecodeError> validate_block(const Block& block, const TipInfo& tip, const Ledger* ledger,
-                                                VerifyBackend& backend) {
+BlockDecodeError check_block_without_signatures(const Block& block, std::span<const Hash32> ids, const TipInfo& tip,
+                                                const Ledger* ledger) {
+  if (BlockDecodeError e = check_extends_tip(block.header, tip); !e.ok()) return e;
+  if (BlockDecodeError e = check_block_contents(block, ids); !e.ok()) return e;
+  if (ledger != nullptr)
+    for (size_t i = 0; i < ids.size(); ++i)
+      if (ledger->contains_id(ids[i]))
+        return {ErrorCode::kDuplicate, uint32_t(i), absl::StrCat("transaction ", i, " is already in the ledger")};
+  return {};
+}
+
+BlockVerdict validate_block(const Block& block, const TipInfo& tip, const Ledger* ledger, VerifyBackend& backend,
+                            std::vector<Hash32>* ids_out) {
   std::vector<Hash32> ids;
   ids.reserve(block.txs.size());
   for (const Transaction& tx : block.txs) ids.push_back(tx.id());
-  if (BlockDecodeError e = check_block_without_signatures(block, ids, tip, ledger); !e.ok()) return e;
+  if (BlockDecodeError e = check_block_without_signatures(block, ids, tip, ledger); !e.ok())
+    return BlockVerdict::invalid(std::move(e));
   std::vector<SigItem> items;
   items.reserve(block.txs.size());
   for (const Transaction& tx : block.txs) items.push_back(sig_item(tx));
   std::vector<uint8_t> valid(items.size(), 0);
-  if (absl::Status st = backend.verify_batch(items, valid); !st.ok()) return st;
+  if (absl::Status st = backend.verify_batch(items, valid); !st.ok()) return BlockVerdict::unavailable(std::move(st));
   for (size_t i = 0; i < valid.size(); ++i)
-    if (!valid[i]) return BlockDecodeError{ErrorCode::kInvalidSignature, uint32_t(i), "signature does not verify"};
-  return BlockDecodeError{};
+    if (!valid[i])
+      return BlockVerdict::invalid({ErrorCode::kInvalidSignature, uint32_t(i), "signature does not verify"});
+  if (ids_out != nullptr) *ids_out = std::move(ids);
+  return BlockVerdict{};
 }
 
 }  // namespace bg

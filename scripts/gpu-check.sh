@@ -54,7 +54,7 @@ build() {
   ((failed)) && return 1
   "$NVCC" -arch=sm_90 -Xcompiler -pthread "${objs[@]}" -o "$BUILD/gpu_check" >>"$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; return 1; }
   say "built $BUILD/gpu_check in $(( $(date +%s) - t0 ))s; kernel resources (ptxas):"
-  awk "/Compiling entry function '_ZN2bg3gpu13verify_kernelILh[123]ELi[0-9]/ { i = index(\$0, \"ILh\"); s = substr(\$0, i + 3, 1); v = substr(\$0, i + 7, 1) }
+  awk "/Compiling entry function '_ZN2bg3gpu13verify_kernelIL/ && match(\$0, /SchemeE[0-9]+ELi[0-9]+E/) { m = substr(\$0, RSTART + 7, RLENGTH - 8); split(m, a, \"ELi\"); s = a[1]; v = a[2] }
        s && /spill/ { sp = \$0 } s && /Used [0-9]+ registers/ { print \"  verify kernel scheme \" s \" v\" v \": \" \$5 \" registers;\" sp; s = 0 }" "$OUT/build.log"
 }
 

@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-system1.81-dev
   libabsl-dev libssl-dev libsodium-dev libsecp256k1-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  librocksdb-dev  # the ledger's transaction index (ledger/id_index.cc)
   clang libclang-rt-14-dev
   python3 curl
   chromium  # headless browser for tests/status_page_test.cc

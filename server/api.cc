@@ -373,9 +373,11 @@ void Api::post_block(RouteCall& c) {
   if (ctx_.draining.load()) return reply->send(unavailable("server is shutting down"));
   if (ctx_.pipeline.writer_failed()) return reply->send(unavailable(std::string(ctx_.pipeline.writer_status().message())));
   if (absl::Status h = ctx_.ledger.health(); absl::IsInternal(h)) return reply->send(unavailable(std::string(h.message())));
-  if (!ctx_.sealer.push_block(std::move(block), [reply](BlockOutcome o) { reply->send(block_outcome_response(o)); })) {
+  absl::Status st =
+      ctx_.pipeline.admit_block(std::move(block), [reply](BlockOutcome o) { reply->send(block_outcome_response(o)); });
+  if (!st.ok()) {
     ctx_.metrics.shed_requests.fetch_add(1);
-    reply->send(unavailable("block queue full"));
+    reply->send(unavailable(std::string(st.message())));
   }
 }
 
@@ -400,16 +402,14 @@ HttpResponseMsg Api::block_response(const HttpRequest& req, uint64_t height) {
 
 void Api::get_transaction(RouteCall& c) {
   const Hash32& id = c.params.id;
-  auto loc = ctx_.ledger.find_tx(id);
-  if (!loc) return c.reply->send(error_response(404, "not_found"));
-  auto block = ctx_.ledger.read_block(loc->height);
-  if (!block.ok()) return c.reply->send(error_response(500, "internal", std::string(block.status().message())));
-  if (loc->index >= block->txs.size())
-    return c.reply->send(error_response(500, "internal", "index past the block's transactions"));
+  // Reads only the transaction's bytes, checked against its id.
+  auto found = ctx_.ledger.read_tx(id);
+  if (absl::IsNotFound(found.status())) return c.reply->send(error_response(404, "not_found"));
+  if (!found.ok()) return c.reply->send(error_response(500, "internal", std::string(found.status().message())));
   c.reply->send(json_response(200, {{"id", to_hex(id)},
-                                    {"height", loc->height},
-                                    {"index", loc->index},
-                                    {"transaction", tx_to_json(block->txs[loc->index])}}));
+                                    {"height", found->location.height},
+                                    {"index", found->location.index},
+                                    {"transaction", tx_to_json(found->tx)}}));
 }
 
 void Api::get_status(RouteCall& c) {
@@ -425,7 +425,9 @@ void Api::get_status(RouteCall& c) {
       {"rejected_duplicate", m.rejected(ErrorCode::kDuplicate)},
       {"rejected_malformed", m.rejected(ErrorCode::kMalformed)},
       {"pending_transactions", ctx_.pipeline.pending()},
-      {"pending_blocks", ctx_.sealer.pending_blocks()},
+      {"pending_blocks", ctx_.pipeline.blocks_verifying() + ctx_.sealer.pending_blocks()},
+      {"verify_batches_in_flight", m.batches_in_flight.load()},
+      {"backend_fallbacks", ctx_.backend.fallback_count()},
       {"connections_open", m.connections_open.load()},
       {"streams_open", m.streams_open.load()},
       {"requests_shed", m.shed_requests.load()},
@@ -439,6 +441,8 @@ void Api::get_status(RouteCall& c) {
       {"tip_hash", to_hex(tip.hash)},
       {"backend", std::string(ctx_.backend.name())},
       {"backend_description", ctx_.backend.description()},
+      {"backend_active", ctx_.backend.active_name()},
+      {"batch_size", {{"p50", m.batch_size.quantile(0.5)}, {"p99", m.batch_size.quantile(0.99)}}},
       {"uptime_s", m.uptime_seconds()},
       {"tx_per_s", m.recent_tx_rate()},
       {"latency_ms",
@@ -456,13 +460,16 @@ void Api::get_metrics(RouteCall& c) {
   MetricsSnapshot snap;
   snap.ledger_height = ctx_.ledger.durable_tip().height;
   snap.pending_txs = ctx_.pipeline.pending();
-  snap.pending_blocks = ctx_.sealer.pending_blocks();
+  snap.pending_blocks = ctx_.pipeline.blocks_verifying() + ctx_.sealer.pending_blocks();
   const LedgerStats ls = ctx_.ledger.stats();
   snap.fsyncs = ls.fsyncs;
   snap.bytes_written = ls.bytes_written;
+  snap.ledger = ls;
   snap.ready = ready();
   snap.backend = std::string(ctx_.backend.name());
   snap.backend_description = ctx_.backend.description();
+  snap.backend_active = ctx_.backend.active_name();
+  snap.backend_fallbacks = ctx_.backend.fallback_count();
   c.reply->send(make_response(200, ctx_.metrics.render(snap), "text/plain; version=0.0.4; charset=utf-8"));
 }
 

@@ -14,6 +14,8 @@
 #include <boost/beast/http.hpp>
 #include <optional>
 
+#include "host/status_macros.h"
+
 namespace bg {
 
 namespace beast = boost::beast;
@@ -182,7 +184,7 @@ absl::StatusOr<HttpResponse> HttpClient::request(std::string_view method, std::s
   c.stream_parser.reset();
   for (int attempt = 0; attempt < 2; ++attempt) {
     const bool reused = c.connected;
-    if (absl::Status st = c.connect(); !st.ok()) return st;
+    BG_RETURN_IF_ERROR(c.connect());
     // The body is kept for a possible second attempt.
     auto req = c.make_request(method, target, attempt == 0 && reused ? body : std::move(body), headers);
     beast::error_code ec = c.run(c.opts.timeout, [&](auto&& h) { http::async_write(c.stream, req, h); });
@@ -226,7 +228,7 @@ absl::StatusOr<HttpResponse> HttpClient::post(std::string_view target, std::stri
 
 absl::StatusOr<HttpResponse> HttpClient::open_stream(std::string_view target, const HttpHeaders& headers) {
   Impl& c = *impl_;
-  if (absl::Status st = c.connect(); !st.ok()) return st;
+  BG_RETURN_IF_ERROR(c.connect());
   auto req = c.make_request("GET", target, {}, headers);
   beast::error_code ec = c.run(c.opts.timeout, [&](auto&& h) { http::async_write(c.stream, req, h); });
   if (ec) return c.fail("write request", ec);
@@ -264,7 +266,7 @@ absl::StatusOr<std::string> HttpClient::read_stream(std::chrono::milliseconds ti
 
 absl::Status HttpClient::send_raw(std::string_view bytes) {
   Impl& c = *impl_;
-  if (absl::Status st = c.connect(); !st.ok()) return st;
+  BG_RETURN_IF_ERROR(c.connect());
   beast::error_code ec = c.run(c.opts.timeout, [&](auto&& h) {
     net::async_write(c.stream, net::buffer(bytes.data(), bytes.size()), h);
   });

@@ -18,6 +18,7 @@
 #include "host/hash.h"
 #include "host/reference_verify.h"
 #include "host/signer.h"
+#include "host/status_macros.h"
 #include "host/thread_pool.h"
 #include "server/http_client.h"
 
@@ -73,11 +74,11 @@ const char* wait_name(WaitMode w) { return w == WaitMode::kCommit ? "commit" : "
 absl::StatusOr<LoadPlan> build_load_plan(const LoadPlanOptions& opts) {
   std::vector<Scheme> schemes;
   if (opts.scheme == "mixed") {
-    schemes = {Scheme::kEd25519, Scheme::kSecp256k1, Scheme::kP256};
+    for (const SchemeInfo& s : kSchemes) schemes.push_back(s.id);
   } else if (auto s = scheme_from_name(opts.scheme)) {
     schemes = {*s};
   } else {
-    return absl::InvalidArgumentError(absl::StrCat("unknown scheme '", opts.scheme, "' (ed25519, secp256k1, p256, mixed)"));
+    return absl::InvalidArgumentError(absl::StrCat("unknown scheme '", opts.scheme, "' (", scheme_names(), ", mixed)"));
   }
   if (opts.batch == 0) return absl::InvalidArgumentError("batch must be at least 1");
   if (opts.keys_per_scheme == 0) return absl::InvalidArgumentError("keys_per_scheme must be at least 1");
@@ -93,9 +94,8 @@ absl::StatusOr<LoadPlan> build_load_plan(const LoadPlanOptions& opts) {
   std::vector<std::vector<KeyPair>> keys(schemes.size());
   for (size_t s = 0; s < schemes.size(); ++s) {
     for (size_t k = 0; k < opts.keys_per_scheme; ++k) {
-      auto key = derive_key(opts.seed, schemes[s], k);
-      if (!key.ok()) return key.status();
-      keys[s].push_back(*std::move(key));
+      BG_ASSIGN_OR_RETURN(KeyPair key, derive_key(opts.seed, schemes[s], k));
+      keys[s].push_back(std::move(key));
     }
   }
 

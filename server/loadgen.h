@@ -19,7 +19,7 @@
 namespace bg {
 
 struct LoadPlanOptions {
-  std::string scheme = "ed25519";  // ed25519 | secp256k1 | p256 | mixed
+  std::string scheme = "ed25519";  // a scheme name (kernels/schemes.h) or "mixed"
   size_t transactions = 10000;
   size_t batch = 100;
   size_t payload_bytes = 64;       // >= 16: an 8-byte run nonce and an 8-byte index lead

@@ -77,7 +77,7 @@ void Histogram::render(std::string& out, std::string_view name, std::string_view
 }
 
 Metrics::Metrics()
-    : batch_size(exponential(1, 4, 10)),             // 1 .. 262144
+    : batch_size(exponential(1, 2, 19)),             // 1 .. 262144
       verify_seconds(exponential(1e-5, 2.5, 16)),    // 10 µs .. ~9 s
       commit_latency_seconds(exponential(1e-4, 2, 18)),  // 100 µs .. ~13 s
       block_commit_seconds(exponential(1e-4, 2, 18)),
@@ -175,6 +175,27 @@ std::string Metrics::render(const MetricsSnapshot& snap) const {
                   "# HELP blockgate_ledger_written_bytes_total Bytes appended to the ledger.\n"
                   "# TYPE blockgate_ledger_written_bytes_total counter\n"
                   "blockgate_ledger_written_bytes_total ", snap.bytes_written, "\n",
+                  "# HELP blockgate_ledger_index_size_bytes Transaction index on disk (RocksDB tables + heights file).\n"
+                  "# TYPE blockgate_ledger_index_size_bytes gauge\n"
+                  "blockgate_ledger_index_size_bytes ", snap.ledger.index_size_bytes, "\n",
+                  "# HELP blockgate_ledger_index_cache_hit_ratio Index block cache hits / lookups since start.\n"
+                  "# TYPE blockgate_ledger_index_cache_hit_ratio gauge\n"
+                  "blockgate_ledger_index_cache_hit_ratio ", fmt_double(snap.ledger.index_cache_hit_ratio), "\n",
+                  "# HELP blockgate_ledger_index_cache_bytes Index block cache in use (bounded by --index-cache-mb).\n"
+                  "# TYPE blockgate_ledger_index_cache_bytes gauge\n"
+                  "blockgate_ledger_index_cache_bytes ", snap.ledger.index_cache_bytes, "\n",
+                  "# HELP blockgate_ledger_index_covered_height Highest height the index covers.\n"
+                  "# TYPE blockgate_ledger_index_covered_height gauge\n"
+                  "blockgate_ledger_index_covered_height ", snap.ledger.index_covered_height, "\n",
+                  "# HELP blockgate_ledger_index_catchup_blocks Blocks indexed by the start-up scan (the unindexed tail).\n"
+                  "# TYPE blockgate_ledger_index_catchup_blocks gauge\n"
+                  "blockgate_ledger_index_catchup_blocks ", snap.ledger.index_catchup_blocks, "\n",
+                  "# HELP blockgate_ledger_index_catchup_seconds Duration of the start-up indexing scan.\n"
+                  "# TYPE blockgate_ledger_index_catchup_seconds gauge\n"
+                  "blockgate_ledger_index_catchup_seconds ", fmt_double(snap.ledger.index_catchup_seconds), "\n",
+                  "# HELP blockgate_ledger_index_rebuilt 1 when the start-up found no usable index and rebuilt it.\n"
+                  "# TYPE blockgate_ledger_index_rebuilt gauge\n"
+                  "blockgate_ledger_index_rebuilt ", snap.ledger.index_rebuilt ? 1 : 0, "\n",
                   "# HELP blockgate_ready 1 when the server accepts writes (/readyz).\n"
                   "# TYPE blockgate_ready gauge\n"
                   "blockgate_ready ", snap.ready ? 1 : 0, "\n",
@@ -184,7 +205,19 @@ std::string Metrics::render(const MetricsSnapshot& snap) const {
                   "# HELP blockgate_backend_info The verification backend in use.\n"
                   "# TYPE blockgate_backend_info gauge\n"
                   "blockgate_backend_info{backend=\"", escape_label(snap.backend), "\",description=\"",
-                  escape_label(snap.backend_description), "\"} 1\n");
+                  escape_label(snap.backend_description), "\"} 1\n",
+                  "# HELP blockgate_backend_active The backend answering now (cpu while a failed device is re-created).\n"
+                  "# TYPE blockgate_backend_active gauge\n"
+                  "blockgate_backend_active{backend=\"", escape_label(snap.backend_active), "\"} 1\n",
+                  "# HELP blockgate_backend_fallbacks_total Device failures whose work moved to the cpu backend.\n"
+                  "# TYPE blockgate_backend_fallbacks_total counter\n"
+                  "blockgate_backend_fallbacks_total ", snap.backend_fallbacks, "\n",
+                  "# HELP blockgate_verify_batches_in_flight Transaction verify batches in the backend now.\n"
+                  "# TYPE blockgate_verify_batches_in_flight gauge\n"
+                  "blockgate_verify_batches_in_flight ", batches_in_flight.load(), "\n",
+                  "# HELP blockgate_block_signatures_in_flight Signatures of POSTed blocks queued or verifying.\n"
+                  "# TYPE blockgate_block_signatures_in_flight gauge\n"
+                  "blockgate_block_signatures_in_flight ", block_sigs_in_flight.load(), "\n");
   batch_size.render(out, "blockgate_verify_batch_size", "Signatures per verify_batch call.");
   verify_seconds.render(out, "blockgate_verify_seconds", "Wall time of one verify_batch call.");
   commit_latency_seconds.render(out, "blockgate_commit_latency_seconds",

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "host/codes.h"
+#include "ledger/ledger.h"
 
 namespace bg {
 
@@ -49,9 +50,12 @@ struct MetricsSnapshot {
   uint64_t pending_blocks = 0;
   uint64_t fsyncs = 0;
   uint64_t bytes_written = 0;
+  LedgerStats ledger;  // blockgate_ledger_index_*
   bool ready = false;
   std::string backend;
   std::string backend_description;
+  std::string backend_active;     // the one answering now ("cpu" while a device is re-created)
+  uint64_t backend_fallbacks = 0;  // device failures whose work moved to cpu
 };
 
 class Metrics {
@@ -71,8 +75,10 @@ class Metrics {
   std::atomic<uint64_t> connections_refused{0};
   std::atomic<uint64_t> streams_open{0};
   std::atomic<uint64_t> shed_requests{0};  // 503 for saturation
+  std::atomic<uint64_t> batches_in_flight{0};     // verify_batch calls running for transactions
+  std::atomic<uint64_t> block_sigs_in_flight{0};  // signatures of POSTed blocks queued or verifying
 
-  Histogram batch_size;              // signatures per verify_batch call
+  Histogram batch_size;              // signatures per verify_batch call (transactions)
   Histogram verify_seconds;          // one verify_batch call
   Histogram commit_latency_seconds;  // tx admitted → its block durable
   Histogram block_commit_seconds;    // Ledger::submit → durable (write + fsync + queueing)

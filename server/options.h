@@ -24,8 +24,20 @@ struct ServerOptions {
   std::string auth_token;  // empty: POSTs need no token
 
   // Extras.
-  uint64_t max_batch = 4096;          // signatures per verify_batch call (a request is never split)
-  uint64_t batch_deadline_us = 2000;  // oldest queued tx waits at most this long for a batch to fill
+  // Batches follow the backlog: with no batch in the backend, whatever is
+  // queued goes at once (from min_batch signatures); while batches are in
+  // flight the next one fills up to max_batch or until its oldest
+  // transaction has waited batch_deadline_us. A request is never split.
+  uint64_t min_batch = 1;
+  uint64_t max_batch = 131072;        // ~one full device wave
+  uint64_t batch_deadline_us = 2000;
+  uint64_t verify_depth = 2;          // transaction batches in the backend at once
+  // POSTed blocks are verified beside the transaction batches, in calls of at
+  // most block_verify_chunk signatures (stopping at the first invalid one);
+  // at most max_block_sigs of their signatures wait or verify at once.
+  uint64_t block_verify_chunk = 4096;
+  uint64_t max_block_sigs = 1u << 20;
+  uint64_t max_future_ms = 2 * 3600 * 1000;  // a POSTed block's timestamp may lead the server clock by this much
   uint64_t max_pending_txs = 262144;  // txs admitted but not yet final; past it POSTs get 503
   uint64_t max_pending_blocks = 64;   // POSTed blocks waiting for the writer; past it 503
   uint64_t max_payload_bytes = kDefaultMaxPayload;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "host/thread_pool.h"
 #include "ledger/validate.h"
 
 namespace bg {
@@ -50,11 +51,11 @@ void Sealer::push_txs(std::vector<SealTx> txs) {
   hooks_.txs_done(std::move(txs), absl::UnavailableError("server is shutting down"), 0);
 }
 
-bool Sealer::push_block(Block block, BlockDone done) {
+bool Sealer::push_block(Block block, std::vector<Hash32> ids, BlockDone done) {
   std::lock_guard lk(mu_);
   if (stopping_ || queued_blocks_ >= opts_.max_pending_blocks) return false;
   ++queued_blocks_;
-  queue_.emplace_back(BlockItem{std::move(block), std::move(done)});
+  queue_.emplace_back(BlockItem{std::move(block), std::move(ids), std::move(done)});
   cv_.notify_one();
   return true;
 }
@@ -93,6 +94,7 @@ void Sealer::submitted(int delta) {
 }
 
 void Sealer::run() {
+  set_thread_name("bg-sealer");
   const auto interval = std::chrono::milliseconds(opts_.block_interval_ms);
   const size_t max_txs = std::max<uint64_t>(1, opts_.max_block_txs);
   std::unique_lock lk(mu_);
@@ -142,9 +144,14 @@ void Sealer::run() {
 // failed here or when the ledger calls back.
 void Sealer::seal(std::vector<SealTx> txs) {
   // A POSTed block may have taken some of these ids since admission.
+  // One batched lookup (the index answers many ids in one call).
+  std::vector<Hash32> want(txs.size());
+  for (size_t i = 0; i < txs.size(); ++i) want[i] = txs[i].id;
+  std::vector<uint8_t> present(txs.size(), 0);
+  ledger_.contains_ids(want, present);
   std::vector<SealTx> fresh, dup;
   fresh.reserve(txs.size());
-  for (SealTx& t : txs) (ledger_.contains_id(t.id) ? dup : fresh).push_back(std::move(t));
+  for (size_t i = 0; i < txs.size(); ++i) (present[i] ? dup : fresh).push_back(std::move(txs[i]));
   if (!dup.empty()) hooks_.txs_duplicate(std::move(dup));
   if (fresh.empty()) {
     submitted(-1);
@@ -177,7 +184,7 @@ void Sealer::seal(std::vector<SealTx> txs) {
 
   auto items = std::make_shared<std::vector<SealTx>>(std::move(fresh));
   const auto t0 = std::chrono::steady_clock::now();
-  absl::Status st = ledger_.submit(std::move(block), [this, items, height, t0](absl::Status s) {
+  absl::Status st = ledger_.submit_with_ids(std::move(block), std::move(ids), [this, items, height, t0](absl::Status s) {
     if (s.ok()) {
       metrics_.block_commit_seconds.observe(seconds_since(t0));
       metrics_.count_block(false);
@@ -195,21 +202,26 @@ void Sealer::seal(std::vector<SealTx> txs) {
 }
 
 void Sealer::write_block(BlockItem item) {
+  // Signatures, Merkle root and contents were verified before the block
+  // queued here; only what depends on the chain's order is left.
   BlockOutcome out;
   const TipInfo tip = ledger_.pending_tip();
-  auto verdict = validate_block(item.block, tip, &ledger_, backend_);
-  if (!verdict.ok()) {
-    out.kind = BlockOutcome::Kind::kUnavailable;
-    out.status = verdict.status();
-  } else if (verdict->code == ErrorCode::kNotExtendingTip) {
-    out.kind = BlockOutcome::Kind::kNotExtendingTip;
-    out.tip = tip;
-  } else if (!verdict->ok()) {
-    out.kind = BlockOutcome::Kind::kInvalid;
-    out.code = verdict->code;
-    out.tx_index = verdict->tx_index;
+  BlockDecodeError e = check_extends_tip(item.block.header, tip);
+  if (e.ok()) {
+    std::vector<uint8_t> present(item.ids.size(), 0);
+    ledger_.contains_ids(item.ids, present);
+    for (size_t i = 0; e.ok() && i < present.size(); ++i)
+      if (present[i]) e = {ErrorCode::kDuplicate, uint32_t(i), "already in the ledger"};
   }
-  if (!verdict.ok() || !verdict->ok()) {
+  if (!e.ok()) {
+    if (e.code == ErrorCode::kNotExtendingTip) {
+      out.kind = BlockOutcome::Kind::kNotExtendingTip;
+      out.tip = tip;
+    } else {
+      out.kind = BlockOutcome::Kind::kInvalid;
+      out.code = e.code;
+      out.tx_index = e.tx_index;
+    }
     item.done(std::move(out));
     submitted(-1);
     return;
@@ -219,7 +231,8 @@ void Sealer::write_block(BlockItem item) {
   const Hash32 hash = item.block.header.hash();
   auto done = std::make_shared<BlockDone>(std::move(item.done));
   const auto t0 = std::chrono::steady_clock::now();
-  absl::Status st = ledger_.submit(std::move(item.block), [this, done, height, hash, t0](absl::Status s) {
+  absl::Status st = ledger_.submit_with_ids(std::move(item.block), std::move(item.ids),
+                                            [this, done, height, hash, t0](absl::Status s) {
     BlockOutcome o;
     if (s.ok()) {
       metrics_.block_commit_seconds.observe(seconds_since(t0));

@@ -1,7 +1,9 @@
 // The single ordered writer (SPEC §3): verified transactions are sealed into
 // blocks (every --block-interval-ms or --max-block-txs, whichever first) and
-// POSTed blocks are validated, both in arrival order, on one thread, against
-// the ledger's pending tip, then handed to Ledger::submit. Nothing else
+// POSTed blocks (already verified by TxPipeline: signatures, Merkle root,
+// contents) get their chain link and ledger duplicates checked, both in
+// arrival order, on one thread, against the ledger's pending tip, then are
+// handed to Ledger::submit. Nothing else
 // submits to the ledger, so the pending tip it reads is the one it extends.
 #pragma once
 
@@ -72,8 +74,10 @@ class Sealer {
 
   // Never refuses: admission upstream bounds the number of transactions.
   void push_txs(std::vector<SealTx> txs);
-  // False (nothing queued) when --max-pending-blocks blocks already wait.
-  bool push_block(Block block, BlockDone done);
+  // A POSTed block whose contents and signatures are verified (ids[i] =
+  // txs[i].id()). False (nothing queued) when --max-pending-blocks blocks
+  // already wait.
+  bool push_block(Block block, std::vector<Hash32> ids, BlockDone done);
 
   size_t queued_txs() const;
   size_t pending_blocks() const;
@@ -86,6 +90,7 @@ class Sealer {
  private:
   struct BlockItem {
     Block block;
+    std::vector<Hash32> ids;
     BlockDone done;
   };
   using Item = std::variant<SealTx, BlockItem>;

@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "host/backend.h"
+#include "host/status_macros.h"
+#include "host/thread_pool.h"
 #include "server/api.h"
 #include "server/block_feed.h"
 #include "server/metrics.h"
@@ -76,15 +78,11 @@ Server::~Server() = default;
 absl::StatusOr<std::unique_ptr<Server>> Server::create(const ServerOptions& opts, const LedgerOptions& ledger_opts) {
   auto impl = std::make_unique<Impl>(opts);
   Impl& s = *impl;
-  auto ledger = Ledger::open(opts.data_dir, ledger_opts);
-  if (!ledger.ok()) return ledger.status();
-  s.ledger = std::move(*ledger);
+  BG_ASSIGN_OR_RETURN(s.ledger, Ledger::open(opts.data_dir, ledger_opts));
   BackendOptions bopts;
   bopts.cpu_threads = opts.verify_threads;
   bopts.kernel_variant = opts.kernel_variant;
-  auto backend = make_backend(opts.backend, bopts);
-  if (!backend.ok()) return backend.status();
-  s.backend = std::move(*backend);
+  BG_ASSIGN_OR_RETURN(s.backend, make_backend(opts.backend, bopts));
 
   ServerCore core = make_server_core(
       {s.opts, *s.ledger, *s.backend, s.metrics, s.draining,
@@ -95,7 +93,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::create(const ServerOptions& opts
   s.api = std::move(core.api);
   s.shared.reset(new SessionShared{*s.api, s.opts, *s.ledger, *s.feed, s.metrics, s.draining});
   s.listener = std::make_shared<Listener>(*s.ioc, *s.shared);
-  if (absl::Status st = s.listener->listen(opts.host, opts.port); !st.ok()) return st;
+  BG_RETURN_IF_ERROR(s.listener->listen(opts.host, opts.port));
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -129,7 +127,11 @@ absl::Status Server::run(bool handle_signals) {
   const size_t n = s.opts.io_threads ? s.opts.io_threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::thread> threads;
   threads.reserve(n);
-  for (size_t i = 0; i < n; ++i) threads.emplace_back([&s] { s.ioc->run(); });
+  for (size_t i = 0; i < n; ++i)
+    threads.emplace_back([&s] {
+      set_thread_name("bg-io");
+      s.ioc->run();
+    });
 
   {
     std::unique_lock lk(s.stop_mu);

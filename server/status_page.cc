@@ -7,6 +7,11 @@
 //   tip_hash        hex     tip block hash (fallback: /v1/blocks/latest hash)
 //   backend         string  "cpu", "gpu", "kernels-on-cpu", ...
 //   backend_description string  shown as the backend's tooltip
+//   backend_active  string  the backend answering now (cpu while a failed
+//                           device is re-created); shown when it differs
+//   batch_size      object  {"p50","p99"} signatures per verify call
+//   counters.verify_batches_in_flight, counters.backend_fallbacks
+//                           shown on the verification card
 //   ready           bool    false shows "not ready" and not_ready_reason
 //   uptime_s        number
 //   tx_per_s        number  committed tx/s over the server's recent window
@@ -41,7 +46,7 @@ constexpr std::string_view kPage = R"BGHTML(<!doctype html>
   #conn { font-size:12px; padding:2px 8px; border-radius:10px; background:var(--line); }
   #conn.ok { color:var(--ok); } #conn.bad { color:var(--bad); }
   #meta { margin-left:auto; color:var(--dim); font-size:12px; }
-  main { padding:18px 24px; display:grid; gap:16px; grid-template-columns:repeat(4, 1fr); }
+  main { padding:18px 24px; display:grid; gap:16px; grid-template-columns:repeat(5, 1fr); }
   .card { background:var(--panel); border:1px solid var(--line); border-radius:8px; padding:12px 14px; }
   .card .k { color:var(--dim); font-size:11px; text-transform:uppercase; letter-spacing:.8px; }
   .card .v { font-size:28px; font-variant-numeric:tabular-nums; margin-top:2px; }
@@ -76,6 +81,8 @@ constexpr std::string_view kPage = R"BGHTML(<!doctype html>
     <svg id="spark" viewBox="0 0 120 46" preserveAspectRatio="none"></svg></div>
   <div class="card"><div class="k">Blocks/s</div><div class="v" id="bps">-</div>
     <div class="s" id="avgtx">-</div></div>
+  <div class="card"><div class="k">Verify batches in flight</div><div class="v" id="inflight">-</div>
+    <div class="s">batch p50 <span id="bp50">-</span> · p99 <span id="bp99">-</span> · fallbacks <span id="fallbacks">-</span></div></div>
   <div class="card"><div class="k">Commit latency</div><div class="v" id="p50">-</div>
     <div class="s">p99 <span id="p99">-</span> · p99.9 <span id="p999">-</span></div></div>
   <div class="card wide full">
@@ -217,7 +224,13 @@ async function poll() {
 
   $("height").textContent = height !== undefined ? String(height) : "-";
   $("tip").textContent = tipHash ? "tip " + short(tipHash) : "-";
-  $("backend").textContent = pick(status, "backend") ?? "-";
+  const configured = pick(status, "backend"), active = pick(status, "backend_active");
+  $("backend").textContent = (active && configured && active !== configured)
+      ? active + " (" + configured + " failed, re-creating)" : (active ?? configured ?? "-");
+  $("inflight").textContent = fmtNum(pick(status, "counters.verify_batches_in_flight"), 0);
+  $("bp50").textContent = fmtNum(pick(status, "batch_size.p50"), 0);
+  $("bp99").textContent = fmtNum(pick(status, "batch_size.p99"), 0);
+  $("fallbacks").textContent = fmtNum(pick(status, "counters.backend_fallbacks"), 0);
   $("backend").title = pick(status, "backend_description") ?? "";
   $("uptime").textContent = fmtDur(pick(status, "uptime_s"));
   $("txps").textContent = fmtNum(txps, txps < 10 ? 1 : 0);

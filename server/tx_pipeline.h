@@ -1,9 +1,14 @@
-// Admission and dynamic batching of submitted transactions. Admission rejects
-// duplicates (same id earlier in the request, already in the ledger, or
-// pending here) and sheds load past --max-pending-txs. The batcher thread
-// gathers transactions from every connection into one verify_batch call
-// (until --max-batch signatures or --batch-deadline-us), then hands the
-// verdicts back to an io thread: valid ones go to the sealer.
+// Admission and dynamic batching of submitted transactions, and the
+// verification of POSTed blocks. Admission rejects duplicates (same id
+// earlier in the request, already in the ledger, or pending here) and sheds
+// load past --max-pending-txs. --verify-depth batcher threads each gather
+// transactions from every connection into one verify_batch call, so the next
+// batch is gathered while the backend works on the last; the batch size
+// follows the backlog (see ServerOptions). Verdicts go back to an io thread:
+// valid transactions go to the sealer. POSTed blocks are checked (contents,
+// Merkle root, signatures in chunks) on their own thread, beside the
+// transaction batches, under their own signature budget; only verified blocks
+// reach the sealer, which checks the chain link.
 #pragma once
 
 #include <absl/status/status.h>
@@ -20,6 +25,7 @@
 #include <vector>
 
 #include "host/backend.h"
+#include "host/block.h"
 #include "ledger/ledger.h"
 #include "server/metrics.h"
 #include "server/options.h"
@@ -55,6 +61,16 @@ class TxPipeline {
   // never runs.
   absl::Status admit(const std::shared_ptr<TxRequest>& req, std::vector<Candidate> cands, std::function<void()> done);
 
+  // Admits a decoded POSTed block: a timestamp past the server clock by more
+  // than --max-future-ms is answered at once (bad_timestamp); otherwise it
+  // queues for verification and `done` runs with its outcome (from a
+  // verification thread or the ledger's). ResourceExhausted (too many blocks
+  // or block signatures waiting) or Unavailable (shutting down): nothing
+  // queued, `done` never runs.
+  absl::Status admit_block(Block block, BlockDone done);
+  // POSTed blocks queued or being verified here (not yet at the sealer).
+  size_t blocks_verifying() const;
+
   // Sealer hooks (any thread): final outcomes of sealed transactions.
   void on_sealed(std::vector<SealTx> txs, absl::Status status, uint64_t height);
   void on_duplicate(std::vector<SealTx> txs);
@@ -81,7 +97,16 @@ class TxPipeline {
     std::chrono::steady_clock::time_point queued;
   };
 
+  struct BlockJob {
+    Block block;
+    BlockDone done;
+  };
+
   void run();
+  void run_blocks();
+  // Everything but the chain link: contents, Merkle root, signatures. Fills
+  // `ids` on success.
+  BlockOutcome verify_block(const Block& block, std::vector<Hash32>* ids);
   void verified(std::vector<Job> jobs, std::vector<uint8_t> valid, absl::Status st);
   void release(const std::vector<Hash32>& ids);
 
@@ -102,9 +127,18 @@ class TxPipeline {
   std::deque<Job> queue_;
   size_t queued_txs_ = 0;
   size_t in_flight_ = 0;  // batches taken, verdicts not yet handed on
+  size_t verifying_ = 0;  // batches inside verify_batch
   bool thread_stop_ = false;
   std::condition_variable drained_cv_;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
+
+  mutable std::mutex block_mu_;
+  std::condition_variable block_cv_;
+  std::deque<BlockJob> blocks_;
+  size_t block_sigs_ = 0;  // signatures of blocks queued or verifying
+  size_t blocks_held_ = 0;  // blocks queued or verifying
+  bool block_stop_ = false;
+  std::thread block_thread_;
 
   std::atomic<bool> writer_failed_{false};
   mutable std::mutex status_mu_;

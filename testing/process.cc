@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "host/fd.h"
+
 namespace bg::testing {
 
 std::string blockgate_binary() { return BLOCKGATE_BINARY; }
@@ -24,10 +26,11 @@ int decode_wait_status(int st) {
 pid_t spawn(const std::vector<std::string>& argv, int* out_fd, int* err_fd) {
   int out[2], err[2] = {-1, -1};
   if (pipe2(out, O_CLOEXEC) != 0) return -1;
-  if (err_fd != nullptr && pipe2(err, O_CLOEXEC) != 0) {
-    close(out[0]);
-    close(out[1]);
-    return -1;
+  UniqueFd out_r(out[0]), out_w(out[1]), err_r, err_w;
+  if (err_fd != nullptr) {
+    if (pipe2(err, O_CLOEXEC) != 0) return -1;
+    err_r.reset(err[0]);
+    err_w.reset(err[1]);
   }
   // Built before fork: the child may only make async-signal-safe calls.
   std::vector<char*> args;
@@ -40,23 +43,20 @@ pid_t spawn(const std::vector<std::string>& argv, int* out_fd, int* err_fd) {
     execv(args[0], args.data());
     _exit(127);
   }
-  close(out[1]);
-  if (err_fd != nullptr) close(err[1]);
-  if (pid < 0) {
-    close(out[0]);
-    if (err_fd != nullptr) close(err[0]);
-    return -1;
-  }
-  *out_fd = out[0];
-  if (err_fd != nullptr) *err_fd = err[0];
+  out_w.reset();  // the child holds the only write ends: EOF once it exits
+  err_w.reset();
+  if (pid < 0) return -1;
+  *out_fd = out_r.release();
+  if (err_fd != nullptr) *err_fd = err_r.release();
   return pid;
 }
 
 CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
   CommandResult r;
-  int out_fd = -1;
-  const pid_t pid = spawn(argv, &out_fd);
+  int raw_out = -1;
+  const pid_t pid = spawn(argv, &raw_out);
   if (pid < 0) return r;
+  UniqueFd out(raw_out);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   char buf[4096];
   for (;;) {
@@ -65,13 +65,13 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::mil
       kill(pid, SIGKILL);
       break;
     }
-    pollfd p{out_fd, POLLIN, 0};
+    pollfd p{out.get(), POLLIN, 0};
     if (poll(&p, 1, int(std::min<int64_t>(left.count(), 1000))) <= 0) continue;
-    ssize_t got = read(out_fd, buf, sizeof buf);
+    ssize_t got = read(out.get(), buf, sizeof buf);
     if (got <= 0) break;
     r.output.append(buf, size_t(got));
   }
-  close(out_fd);
+  out.reset();
   int st = 0;
   waitpid(pid, &st, 0);
   r.exit_code = decode_wait_status(st);

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "host/fd.h"
+
 namespace bg::testing {
 
 class RawConn {
@@ -17,7 +19,7 @@ class RawConn {
   RawConn(const RawConn&) = delete;
   RawConn& operator=(const RawConn&) = delete;
 
-  bool ok() const { return fd_ >= 0; }
+  bool ok() const { return fd_.valid(); }
   // False when the peer has gone (EPIPE/ECONNRESET) or the socket is closed.
   bool send(std::string_view bytes);
   enum class Read { kData, kClosed, kTimeout, kError };
@@ -28,7 +30,7 @@ class RawConn {
   void close_now();
 
  private:
-  int fd_ = -1;
+  UniqueFd fd_;
 };
 
 }  // namespace bg::testing

@@ -48,12 +48,15 @@ bool ServerProcess::start(const std::string& data_dir, std::vector<std::string> 
   if (!has_flag(extra_, "--listen")) argv.insert(argv.end(), {"--listen", "127.0.0.1:0"});
   if (!has_flag(extra_, "--backend")) argv.insert(argv.end(), {"--backend", "cpu"});
   argv.insert(argv.end(), extra_.begin(), extra_.end());
-  pid_ = spawn(argv, &out_fd_, &err_fd_);
+  int raw_out = -1, raw_err = -1;
+  pid_ = spawn(argv, &raw_out, &raw_err);
+  out_fd_.reset(raw_out);
+  err_fd_.reset(raw_err);
   if (pid_ < 0) {
     append(&stderr_, "[test] cannot spawn the server\n", 31);
     return false;
   }
-  err_drainer_ = std::thread([this] { drain(err_fd_, &stderr_); });
+  err_drainer_ = std::thread([this] { drain(err_fd_.get(), &stderr_); });
 
   static const std::regex kListening(R"(blockgate listening on http://(\[[^\]]+\]|[^:\s]+):(\d+))");
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -61,9 +64,9 @@ bool ServerProcess::start(const std::string& data_dir, std::vector<std::string> 
   char buf[4096];
   bool eof = false;
   while (std::chrono::steady_clock::now() < deadline) {
-    pollfd p{out_fd_, POLLIN, 0};
+    pollfd p{out_fd_.get(), POLLIN, 0};
     if (poll(&p, 1, 50) <= 0) continue;
-    const ssize_t got = read(out_fd_, buf, sizeof buf);
+    const ssize_t got = read(out_fd_.get(), buf, sizeof buf);
     if (got <= 0) {
       eof = true;
       break;
@@ -78,7 +81,7 @@ bool ServerProcess::start(const std::string& data_dir, std::vector<std::string> 
     host_ = m[1];
     if (host_.size() > 2 && host_.front() == '[') host_ = host_.substr(1, host_.size() - 2);
     port_ = uint16_t(std::stoi(m[2]));
-    out_drainer_ = std::thread([this] { drain(out_fd_, &stdout_); });
+    out_drainer_ = std::thread([this] { drain(out_fd_.get(), &stdout_); });
     return true;
   }
   if (eof) {
@@ -106,9 +109,8 @@ void ServerProcess::reap(int wait_status) {
   // The child is gone, so its pipes reach end of file and the drainers end.
   if (out_drainer_.joinable()) out_drainer_.join();
   if (err_drainer_.joinable()) err_drainer_.join();
-  if (out_fd_ >= 0) close(out_fd_);
-  if (err_fd_ >= 0) close(err_fd_);
-  out_fd_ = err_fd_ = -1;
+  out_fd_.reset();
+  err_fd_.reset();
 }
 
 int ServerProcess::stop(int sig, std::chrono::milliseconds grace) {

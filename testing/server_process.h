@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "host/fd.h"
 #include "server/http_client.h"
 
 namespace bg::testing {
@@ -77,8 +78,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   bool exited_ = false;
   int exit_code_ = -1;
-  int out_fd_ = -1;
-  int err_fd_ = -1;
+  UniqueFd out_fd_, err_fd_;
   std::thread out_drainer_, err_drainer_;
   std::mutex mu_;
   std::string stdout_, stderr_;

@@ -15,7 +15,7 @@ KeyPair test_key(uint8_t seed, Scheme scheme) {
 
 std::vector<KeyPair> test_keys(uint8_t seed) {
   std::vector<KeyPair> keys;
-  for (Scheme s : {Scheme::kEd25519, Scheme::kSecp256k1, Scheme::kP256}) keys.push_back(test_key(seed, s));
+  for (const SchemeInfo& s : kSchemes) keys.push_back(test_key(seed, s.id));
   return keys;
 }
 

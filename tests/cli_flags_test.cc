@@ -4,24 +4,27 @@
 // with `blockgate serve --help` in both directions.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
 
-#include "tests/server_harness.h"
-#include "tests/test_util.h"
+#include "testing/process.h"
+#include "testing/server_process.h"
+#include "testing/temp_dir.h"
+#include "testing/tx_factory.h"
 
 namespace bg {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::run_command;
+using testing::run_shell;
 
 const std::vector<std::string> kCommands = {"serve", "verify", "audit", "keygen", "sign", "loadgen"};
 
-std::string bin() { return BLOCKGATE_BINARY; }
+std::string bin() { return testing::blockgate_binary(); }
 
 // Flags a doc mentions: code spans that start with "--name" (so that
 // `curl --data-binary ...` is not taken for a serve flag), without the dashes.
@@ -46,48 +49,62 @@ std::set<std::string> help_flags(const std::string& help) {
 
 TEST(CliFlags, TopLevelHelpListsEveryCommandWithOneLine) {
   int st = -1;
-  const std::string out = run_command(bin() + " --help", &st);
+  const std::string out = run_shell(bin() + " --help", &st);
   EXPECT_EQ(st, 0);
   EXPECT_EQ(out.rfind("usage: blockgate <command>", 0), 0u) << out;
   for (const std::string& c : kCommands) EXPECT_TRUE(std::regex_search(out, std::regex("\n  " + c + " +[a-z]"))) << c;
-  run_command(bin() + " 2>/dev/null", &st);
+  run_shell(bin() + " 2>/dev/null", &st);
   EXPECT_EQ(st, 2) << "no command is a usage error";
-  run_command(bin() + " frobnicate 2>/dev/null", &st);
+  run_shell(bin() + " frobnicate 2>/dev/null", &st);
   EXPECT_EQ(st, 2);
 }
 
+// The commands `blockgate --help` lists (so a command added later is covered).
+std::vector<std::string> listed_commands() {
+  std::vector<std::string> out;
+  bool in_list = false;
+  for (const std::string& line : testing::split_lines(run_shell(bin() + " --help"))) {
+    if (line == "commands:") in_list = true;
+    std::smatch m;
+    if (in_list && std::regex_match(line, m, std::regex("  ([a-z-]+) +.+"))) out.push_back(m[1].str());
+  }
+  return out;
+}
+
 TEST(CliFlags, EveryCommandAnswersHelpFromItsTable) {
-  for (const std::string& c : kCommands) {
+  const std::vector<std::string> listed = listed_commands();
+  for (const std::string& c : kCommands) EXPECT_NE(std::find(listed.begin(), listed.end(), c), listed.end()) << c;
+  for (const std::string& c : listed) {
     int st = -1;
-    const std::string out = run_command(bin() + " " + c + " --help", &st);
+    const std::string out = run_shell(bin() + " " + c + " --help", &st);
     EXPECT_EQ(st, 0) << c;
     EXPECT_EQ(out.rfind("usage: blockgate " + c + " [flags]\n", 0), 0u) << out;
     EXPECT_NE(out.find("flags:\n"), std::string::npos) << c;
     EXPECT_TRUE(help_flags(out).count("help")) << c;
     // -h is the same, and help wins over other flags.
-    EXPECT_EQ(run_command(bin() + " " + c + " --data x -h", &st), out) << c;
+    EXPECT_EQ(run_shell(bin() + " " + c + " --data x -h", &st), out) << c;
   }
 }
 
 TEST(CliFlags, HelpShowsKindsAndDefaultsFromTheOptionStructs) {
-  const std::string out = run_command(bin() + " serve --help");
+  const std::string out = run_shell(bin() + " serve --help");
   EXPECT_NE(out.find("--data DIR"), std::string::npos) << out;
   EXPECT_NE(out.find("default: ./blockgate-data"), std::string::npos) << out;
   EXPECT_NE(out.find("--listen HOST:PORT"), std::string::npos) << out;
   EXPECT_NE(out.find("default: 127.0.0.1:8700"), std::string::npos) << out;
-  EXPECT_TRUE(std::regex_search(out, std::regex("--max-batch N +.*\\[integer, default: 4096, at least 1\\]"))) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("--max-batch N +.*\\[integer, default: 131072, at least 1\\]"))) << out;
   EXPECT_TRUE(std::regex_search(out, std::regex("--segment-bytes N +.*default: 268435456"))) << out;
   EXPECT_TRUE(std::regex_search(out, std::regex("--idle-timeout-ms MS +.*\\[milliseconds, default: 60000\\]"))) << out;
-  const std::string lg = run_command(bin() + " loadgen --help");
+  const std::string lg = run_shell(bin() + " loadgen --help");
   EXPECT_TRUE(std::regex_search(lg, std::regex("--wait commit\\|verify +.*default: commit"))) << lg;
   EXPECT_TRUE(std::regex_search(lg, std::regex("--binary +.*\\[switch\\]"))) << lg;
-  const std::string au = run_command(bin() + " audit --help");
+  const std::string au = run_shell(bin() + " audit --help");
   EXPECT_TRUE(std::regex_search(au, std::regex("--data DIR +.*required"))) << au;
 }
 
 TEST(CliFlags, VersionNamesVersionCommitAndGpuBackend) {
   int st = -1;
-  const std::vector<std::string> lines = testing::split_lines(run_command(bin() + " --version", &st));
+  const std::vector<std::string> lines = testing::split_lines(run_shell(bin() + " --version", &st));
   EXPECT_EQ(st, 0);
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_TRUE(std::regex_match(lines[0], std::regex("blockgate [0-9]+\\.[0-9]+\\.[0-9]+"))) << lines[0];
@@ -119,21 +136,21 @@ TEST(CliFlags, UsageErrorsExitTwoAndNameTheFlag) {
   };
   for (const Case& c : cases) {
     int st = -1;
-    const std::string err = run_command(bin() + " " + c.args + " 2>&1 >/dev/null", &st);
+    const std::string err = run_shell(bin() + " " + c.args + " 2>&1 >/dev/null", &st);
     EXPECT_EQ(st, 2) << c.args;
     EXPECT_NE(err.find(c.message), std::string::npos) << c.args << " said: " << err;
   }
 }
 
 TEST(CliFlags, BothValueSpellingsParse) {
-  testing::ScratchDir dir("cli-flags");
+  testing::TempDir dir("cli-flags");
   const std::string key = dir.path() + "/k";
   int st = -1;
-  run_command(bin() + " keygen --scheme=p256 --out=" + key, &st);
+  run_shell(bin() + " keygen --scheme=p256 --out=" + key, &st);
   ASSERT_EQ(st, 0);
-  const std::string a = run_command(bin() + " sign --key " + key + " --payload-hex=0a0b", &st);
+  const std::string a = run_shell(bin() + " sign --key " + key + " --payload-hex=0a0b", &st);
   ASSERT_EQ(st, 0);
-  const std::string b = run_command(bin() + " sign --key=" + key + " --payload-hex 0a0b", &st);
+  const std::string b = run_shell(bin() + " sign --key=" + key + " --payload-hex 0a0b", &st);
   ASSERT_EQ(st, 0);
   EXPECT_NE(a.find("\"payload\":\"0a0b\""), std::string::npos) << a;
   EXPECT_NE(b.find("\"payload\":\"0a0b\""), std::string::npos) << b;
@@ -142,7 +159,7 @@ TEST(CliFlags, BothValueSpellingsParse) {
 // --segment-bytes reaches LedgerOptions: a tiny segment size makes the
 // ledger start a new segment file after every block.
 TEST(CliFlags, ServeLedgerFlagsReachTheLedger) {
-  testing::ScratchDir dir("cli-segments");
+  testing::TempDir dir("cli-segments");
   const std::string data = dir.path() + "/data";
   {
     testing::ServerProcess server(data, {"--segment-bytes", "1", "--scan-threads=1", "--block-interval-ms", "1"});
@@ -169,7 +186,7 @@ TEST(CliFlags, ServerDocAndServeHelpAgree) {
   std::stringstream ss;
   ss << f.rdbuf();
   const std::set<std::string> documented = flag_mentions(ss.str());
-  std::set<std::string> in_help = help_flags(run_command(bin() + " serve --help"));
+  std::set<std::string> in_help = help_flags(run_shell(bin() + " serve --help"));
   ASSERT_GT(in_help.size(), 10u);
   for (const std::string& d : documented) EXPECT_TRUE(in_help.count(d)) << "docs/SERVER.md mentions --" << d << ", which serve --help lacks";
   in_help.erase("help");

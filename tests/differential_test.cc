@@ -2,7 +2,8 @@
 // transactions over all three schemes (fixed seed), half damaged in varied
 // ways, engine verdicts against the reference libraries called directly here
 // through their own APIs (libsodium, libsecp256k1, OpenSSL's EVP layer — a
-// different OpenSSL path from the engine's EC_KEY one).
+// different OpenSSL path from the engine's EC_KEY one). The ECDSA part of the
+// same corpus also runs through the v2 ECDSA kernels (kernels/ecdsa_verify_v2.h).
 #include <gtest/gtest.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -20,7 +21,9 @@
 #include "host/backend.h"
 #include "host/kernel_variants.h"
 #include "host/signer.h"
+#include "kernels/ecdsa_verify_v2.h"
 #include "kernels/ed25519_small_order.h"
+#include "kernels/sha256.h"
 #include "kernels/verify_variant.h"
 
 namespace bg {
@@ -180,8 +183,9 @@ void damage(Transaction& tx, std::mt19937_64& rng) {
   }
 }
 
-TEST(Differential, EngineEqualsReferenceLibrariesOnDamagedCorpus) {
-  ASSERT_GE(sodium_init(), 0);
+// The seeded corpus: 12,000 transactions from 8 keys per scheme, about half
+// damaged; returns the number damaged.
+size_t make_corpus(std::vector<Transaction>* out) {
   std::mt19937_64 rng(20261126);
   std::vector<KeyPair> keys;
   for (Scheme s : {Scheme::kEd25519, Scheme::kSecp256k1, Scheme::kP256})
@@ -192,7 +196,7 @@ TEST(Differential, EngineEqualsReferenceLibrariesOnDamagedCorpus) {
       keys.push_back(*key_from_secret(s, secret));
     }
   constexpr size_t kCount = 12000;
-  std::vector<Transaction> txs;
+  std::vector<Transaction>& txs = *out;
   txs.reserve(kCount);
   size_t damaged = 0;
   for (size_t i = 0; i < kCount; ++i) {
@@ -206,6 +210,14 @@ TEST(Differential, EngineEqualsReferenceLibrariesOnDamagedCorpus) {
     }
     txs.push_back(std::move(tx));
   }
+  return damaged;
+}
+
+TEST(Differential, EngineEqualsReferenceLibrariesOnDamagedCorpus) {
+  ASSERT_GE(sodium_init(), 0);
+  std::vector<Transaction> txs;
+  const size_t damaged = make_corpus(&txs);
+  const size_t kCount = txs.size();
   std::vector<SigItem> items;
   for (const auto& tx : txs) items.push_back(sig_item(tx));
   std::vector<uint8_t> valid(items.size());
@@ -242,6 +254,31 @@ TEST(Differential, EngineEqualsReferenceLibrariesOnDamagedCorpus) {
   EXPECT_GT(damaged, kCount / 3);
   EXPECT_GT(accepted, kCount / 3);
   EXPECT_LT(accepted, kCount - kCount / 3);
+}
+
+TEST(Differential, EcdsaKernelsV2EqualReferenceLibrariesOnDamagedCorpus) {
+  std::vector<Transaction> txs;
+  make_corpus(&txs);
+  size_t checked = 0, accepted = 0, mismatches = 0;
+  for (size_t i = 0; i < txs.size(); ++i) {
+    const Transaction& tx = txs[i];
+    if (tx.scheme == Scheme::kEd25519) continue;
+    uint8_t digest[32];
+    k::sha256(tx.payload.data(), uint32_t(tx.payload.size()), digest);
+    const bool got = tx.scheme == Scheme::kSecp256k1
+                         ? k::secp256k1_ecdsa_verify_v2(tx.public_key.data(), tx.signature.data(), digest)
+                         : k::p256_ecdsa_verify_v2(tx.public_key.data(), tx.signature.data(), digest);
+    const bool want = oracle(tx);
+    ++checked;
+    accepted += want;
+    if (got != want && ++mismatches < 20)
+      ADD_FAILURE() << "tx " << i << " scheme " << int(tx.scheme) << ": v2 " << got << " reference " << want
+                    << " sig " << to_hex(ByteSpan(tx.signature.data(), 64));
+  }
+  EXPECT_EQ(mismatches, 0u);
+  EXPECT_GT(checked, txs.size() / 2);
+  EXPECT_GT(accepted, checked / 3);
+  EXPECT_LT(accepted, checked - checked / 3);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <regex>
+#include <thread>
 
 #include "testing/json.h"
 #include "testing/server_process.h"
@@ -102,9 +103,9 @@ TEST(ServerLifecycleTest, CommittedSurvivesKill9) {
   TxFactory txs;
   std::vector<std::string> ids;
   uint64_t height = 0;
+  ServerProcess s(data, {"--block-interval-ms", "5"});
+  ASSERT_TRUE(s.started()) << s.stderr_text();
   {
-    ServerProcess s(data, {"--block-interval-ms", "5"});
-    ASSERT_TRUE(s.started()) << s.stderr_text();
     HttpClient c = s.client();
     for (int i = 0; i < 10; ++i) {
       auto r = c.post("/v1/transactions", txs_json({txs.tx(2 * i), txs.tx(2 * i + 1)}));
@@ -115,11 +116,10 @@ TEST(ServerLifecycleTest, CommittedSurvivesKill9) {
         height = std::max<uint64_t>(height, res.as_object().at("height").to_number<uint64_t>());
       }
     }
-    s.signal(SIGKILL);
-    EXPECT_EQ(s.wait_exit(milliseconds(5000)), 128 + SIGKILL);
   }
-  ServerProcess s(data);
-  ASSERT_TRUE(s.started()) << s.stderr_text();
+  EXPECT_EQ(s.kill9(), 128 + SIGKILL);
+  // The same data directory and flags, a fresh process on a fresh port.
+  ASSERT_TRUE(s.restart()) << s.log();
   HttpClient c = s.client();
   EXPECT_GE(latest_tip(c).height, height);
   for (const std::string& id : ids) EXPECT_EQ(c.get("/v1/transactions/" + id)->status, 200) << id;

@@ -4,6 +4,11 @@
 // HTTP/1.0, garbage).
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "testing/json.h"
 #include "testing/server_process.h"
 #include "testing/temp_dir.h"

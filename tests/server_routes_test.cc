@@ -7,7 +7,8 @@
 
 #include "server/api.h"
 #include "server/routes.h"
-#include "tests/server_harness.h"
+#include "testing/server_process.h"
+#include "testing/temp_dir.h"
 
 namespace bg {
 namespace {
@@ -77,7 +78,7 @@ class RoutesThroughServer : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : HttpResponse{};
   }
-  testing::ScratchDir dir_{"routes"};
+  testing::TempDir dir_{"routes"};
   testing::ServerProcess server_{dir_.path() + "/data"};
   HttpClient client_ = server_.client();
 };

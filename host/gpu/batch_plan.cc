@@ -2,6 +2,7 @@
 #include "host/gpu/batch_plan.h"
 
 #include <cstring>
+#include <utility>
 
 namespace bg::gpu {
 
@@ -9,17 +10,14 @@ VerifyPlan plan_verify(std::span<const SigItem> items, size_t max_items, size_t 
   if (max_items == 0) max_items = 1;
   VerifyPlan plan;
   // Counting sort by scheme: O(n), stable, no comparisons.
-  size_t per_scheme[4] = {0, 0, 0, 0};
-  for (const SigItem& it : items) {
-    uint8_t s = uint8_t(it.scheme);
-    if (s >= 1 && s <= 3) ++per_scheme[s];
-  }
-  size_t start[4] = {0, 0, per_scheme[1], per_scheme[1] + per_scheme[2]};
-  plan.order.resize(per_scheme[1] + per_scheme[2] + per_scheme[3]);
-  for (size_t i = 0; i < items.size(); ++i) {
-    uint8_t s = uint8_t(items[i].scheme);
-    if (s >= 1 && s <= 3) plan.order[start[s]++] = uint32_t(i);
-  }
+  std::array<size_t, kSchemeCount> start{};
+  for (const SigItem& it : items)
+    if (is_known_scheme(uint8_t(it.scheme))) ++start[scheme_index(it.scheme)];
+  size_t known = 0;
+  for (size_t& s : start) known += std::exchange(s, known);  // counts -> first positions
+  plan.order.resize(known);
+  for (size_t i = 0; i < items.size(); ++i)
+    if (is_known_scheme(uint8_t(items[i].scheme))) plan.order[start[scheme_index(items[i].scheme)]++] = uint32_t(i);
 
   VerifyChunk cur;
   for (size_t k = 0; k < plan.order.size(); ++k) {
@@ -32,7 +30,7 @@ VerifyPlan plan_verify(std::span<const SigItem> items, size_t max_items, size_t 
     }
     cur.end = k + 1;
     cur.blob_bytes += it.message_len;
-    ++cur.count[uint8_t(it.scheme)];
+    ++cur.count[scheme_index(it.scheme)];
   }
   if (cur.size() > 0) plan.chunks.push_back(cur);
   return plan;
@@ -43,8 +41,7 @@ void pack_verify_chunk(std::span<const SigItem> items, const VerifyPlan& plan, c
   uint64_t off = 0;
   for (size_t k = chunk.begin; k < chunk.end; ++k) {
     const SigItem& it = items[plan.order[k]];
-    pack_sig_record(recs[k - chunk.begin], uint8_t(it.scheme), it.public_key, public_key_size(it.scheme),
-                    it.signature, off, it.message_len);
+    pack_sig_record(recs[k - chunk.begin], it.scheme, it.public_key, it.signature, off, it.message_len);
     if (it.message_len > 0) std::memcpy(blob + off, it.message, it.message_len);
     off += it.message_len;
   }

@@ -4,6 +4,7 @@
 // host code with no CUDA, so the CPU tests check the packing the GPU reads.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -18,19 +19,19 @@ struct VerifyChunk {
   size_t begin = 0;         // range [begin, end) of VerifyPlan::order
   size_t end = 0;
   uint64_t blob_bytes = 0;  // payload bytes this chunk packs
-  // Records of scheme s occupy [offset(s), offset(s) + count[s]) in the chunk;
-  // schemes appear in the order 1, 2, 3.
-  uint32_t count[4] = {0, 0, 0, 0};
-  uint32_t offset(int scheme) const {
+  // Records of scheme s occupy [offset(s), offset(s) + count[scheme_index(s)])
+  // in the chunk; schemes appear in kSchemes order.
+  std::array<uint32_t, kSchemeCount> count{};
+  uint32_t offset(Scheme scheme) const {
     uint32_t o = 0;
-    for (int s = 1; s < scheme; ++s) o += count[s];
+    for (size_t i = 0; i < scheme_index(scheme); ++i) o += count[i];
     return o;
   }
   size_t size() const { return end - begin; }
 };
 
 struct VerifyPlan {
-  std::vector<uint32_t> order;  // indices of items with a known scheme, grouped 1, 2, 3, stable within a scheme
+  std::vector<uint32_t> order;  // indices of items with a known scheme, grouped in kSchemes order, stable within a scheme
   std::vector<VerifyChunk> chunks;
 };
 

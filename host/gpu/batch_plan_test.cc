@@ -24,17 +24,18 @@ struct Corpus {
 // two items of an unknown scheme byte.
 Corpus make_corpus(size_t n, uint64_t seed) {
   std::mt19937_64 rng(seed);
-  KeyPair keys[3] = {generate_key(Scheme::kEd25519), generate_key(Scheme::kSecp256k1), generate_key(Scheme::kP256)};
+  std::vector<KeyPair> keys;
+  for (const SchemeInfo& s : kSchemes) keys.push_back(generate_key(s.id));
   Corpus c;
   for (size_t i = 0; i < n; ++i) {
     Bytes payload(rng() % 601);
     for (auto& b : payload) b = uint8_t(rng());
-    Transaction tx = sign_transaction(keys[rng() % 3], payload);
-    if (i % 3 == 1) tx.signature[rng() % 64] ^= uint8_t(1 + rng() % 255);
+    Transaction tx = sign_transaction(keys[rng() % keys.size()], payload);
+    if (i % 3 == 1) tx.signature[rng() % signature_size(tx.scheme)] ^= uint8_t(1 + rng() % 255);
     c.txs.push_back(std::move(tx));
   }
   for (const auto& tx : c.txs) c.items.push_back(sig_item(tx));
-  c.items[5].scheme = Scheme(7);
+  c.items[5].scheme = Scheme(kSchemeCount + 1);
   c.items[n - 1].scheme = Scheme(0);
   return c;
 }
@@ -51,7 +52,9 @@ TEST(BatchPlan, VerifyChunksCoverEveryItemOnceGroupedByScheme) {
     next = ch.end;
     ASSERT_GE(ch.size(), 1u);
     ASSERT_LE(ch.size(), kMaxItems);
-    ASSERT_EQ(ch.count[1] + ch.count[2] + ch.count[3], ch.size());
+    uint32_t total = 0;
+    for (uint32_t n : ch.count) total += n;
+    ASSERT_EQ(total, ch.size());
     // Over the limit only for a lone item whose payload alone exceeds it.
     if (ch.blob_bytes > kMaxBlob) EXPECT_EQ(ch.size(), 1u);
     std::vector<SigRecord> recs(ch.size());
@@ -62,12 +65,11 @@ TEST(BatchPlan, VerifyChunksCoverEveryItemOnceGroupedByScheme) {
       ++seen[idx];
       const SigItem& it = c.items[idx];
       const SigRecord& r = recs[k - ch.begin];
-      uint8_t s = uint8_t(it.scheme);
-      ASSERT_EQ(r.scheme, s);
+      ASSERT_EQ(r.scheme, uint8_t(it.scheme));
       size_t pos = k - ch.begin;
-      EXPECT_GE(pos, ch.offset(s));
-      EXPECT_LT(pos, ch.offset(s) + ch.count[s]);
-      EXPECT_EQ(0, std::memcmp(r.signature, it.signature, 64));
+      EXPECT_GE(pos, ch.offset(it.scheme));
+      EXPECT_LT(pos, ch.offset(it.scheme) + ch.count[scheme_index(it.scheme)]);
+      EXPECT_EQ(0, std::memcmp(r.signature, it.signature, signature_size(it.scheme)));
       EXPECT_EQ(0, std::memcmp(r.public_key, it.public_key, public_key_size(it.scheme)));
       ASSERT_EQ(r.message_len, it.message_len);
       ASSERT_LE(r.message_offset + r.message_len, blob.size());
@@ -86,10 +88,15 @@ TEST(BatchPlan, PackedChunksGiveTheKernelsOnCpuVerdicts) {
     std::vector<SigRecord> recs(ch.size());
     std::vector<uint8_t> blob(ch.blob_bytes), out(ch.size(), 9);
     pack_verify_chunk(c.items, plan, ch, recs.data(), blob.data());
-    // Exactly what the backend launches: one kernel per scheme segment.
-    for (uint32_t i = 0; i < ch.count[1]; ++i) out[ch.offset(1) + i] = verify_record<1>(recs[ch.offset(1) + i], blob.data());
-    for (uint32_t i = 0; i < ch.count[2]; ++i) out[ch.offset(2) + i] = verify_record<2>(recs[ch.offset(2) + i], blob.data());
-    for (uint32_t i = 0; i < ch.count[3]; ++i) out[ch.offset(3) + i] = verify_record<3>(recs[ch.offset(3) + i], blob.data());
+    // Exactly what the backend launches: one kernel per scheme segment, each
+    // running verify_record<S> for its own scheme.
+    for (size_t si = 0; si < kSchemeCount; ++si) {
+      const uint32_t off = ch.offset(scheme_at(si));
+      for (uint32_t i = 0; i < ch.count[si]; ++i)
+        out[off + i] = visit_scheme(
+            uint8_t(scheme_at(si)), [&](auto tag) { return verify_record<decltype(tag)::value>(recs[off + i], blob.data()); },
+            uint8_t(9));
+    }
     for (size_t k = ch.begin; k < ch.end; ++k) valid[plan.order[k]] = out[k - ch.begin];
   }
   std::vector<uint8_t> want(c.items.size(), 9);
@@ -100,9 +107,9 @@ TEST(BatchPlan, PackedChunksGiveTheKernelsOnCpuVerdicts) {
 TEST(BatchPlan, RecordOfTheWrongSchemeIsRejected) {
   Corpus c = make_corpus(4, 3);
   SigRecord r;
-  pack_sig_record(r, 2, c.items[0].public_key, 33, c.items[0].signature, 0, 0);
-  EXPECT_EQ(verify_record<1>(r, nullptr), 0);
-  EXPECT_EQ(verify_record<3>(r, nullptr), 0);
+  pack_sig_record(r, Scheme::kSecp256k1, c.items[0].public_key, c.items[0].signature, 0, 0);
+  EXPECT_EQ(verify_record<Scheme::kEd25519>(r, nullptr), 0);
+  EXPECT_EQ(verify_record<Scheme::kP256>(r, nullptr), 0);
 }
 
 TEST(BatchPlan, HashChunksGiveOpenSslIds) {

@@ -3,10 +3,12 @@
 
 #include <absl/strings/str_cat.h>
 
+#include "host/source_path.h"
+
 namespace bg::gpu {
 
 absl::Status cuda_status(cudaError_t err, const char* expr, const char* file, int line) {
-  std::string msg = absl::StrCat(expr, " failed at ", file, ":", line, ": ", cudaGetErrorName(err), " (",
+  std::string msg = absl::StrCat(expr, " failed at ", source_relative(file), ":", line, ": ", cudaGetErrorName(err), " (",
                                  cudaGetErrorString(err), ")");
   switch (err) {
     case cudaErrorNoDevice:

@@ -34,6 +34,11 @@ struct GpuOptions {
   // defaults follow the last recorded tuning.tsv (docs/PERFORMANCE.md), and
   // stay 1 until one exists.
   std::array<int, 4> verify_variant{1, 1, 1, 1};
+  // Callers served at once (each lane: two buffer sets and their streams).
+  // 2 matches the server's default --verify-depth.
+  int lanes = 2;
+  // cudaDeviceReset() before use: a re-creation after a sticky fault.
+  bool reset_device = false;
 };
 
 absl::StatusOr<std::unique_ptr<VerifyBackend>> make_gpu_backend(const GpuOptions& opts);

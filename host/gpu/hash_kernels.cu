@@ -1,10 +1,9 @@
-// Batched SHA-256 and the per-level Merkle kernels, plus the scheme dispatch
-// of the verify launchers (the verify kernels live in verify_*.cu).
+// Batched SHA-256 and the per-level Merkle kernels, plus the launchers of the
+// verify kernels (which live in verify_<scheme>[_v<N>].cu).
 #include "host/gpu/launch.h"
 #include "kernels/merkle.h"
 
 namespace bg::gpu {
-
 namespace {
 
 constexpr int kHashThreads = 256;
@@ -32,23 +31,24 @@ uint32_t blocks_for(size_t n, int threads) { return uint32_t((n + size_t(threads
 
 }  // namespace
 
-// One case per kernel unit host/gpu/verify_*.cu (BG_KERNEL_VARIANTS in
-// kernels/verify_variant.h lists them).
-cudaError_t launch_verify(uint8_t scheme, const SigRecord* recs, const uint8_t* blob, uint32_t n, uint8_t* valid,
+// One case per kernel unit host/gpu/verify_*.cu: BG_KERNEL_VARIANTS
+// (kernels/verify_variant.h) lists every (scheme, variant); a listed pair
+// whose unit is missing fails to link.
+cudaError_t launch_verify(Scheme scheme, const SigRecord* recs, const uint8_t* blob, uint32_t n, uint8_t* valid,
                           cudaStream_t stream, int threads_per_block, int variant) {
 #define BG_LAUNCH_CASE(S, V) \
-  case S * 16 + V: return launch_verify_sv<S, V>(recs, blob, n, valid, stream, threads_per_block);
-  switch (scheme * 16 + variant) {
+  case int(S) * 16 + V: return launch_verify_scheme<S, V>(recs, blob, n, valid, stream, threads_per_block);
+  switch (int(scheme) * 16 + variant) {
     BG_KERNEL_VARIANTS(BG_LAUNCH_CASE)
     default: return cudaErrorInvalidValue;
   }
 #undef BG_LAUNCH_CASE
 }
 
-cudaError_t verify_kernel_resources(uint8_t scheme, int threads_per_block, KernelResources* out, int variant) {
+cudaError_t verify_kernel_resources(Scheme scheme, int threads_per_block, KernelResources* out, int variant) {
 #define BG_RESOURCES_CASE(S, V) \
-  case S * 16 + V: return verify_resources_sv<S, V>(threads_per_block, out);
-  switch (scheme * 16 + variant) {
+  case int(S) * 16 + V: return verify_scheme_resources<S, V>(threads_per_block, out);
+  switch (int(scheme) * 16 + variant) {
     BG_KERNEL_VARIANTS(BG_RESOURCES_CASE)
     default: return cudaErrorInvalidValue;
   }

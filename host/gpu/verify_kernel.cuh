@@ -1,7 +1,8 @@
 // The verify kernel template shared by the per-scheme .cu files: one thread
 // per record, a thin wrapper around verify_record (tested on the CPU). Each
-// (scheme, variant) is its own translation unit so nvcc compiles them in
-// parallel; a .cu file is one BG_VERIFY_KERNEL_UNIT(scheme, variant) line.
+// (scheme, variant) is its own translation unit, which explicitly
+// instantiates the two templates for it, so nvcc compiles them in parallel; a
+// .cu file is one BG_VERIFY_KERNEL_UNIT(scheme, variant) line.
 #pragma once
 
 #include "host/gpu/launch.h"
@@ -9,7 +10,7 @@
 
 namespace bg::gpu {
 
-template <uint8_t kScheme, int kVariant>
+template <Scheme kScheme, int kVariant>
 __global__ void verify_kernel(const SigRecord* __restrict__ recs, const uint8_t* __restrict__ blob, uint32_t n,
                               uint8_t* __restrict__ valid) {
   uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
@@ -18,8 +19,8 @@ __global__ void verify_kernel(const SigRecord* __restrict__ recs, const uint8_t*
   valid[i] = verify_record_variant<kScheme, kVariant>(r, blob);
 }
 
-template <uint8_t kScheme, int kVariant>
-cudaError_t launch_verify_sv(const SigRecord* recs, const uint8_t* blob, uint32_t n, uint8_t* valid,
+template <Scheme kScheme, int kVariant>
+cudaError_t launch_verify_scheme(const SigRecord* recs, const uint8_t* blob, uint32_t n, uint8_t* valid,
                                  cudaStream_t stream, int threads_per_block) {
   if (n == 0) return cudaSuccess;
   int threads = threads_per_block > 0 ? threads_per_block : kDefaultVerifyThreads;
@@ -28,8 +29,8 @@ cudaError_t launch_verify_sv(const SigRecord* recs, const uint8_t* blob, uint32_
   return cudaGetLastError();
 }
 
-template <uint8_t kScheme, int kVariant>
-cudaError_t verify_resources_sv(int threads_per_block, KernelResources* out) {
+template <Scheme kScheme, int kVariant>
+cudaError_t verify_scheme_resources(int threads_per_block, KernelResources* out) {
   cudaFuncAttributes a{};
   cudaError_t e = cudaFuncGetAttributes(&a, verify_kernel<kScheme, kVariant>);
   if (e != cudaSuccess) return e;
@@ -41,10 +42,11 @@ cudaError_t verify_resources_sv(int threads_per_block, KernelResources* out) {
                                                        threads, 0);
 }
 
-// The explicit instantiations one translation unit holds.
+// Defines the kernel of scheme S (a Scheme enumerator), variant V, in the
+// including translation unit.
 #define BG_VERIFY_KERNEL_UNIT(S, V)                                                                          \
-  template cudaError_t launch_verify_sv<S, V>(const SigRecord*, const uint8_t*, uint32_t, uint8_t*, cudaStream_t, \
-                                              int);                                                          \
-  template cudaError_t verify_resources_sv<S, V>(int, KernelResources*);
+  template cudaError_t launch_verify_scheme<S, V>(const SigRecord*, const uint8_t*, uint32_t, uint8_t*,       \
+                                                  cudaStream_t, int);                                        \
+  template cudaError_t verify_scheme_resources<S, V>(int, KernelResources*)
 
 }  // namespace bg::gpu

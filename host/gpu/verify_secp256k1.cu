@@ -1,7 +1,7 @@
-// The secp256k1 ECDSA verify kernel, variant 1 (scheme 2), alone in its
+// The secp256k1 ECDSA verify kernel, variant 1 (kernels/verify_variant.h), alone in its
 // translation unit so nvcc builds the kernels in parallel.
 #include "host/gpu/verify_kernel.cuh"
 
 namespace bg::gpu {
-BG_VERIFY_KERNEL_UNIT(2, 1)
+BG_VERIFY_KERNEL_UNIT(Scheme::kSecp256k1, 1);
 }  // namespace bg::gpu

@@ -11,14 +11,14 @@ namespace {
 void append(OwnedBatch& b, uint8_t scheme, const uint8_t* key, const uint8_t* sig, const uint8_t* payload,
             size_t len, uint8_t expected, uint8_t damage, uint8_t origin, uint32_t source) {
   gpu::SigRecord r;
-  gpu::pack_sig_record(r, scheme, key, scheme == 1 ? 32 : 33, sig, b.blob.size(), uint32_t(len));
+  gpu::pack_sig_record(r, Scheme(scheme), key, sig, b.blob.size(), uint32_t(len));
   b.blob.insert(b.blob.end(), payload, payload + len);
   b.recs.push_back(r);
   b.expected.push_back(expected);
   b.damage.push_back(damage);
   b.origin.push_back(origin);
   b.source.push_back(source);
-  ++b.count[scheme];
+  ++b.count[scheme_index(Scheme(scheme))];
 }
 
 void append_record(OwnedBatch& to, const OwnedBatch& from, size_t i) {
@@ -35,13 +35,14 @@ VerifyBatch OwnedBatch::view() const {
   v.n = recs.size();
   v.blob = blob.data();
   v.blob_len = blob.size();
-  for (int s = 0; s < 4; ++s) v.count[s] = count[s], v.variant[s] = variant[s];
+  v.count = count;
+  for (int s = 0; s < 4; ++s) v.variant[s] = variant[s];
   return v;
 }
 
 OwnedBatch batch_from_corpus(const Corpus& c, size_t limit) {
   OwnedBatch b;
-  for (uint8_t s = 1; s <= 3; ++s) {
+  for (uint8_t s = 1; s <= kSchemeCount; ++s) {
     size_t taken[3] = {0, 0, 0};
     for (const CorpusTx& t : c.txs) {
       if (t.scheme != s || t.origin > 2) continue;
@@ -59,8 +60,8 @@ OwnedBatch expand_scheme(const Corpus& c, uint8_t scheme, size_t n) {
     if (t.scheme != scheme || t.origin != kRandom || t.damage != kNone || !t.expected_valid) continue;
     TxParts p;
     p.scheme = scheme;
-    std::memcpy(p.key, t.key, 33);
-    std::memcpy(p.sig, t.sig, 64);
+    std::memcpy(p.key, t.key, sizeof p.key);
+    std::memcpy(p.sig, t.sig, sizeof p.sig);
     p.payload = t.payload;
     seeds.push_back(std::move(p));
   }

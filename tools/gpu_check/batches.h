@@ -3,6 +3,7 @@
 // batches. Each record keeps what it came from, for mismatch reports.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,7 +17,7 @@ namespace bg::gpucheck {
 struct OwnedBatch {
   std::vector<gpu::SigRecord> recs;
   std::vector<uint8_t> blob;
-  uint32_t count[4] = {0, 0, 0, 0};
+  std::array<uint32_t, kSchemeCount> count{};  // by scheme_index
   std::vector<uint8_t> expected;  // verdict each record must get
   std::vector<uint8_t> damage;    // damage.h kind
   std::vector<uint8_t> origin;    // corpus.h Origin

@@ -4,7 +4,9 @@
 //
 //   magic "BGGPUCK1" | u32 version=1 | u64 expand_seed | u32 n_tx | u32 n_hash | u32 n_merkle
 //   n_tx    × { u8 scheme, u8 expected_valid, u8 damage, u8 origin, u32 source, u32 payload_len,
-//               key[33], sig[64], id[32], payload[payload_len] }
+//               key[kMaxPublicKeySize], sig[kMaxSignatureSize], id[32], payload[payload_len] }
+//   (kernels/schemes.h: 33 and 64 bytes with today's schemes; a scheme with
+//   larger keys or signatures changes the layout and needs a new version)
 //   n_hash  × { u32 len, digest[32], bytes[len] }
 //   n_merkle× { u32 n, root[32], ids[32 n] }
 //   sha256 of every byte above [32]
@@ -16,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/schemes.h"
 #include "kernels/sha256.h"
 
 namespace bg::gpucheck {
@@ -34,20 +37,21 @@ struct CorpusTx {
   uint8_t damage = 0;          // damage.h kind applied to a valid signature (random txs)
   uint8_t origin = 0;
   uint32_t source = 0;         // line in the vector file, or index of the random tx
-  uint8_t key[33] = {};
-  uint8_t sig[64] = {};
+  uint8_t key[kMaxPublicKeySize] = {};  // first public_key_size(scheme) bytes used
+  uint8_t sig[kMaxSignatureSize] = {};  // first signature_size(scheme) bytes used
   uint8_t id[32] = {};         // OpenSSL SHA-256 of the canonical encoding
   std::vector<uint8_t> payload;
 
-  size_t key_len() const { return scheme == 1 ? 32 : 33; }
+  size_t key_len() const { return public_key_size(Scheme(scheme)); }
+  size_t sig_len() const { return signature_size(Scheme(scheme)); }
   // SPEC §1 canonical encoding: version ‖ scheme ‖ key ‖ sig ‖ u32 len ‖ payload.
   std::vector<uint8_t> encode() const {
     std::vector<uint8_t> out;
-    out.reserve(2 + 33 + 64 + 4 + payload.size());
+    out.reserve(2 + key_len() + sig_len() + 4 + payload.size());
     out.push_back(1);
     out.push_back(scheme);
     out.insert(out.end(), key, key + key_len());
-    out.insert(out.end(), sig, sig + 64);
+    out.insert(out.end(), sig, sig + sig_len());
     uint32_t n = uint32_t(payload.size());
     for (int i = 0; i < 4; ++i) out.push_back(uint8_t(n >> (8 * i)));
     out.insert(out.end(), payload.begin(), payload.end());
@@ -115,8 +119,8 @@ inline std::vector<uint8_t> serialize_corpus(const Corpus& c) {
     o.push_back(t.origin);
     detail::put32(o, t.source);
     detail::put32(o, uint32_t(t.payload.size()));
-    o.insert(o.end(), t.key, t.key + 33);
-    o.insert(o.end(), t.sig, t.sig + 64);
+    o.insert(o.end(), t.key, t.key + sizeof t.key);
+    o.insert(o.end(), t.sig, t.sig + sizeof t.sig);
     o.insert(o.end(), t.id, t.id + 32);
     o.insert(o.end(), t.payload.begin(), t.payload.end());
   }
@@ -163,8 +167,8 @@ inline bool parse_corpus(const std::vector<uint8_t>& file, Corpus* c, std::strin
     t.origin = r.u8();
     t.source = r.u32();
     uint32_t len = r.u32();
-    r.copy(t.key, 33);
-    r.copy(t.sig, 64);
+    r.copy(t.key, sizeof t.key);
+    r.copy(t.sig, sizeof t.sig);
     r.copy(t.id, 32);
     if (!r.ok || len > r.left) break;
     t.payload.assign(r.p, r.p + len);

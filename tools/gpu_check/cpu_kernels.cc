@@ -37,8 +37,8 @@ void parallel(size_t n, size_t grain, F fn) {
 uint8_t verify_one(const gpu::SigRecord& r, const uint8_t* blob, const int variant[4]) {
   const int v = r.scheme < 4 ? variant[r.scheme] : 0;
 #define BG_CPU_CASE(S, V) \
-  case S * 16 + V: return gpu::verify_record_variant<S, V>(r, blob);
-  switch (r.scheme * 16 + v) {
+  case int(S) * 16 + V: return gpu::verify_record_variant<S, V>(r, blob);
+  switch (int(r.scheme) * 16 + v) {
     BG_KERNEL_VARIANTS(BG_CPU_CASE)
     default: return 0;
   }

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <vector>
 
+#include "kernels/schemes.h"
+
 namespace bg::gpucheck {
 
 // splitmix64: a tiny, well-mixed, reproducible PRNG (same stream on every
@@ -54,13 +56,13 @@ inline const char* damage_name(uint8_t d) {
   return d < kDamageCount ? kNames[d] : "?";
 }
 
-// The parts of a transaction damage touches. key holds 32 (ed25519) or 33 bytes.
+// The parts of a transaction damage touches; key holds public_key_size(scheme) bytes.
 struct TxParts {
-  uint8_t scheme = 1;
-  uint8_t key[33] = {};
-  uint8_t sig[64] = {};
+  uint8_t scheme = uint8_t(Scheme::kEd25519);
+  uint8_t key[kMaxPublicKeySize] = {};
+  uint8_t sig[kMaxSignatureSize] = {};
   std::vector<uint8_t> payload;
-  size_t key_len() const { return scheme == 1 ? 32 : 33; }
+  size_t key_len() const { return public_key_size(Scheme(scheme)); }
 };
 
 // Group orders, big-endian for ECDSA (as signatures store r, s), little-endian
@@ -72,7 +74,7 @@ inline const uint8_t* ecdsa_order_be(uint8_t scheme) {
   static const uint8_t kP256N[32] = {
       0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
       0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
-  return scheme == 2 ? kSecp256k1N : kP256N;
+  return scheme == uint8_t(Scheme::kSecp256k1) ? kSecp256k1N : kP256N;
 }
 inline const uint8_t* ed25519_order_le() {
   static const uint8_t kL[32] = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
@@ -110,7 +112,7 @@ inline void flip_bit(uint8_t* p, size_t len, SplitMix64& rng) {
 // (same key, same signature) a bit flip of the same field is used instead, so
 // the result is always damaged.
 inline void apply_damage(TxParts& tx, uint8_t kind, const TxParts& donor, SplitMix64& rng) {
-  const bool ed = tx.scheme == 1;
+  const bool ed = tx.scheme == uint8_t(Scheme::kEd25519);
   const size_t kl = tx.key_len();
   switch (kind) {
     case kNone: break;

@@ -4,6 +4,7 @@
 // parsing, comparison and reporting on a machine without a GPU).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -15,14 +16,14 @@
 
 namespace bg::gpucheck {
 
-// Records grouped by scheme: count[1] ed25519 records, then count[2]
-// secp256k1, then count[3] P-256; payload offsets index `blob`.
+// Records grouped by scheme in kSchemes order: count[scheme_index(s)]
+// records of each scheme s; payload offsets index `blob`.
 struct VerifyBatch {
   const gpu::SigRecord* recs = nullptr;
   size_t n = 0;
   const uint8_t* blob = nullptr;
   size_t blob_len = 0;
-  uint32_t count[4] = {0, 0, 0, 0};
+  std::array<uint32_t, kSchemeCount> count{};
   // Kernel variant per scheme byte (kernels/verify_variant.h).
   int variant[4] = {1, 1, 1, 1};
 };

@@ -72,13 +72,12 @@ class CudaEngine final : public Engine {
 
   std::string resources() const override {
     std::string out;
-    static const char* kNames[4] = {"", "ed25519", "secp256k1", "p256"};
-    for (uint8_t s = 1; s <= 3; ++s) {
-      for (int v = 1; v <= k::variant_count(s); ++v) {
+    for (const SchemeInfo& s : kSchemes) {
+      for (int v = 1; v <= k::variant_count(uint8_t(s.id)); ++v) {
         gpu::KernelResources r;
         int t = threads_ > 0 ? threads_ : gpu::kDefaultVerifyThreads;
-        GC_CUDA(gpu::verify_kernel_resources(s, t, &r, v));
-        out += std::string(out.empty() ? "" : "\n") + "verify_" + kNames[s] + " v" + std::to_string(v) + ": " +
+        GC_CUDA(gpu::verify_kernel_resources(s.id, t, &r, v));
+        out += std::string(out.empty() ? "" : "\n") + "verify_" + s.name + " v" + std::to_string(v) + ": " +
                std::to_string(r.registers) + " registers, " + std::to_string(r.local_bytes) +
                " B local (stack+spill) per thread, " + std::to_string(r.blocks_per_sm) + " blocks of " +
                std::to_string(t) + " per SM (" + std::to_string(r.blocks_per_sm * t * prop_.multiProcessorCount) +
@@ -211,10 +210,11 @@ class CudaEngine final : public Engine {
   void launch_verify(const VerifyBatch& b) {
     auto* recs = reinterpret_cast<const gpu::SigRecord*>(d_recs_.get());
     uint32_t off = 0;
-    for (uint8_t s = 1; s <= 3; ++s) {
-      GC_CUDA(gpu::launch_verify(s, recs + off, d_blob_.get(), b.count[s], d_out_.get() + off, stream_.get(),
-                                 threads_, b.variant[s]));
-      off += b.count[s];
+    for (const SchemeInfo& s : kSchemes) {
+      const uint32_t n = b.count[scheme_index(s.id)];
+      GC_CUDA(gpu::launch_verify(s.id, recs + off, d_blob_.get(), n, d_out_.get() + off, stream_.get(), threads_,
+                                 b.variant[size_t(s.id)]));
+      off += n;
     }
   }
 

@@ -28,7 +28,8 @@
 namespace bg::gpucheck {
 namespace {
 
-const char* kSchemeNames[4] = {"?", "ed25519", "secp256k1", "p256"};
+// The scheme table's name for a scheme byte; "?" for a byte with no row.
+const char* scheme_label(uint8_t s) { return is_known_scheme(s) ? scheme_info(Scheme(s)).name : "?"; }
 
 struct Options {
   std::string corpus = "out/gpu/corpus.bin";
@@ -160,7 +161,7 @@ class Checker {
     if (r.scheme < 4 && v >= 0 && v <= k::kMaxKernelVariants) ++variant_mismatches[r.scheme][v];
     if (++mismatches_ <= kPrintLimit) {
       std::printf("MISMATCH %s: item %zu scheme %s v%d origin %s source %u damage %s payload %u B: %s %u, got %u\n",
-                  name_.c_str(), i, kSchemeNames[r.scheme < 4 ? r.scheme : 0], v, origin_name(b.origin[i]),
+                  name_.c_str(), i, scheme_label(r.scheme), v, origin_name(b.origin[i]),
                   b.source[i], damage_name(b.damage[i]), r.message_len, against, unsigned(want), unsigned(got));
     }
   }
@@ -346,11 +347,11 @@ int run(const Options& o) {
     double t0 = now_s();
     expanded[s] = expand_scheme(corpus, s, o.expand);
     OwnedBatch& b = expanded[s];
-    std::printf("gpu_check: expanded %zu %s items from the corpus seeds in %.1f s\n", b.size(), kSchemeNames[s],
+    std::printf("gpu_check: expanded %zu %s items from the corpus seeds in %.1f s\n", b.size(), scheme_label(s),
                 now_s() - t0);
     for (int v = 1; v <= k::variant_count(s); ++v) {
       b.set_variant(s, v);
-      const std::string base = std::string("expanded-") + kSchemeNames[s];
+      const std::string base = std::string("expanded-") + scheme_label(s);
       std::vector<uint8_t> got(b.size(), 0xA5);
       ck.begin(vname(base, v));
       engine->verify(b.view(), got.data());
@@ -369,7 +370,7 @@ int run(const Options& o) {
         t.kernel_ms = cpu_s * 1e3;
         t.reps = 1;
         if (v == 1) cpu_kernel_rate[s] = sample / cpu_s;
-        rows.push_back(Row{std::string("cpu kernel code ") + kSchemeNames[s] + " v" + std::to_string(v) + " (" +
+        rows.push_back(Row{std::string("cpu kernel code ") + scheme_label(s) + " v" + std::to_string(v) + " (" +
                                std::to_string(cpu_threads()) + " thr)",
                            sample, t, false});
       }
@@ -409,7 +410,7 @@ int run(const Options& o) {
   for (uint8_t s = 1; s <= 3; ++s) {
     for (int v = 1; v <= k::variant_count(s); ++v) {
       timeable[s][v] = ck.variant_mismatches[s][v] == 0;
-      std::printf(" %s v%d %s", kSchemeNames[s], v, timeable[s][v] ? "yes" : "NO");
+      std::printf(" %s v%d %s", scheme_label(s), v, timeable[s][v] ? "yes" : "NO");
     }
   }
   std::printf("\n");
@@ -438,7 +439,7 @@ int run(const Options& o) {
         OwnedBatch p = prefix(expanded[s], n);
         p.set_variant(s, v);
         engine->set_verify_threads(threads);
-        Row r{std::string("verify ") + kSchemeNames[s] + " v" + std::to_string(v) + " [" + std::to_string(threads) +
+        Row r{std::string("verify ") + scheme_label(s) + " v" + std::to_string(v) + " [" + std::to_string(threads) +
                   " thr/blk]",
               n, engine->time_verify(p.view(), o.reps, o.budget_ms), true, s, v, threads};
         engine->set_verify_threads(o.threads);
@@ -506,7 +507,7 @@ int run(const Options& o) {
     for (const std::string& kv : split_list(o.cpu_rates)) {
       const size_t eq = kv.find('=');
       for (uint8_t s = 1; s <= 3; ++s)
-        if (eq != std::string::npos && kv.substr(0, eq) == kSchemeNames[s]) ref_rate[s] = std::stod(kv.substr(eq + 1));
+        if (eq != std::string::npos && kv.substr(0, eq) == scheme_label(s)) ref_rate[s] = std::stod(kv.substr(eq + 1));
     }
     FILE* f = o.tuning.empty() ? nullptr : std::fopen(o.tuning.c_str(), "w");
     if (f) {
@@ -517,7 +518,7 @@ int run(const Options& o) {
     std::printf("\n");
     for (uint8_t s = 1; s <= 3; ++s) {
       if (win[s].variant == 0) {
-        std::printf("TUNING %s: no timed configuration\n", kSchemeNames[s]);
+        std::printf("TUNING %s: no timed configuration\n", scheme_label(s));
         continue;
       }
       const bool have_ref = ref_rate[s] > 0;
@@ -532,11 +533,11 @@ int run(const Options& o) {
       }
       std::printf("TUNING %s: v%d, %d threads/block: %s/s kernel, %s/s end to end at %zu; CPU %s/s (%s); "
                   "crossover %s\n",
-                  kSchemeNames[s], win[s].variant, win[s].threads, human(win[s].rate).c_str(), human(e2e).c_str(),
+                  scheme_label(s), win[s].variant, win[s].threads, human(win[s].rate).c_str(), human(e2e).c_str(),
                   win[s].batch, human(cpu_rate).c_str(), have_ref ? "reference libraries" : "kernel code",
                   crossover ? std::to_string(crossover).c_str() : "none timed");
       if (f)
-        std::fprintf(f, "%s\t%d\t%d\t%zu\t%.0f\t%.0f\t%.0f\t%s\t%zu\n", kSchemeNames[s], win[s].variant,
+        std::fprintf(f, "%s\t%d\t%d\t%zu\t%.0f\t%.0f\t%.0f\t%s\t%zu\n", scheme_label(s), win[s].variant,
                      win[s].threads, win[s].batch, win[s].rate, e2e, cpu_rate, have_ref ? "reference" : "kernel-code",
                      crossover);
     }

@@ -29,8 +29,8 @@ namespace {
 TxParts parts_of(const Transaction& tx) {
   TxParts p;
   p.scheme = uint8_t(tx.scheme);
-  std::memcpy(p.key, tx.public_key.data(), 33);
-  std::memcpy(p.sig, tx.signature.data(), 64);
+  std::memcpy(p.key, tx.public_key.data(), sizeof p.key);
+  std::memcpy(p.sig, tx.signature.data(), sizeof p.sig);
   p.payload = tx.payload;
   return p;
 }
@@ -38,8 +38,8 @@ TxParts parts_of(const Transaction& tx) {
 Transaction tx_of(const TxParts& p) {
   Transaction tx;
   tx.scheme = Scheme(p.scheme);
-  std::memcpy(tx.public_key.data(), p.key, 33);
-  std::memcpy(tx.signature.data(), p.sig, 64);
+  std::memcpy(tx.public_key.data(), p.key, sizeof p.key);
+  std::memcpy(tx.signature.data(), p.sig, sizeof p.sig);
   tx.payload = p.payload;
   return tx;
 }
@@ -50,8 +50,8 @@ CorpusTx corpus_tx(const Transaction& tx, uint8_t origin, uint32_t source, uint8
   c.origin = origin;
   c.source = source;
   c.damage = damage;
-  std::memcpy(c.key, tx.public_key.data(), 33);
-  std::memcpy(c.sig, tx.signature.data(), 64);
+  std::memcpy(c.key, tx.public_key.data(), sizeof c.key);
+  std::memcpy(c.sig, tx.signature.data(), sizeof c.sig);
   c.payload = tx.payload;
   Hash32 id = tx.id();
   std::memcpy(c.id, id.data(), 32);
@@ -126,7 +126,8 @@ int run(int argc, char** argv) {
   SplitMix64 rng(seed);
   std::map<std::pair<int, int>, std::array<size_t, 2>> by_kind;  // (scheme, damage) -> {count, rejected}
   size_t violations = 0;
-  for (Scheme s : {Scheme::kEd25519, Scheme::kSecp256k1, Scheme::kP256}) {
+  for (const SchemeInfo& info : kSchemes) {
+    const Scheme s = info.id;
     std::vector<KeyPair> keys;
     while (keys.size() < 32) {
       uint8_t secret[32];
@@ -204,7 +205,7 @@ int run(int argc, char** argv) {
   }
 
   std::cout << "make_gpu_corpus: wrote " << out << " (" << bytes.size() << " bytes): " << c.txs.size()
-            << " transactions (" << wy << " wycheproof, " << sc << " speccheck, " << 3 * per_scheme
+            << " transactions (" << wy << " wycheproof, " << sc << " speccheck, " << kSchemeCount * per_scheme
             << " random), " << c.hashes.size() << " hash vectors, " << c.merkle.size() << " merkle cases\n";
   std::cout << "damage rule (damaged copy of a valid signature => rejected), checked with the reference:\n";
   for (const auto& [key, k] : by_kind)

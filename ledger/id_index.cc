@@ -1,0 +1,378 @@
+// IdIndex: the RocksDB database and the heights file under DATA/index/.
+#include "ledger/id_index.h"
+
+#include <absl/strings/str_cat.h>
+#include <fcntl.h>
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
+#include <rocksdb/options.h>
+#include <rocksdb/statistics.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace bg {
+namespace {
+
+// Ids are exactly 32 bytes; the meta key is shorter, so it can never collide.
+constexpr char kMetaKey[] = "\0bg-index-meta";
+constexpr size_t kMetaKeyLen = sizeof(kMetaKey) - 1;
+constexpr size_t kHeightEntry = 16;
+const char* const kHeightsFile = "heights";
+
+rocksdb::Slice id_slice(const Hash32& id) { return rocksdb::Slice(reinterpret_cast<const char*>(id.data()), 32); }
+
+char* put_varint(char* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = char(uint8_t(v) | 0x80);
+    v >>= 7;
+  }
+  *p++ = char(v);
+  return p;
+}
+bool get_varint(const char*& p, const char* end, uint64_t* v) {
+  uint64_t r = 0;
+  for (int shift = 0; shift < 64 && p < end; shift += 7) {
+    const uint8_t b = uint8_t(*p++);
+    r |= uint64_t(b & 0x7f) << shift;
+    if (!(b & 0x80)) {
+      *v = r;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Values: four varints (height, index, segment offset, length): 8-12 bytes
+// for a ledger of a few billion transactions instead of 24 fixed. Encoded
+// into the caller's buffer (no allocation per entry on the writer's path).
+constexpr size_t kMaxEntryBytes = 10 + 5 + 10 + 5;
+rocksdb::Slice encode_entry(const IndexEntry& e, char (&buf)[kMaxEntryBytes]) {
+  char* p = buf;
+  p = put_varint(p, e.height);
+  p = put_varint(p, e.index);
+  p = put_varint(p, e.offset);
+  p = put_varint(p, e.length);
+  return rocksdb::Slice(buf, size_t(p - buf));
+}
+bool decode_entry(rocksdb::Slice s, IndexEntry* e) {
+  const char* p = s.data();
+  const char* end = p + s.size();
+  uint64_t h = 0, i = 0, o = 0, l = 0;
+  if (!get_varint(p, end, &h) || !get_varint(p, end, &i) || !get_varint(p, end, &o) || !get_varint(p, end, &l) ||
+      p != end || i > UINT32_MAX || l > UINT32_MAX)
+    return false;
+  *e = IndexEntry{h, uint32_t(i), o, uint32_t(l)};
+  return true;
+}
+
+std::string encode_meta(const IndexMeta& m) {
+  Bytes b;
+  put_u32le(b, m.version);
+  b.insert(b.end(), m.genesis_hash.begin(), m.genesis_hash.end());
+  put_u64le(b, m.covered_height);
+  b.insert(b.end(), m.covered_hash.begin(), m.covered_hash.end());
+  put_u64le(b, m.covered_txs);
+  return std::string(b.begin(), b.end());
+}
+std::optional<IndexMeta> decode_meta(const std::string& s) {
+  if (s.size() < 4) return std::nullopt;
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  IndexMeta m;
+  m.version = get_u32le(p);
+  if (m.version != kIndexFormatVersion) return m;  // the caller reports the mismatch
+  if (s.size() != 4 + 32 + 8 + 32 + 8) return std::nullopt;
+  std::memcpy(m.genesis_hash.data(), p + 4, 32);
+  m.covered_height = get_u64le(p + 36);
+  std::memcpy(m.covered_hash.data(), p + 44, 32);
+  m.covered_txs = get_u64le(p + 76);
+  return m;
+}
+
+absl::Status from_rocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return absl::OkStatus();
+  if (s.IsCorruption()) return absl::DataLossError(absl::StrCat(what, ": ", s.ToString()));
+  return absl::InternalError(absl::StrCat(what, ": ", s.ToString()));
+}
+
+// Before RocksDB writes a memtable out (the only moment index data becomes
+// durable, WAL being off), the heights entries it refers to are made durable:
+// a power cut can then never leave a meta on disk that covers heights the
+// heights file lost.
+class HeightsSync : public rocksdb::EventListener {
+ public:
+  explicit HeightsSync(int fd) : fd_(fd) {}
+  void OnFlushBegin(rocksdb::DB*, const rocksdb::FlushJobInfo&) override { ::fdatasync(fd_); }
+
+ private:
+  int fd_;
+};
+
+class NullLogger : public rocksdb::Logger {
+ public:
+  using rocksdb::Logger::Logv;
+  void Logv(const char*, va_list) override {}
+};
+
+}  // namespace
+
+IdIndex::Batch::Batch() : wb_(std::make_unique<rocksdb::WriteBatch>()) {}
+IdIndex::Batch::~Batch() = default;
+
+void IdIndex::Batch::add_block(uint64_t height, const RecordLoc& loc) {
+  if (locs_.empty()) first_height_ = height;
+  locs_.push_back(loc);
+}
+void IdIndex::Batch::add_tx(const Hash32& id, const IndexEntry& e) { txs_.emplace_back(id, e); }
+void IdIndex::Batch::clear() {
+  locs_.clear();
+  wb_->Clear();
+  txs_.clear();
+}
+
+absl::StatusOr<std::unique_ptr<IdIndex>> IdIndex::open(const std::string& dir, const IndexTuning& tuning,
+                                                       bool* created, bool read_only) {
+  std::unique_ptr<IdIndex> ix(new IdIndex);
+  ix->dir_ = dir;
+  ix->read_only_ = read_only;
+  struct stat st;
+  *created = ::stat(dir.c_str(), &st) != 0;
+  if (*created && read_only) return absl::NotFoundError(absl::StrCat("no index at ", dir));
+  if (*created && ::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+    return absl::UnavailableError(absl::StrCat("cannot create ", dir, ": ", std::strerror(errno)));
+  const std::string hpath = absl::StrCat(dir, "/", kHeightsFile);
+  ix->heights_fd_ =
+      ::open(hpath.c_str(), (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | (*created ? O_CREAT : 0), 0644);
+  if (ix->heights_fd_ < 0) return absl::NotFoundError(absl::StrCat("cannot open ", hpath, ": ", std::strerror(errno)));
+
+  rocksdb::Options o;
+  o.create_if_missing = *created;
+  o.error_if_exists = *created;
+  o.paranoid_checks = true;
+  o.max_open_files = -1;  // every table's footer, index and filter handles are checked at open
+  o.info_log_level = rocksdb::WARN_LEVEL;
+  o.keep_log_file_num = 2;
+  o.max_log_file_size = 1 << 20;
+  const size_t memtable = std::max<size_t>(tuning.memtable_mb, 2) << 20;
+  o.write_buffer_size = memtable / 2;
+  o.max_write_buffer_number = 2;
+  // A bloom filter inside each memtable: unknown ids skip the skiplist walk.
+  o.memtable_prefix_bloom_size_ratio = 0.05;
+  o.memtable_whole_key_filtering = true;
+  o.level_compaction_dynamic_level_bytes = true;
+  o.max_background_jobs = 2;
+  o.compression = tuning.compress ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
+  o.bottommost_compression = o.compression;
+  // Misses are the common case (every duplicate check of a new id): filters
+  // stay on every level, the last included.
+  o.optimize_filters_for_hits = false;
+  ix->statistics_ = rocksdb::CreateDBStatistics();
+  ix->statistics_->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
+  o.statistics = ix->statistics_;
+  if (!read_only) o.listeners.push_back(std::make_shared<HeightsSync>(ix->heights_fd_));
+  // Read-only opens must not even rotate the LOG file.
+  if (read_only) o.info_log = std::make_shared<NullLogger>();
+
+  rocksdb::BlockBasedTableOptions t;
+  ix->cache_ = rocksdb::NewLRUCache(std::max<size_t>(tuning.cache_mb, 1) << 20, -1, false, 0.5);
+  t.block_cache = ix->cache_;
+  // Index and filter blocks live in the (bounded) cache too, partitioned, so
+  // memory does not grow with the number of ids.
+  t.cache_index_and_filter_blocks = true;
+  t.cache_index_and_filter_blocks_with_high_priority = true;
+  t.pin_top_level_index_and_filter = true;
+  t.pin_l0_filter_and_index_blocks_in_cache = true;
+  t.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  t.partition_filters = true;
+  t.metadata_block_size = 4096;
+  t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  t.whole_key_filtering = true;
+  t.optimize_filters_for_memory = true;
+  t.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
+  t.data_block_hash_table_util_ratio = 0.75;
+  t.format_version = 5;
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(o, dir, &db) : rocksdb::DB::Open(o, dir, &db);
+  if (!s.ok()) return absl::DataLossError(absl::StrCat("cannot open the RocksDB database: ", s.ToString()));
+  ix->db_.reset(db);
+  std::string mv;
+  s = db->Get(rocksdb::ReadOptions(), rocksdb::Slice(kMetaKey, kMetaKeyLen), &mv);
+  if (s.ok()) {
+    ix->meta_ = decode_meta(mv);
+    if (!ix->meta_) return absl::DataLossError("malformed meta record");
+  } else if (!s.IsNotFound()) {
+    return from_rocks(s, "reading the meta record");
+  }
+  return ix;
+}
+
+absl::Status IdIndex::wipe(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot remove ", dir, ": ", ec.message()));
+  return absl::OkStatus();
+}
+
+IdIndex::~IdIndex() {
+  if (db_ && read_only_) {
+    db_.reset();
+  } else if (db_) {
+    rocksdb::FlushOptions fo;
+    fo.wait = true;
+    db_->Flush(fo);
+    db_->Close();
+    db_.reset();
+  }
+  if (heights_fd_ >= 0) {
+    if (!read_only_) ::fdatasync(heights_fd_);
+    ::close(heights_fd_);
+  }
+}
+
+uint64_t IdIndex::heights_count() const {
+  struct stat st;
+  if (fstat(heights_fd_, &st) != 0) return 0;
+  return uint64_t(st.st_size) / kHeightEntry;
+}
+
+absl::StatusOr<RecordLoc> IdIndex::height_loc(uint64_t height) const {
+  uint8_t b[kHeightEntry];
+  size_t got = 0;
+  while (got < kHeightEntry) {
+    ssize_t r = ::pread(heights_fd_, b + got, kHeightEntry - got, off_t(height * kHeightEntry + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0)
+      return absl::DataLossError(absl::StrCat("index heights file: no entry for height ", height,
+                                              r < 0 ? absl::StrCat(": ", std::strerror(errno)) : ""));
+    got += size_t(r);
+  }
+  return RecordLoc{get_u32le(b), get_u32le(b + 4), get_u64le(b + 8)};
+}
+
+absl::Status IdIndex::truncate_heights(uint64_t count) {
+  if (::ftruncate(heights_fd_, off_t(count * kHeightEntry)) != 0)
+    return absl::InternalError(absl::StrCat("cannot truncate the index heights file: ", std::strerror(errno)));
+  return absl::OkStatus();
+}
+
+absl::Status IdIndex::write(Batch& batch, const IndexMeta& meta) {
+  if (!batch.locs_.empty()) {
+    Bytes buf;
+    buf.reserve(batch.locs_.size() * kHeightEntry);
+    for (const RecordLoc& l : batch.locs_) {
+      put_u32le(buf, l.segment);
+      put_u32le(buf, l.block_bytes);
+      put_u64le(buf, l.offset);
+    }
+    size_t done = 0;
+    const off_t base = off_t(batch.first_height_ * kHeightEntry);
+    while (done < buf.size()) {
+      ssize_t r = ::pwrite(heights_fd_, buf.data() + done, buf.size() - done, base + off_t(done));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0)
+        return absl::InternalError(absl::StrCat("index heights file: write failed: ", std::strerror(errno)));
+      done += size_t(r);
+    }
+  }
+  std::sort(batch.txs_.begin(), batch.txs_.end(),
+            [](const auto& a, const auto& b) { return std::memcmp(a.first.data(), b.first.data(), 32) < 0; });
+  for (const auto& [id, e] : batch.txs_) {
+    char buf[kMaxEntryBytes];
+    batch.wb_->Put(id_slice(id), encode_entry(e, buf));
+  }
+  batch.wb_->Put(rocksdb::Slice(kMetaKey, kMetaKeyLen), encode_meta(meta));
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
+  rocksdb::Status s = db_->Write(wo, batch.wb_.get());
+  if (!s.ok()) return from_rocks(s, "index write");
+  meta_ = meta;
+  return absl::OkStatus();
+}
+
+std::optional<IndexEntry> IdIndex::get(const Hash32& id, absl::Status* error) const {
+  rocksdb::PinnableSlice v;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), id_slice(id), &v);
+  if (s.IsNotFound()) return std::nullopt;
+  IndexEntry e;
+  if (!s.ok()) {
+    *error = from_rocks(s, "index lookup");
+    return std::nullopt;
+  }
+  if (!decode_entry(v, &e)) {
+    *error = absl::DataLossError(absl::StrCat("index entry for ", to_hex(id), " is malformed"));
+    return std::nullopt;
+  }
+  return e;
+}
+
+absl::Status IdIndex::multi_get(std::span<const Hash32> ids, std::span<uint8_t> found, IndexEntry* entries) const {
+  const size_t n = ids.size();
+  std::vector<rocksdb::Slice> keys(n);
+  std::vector<rocksdb::PinnableSlice> values(n);
+  std::vector<rocksdb::Status> st(n);
+  for (size_t i = 0; i < n; ++i) keys[i] = id_slice(ids[i]);
+  db_->MultiGet(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), n, keys.data(), values.data(), st.data(),
+                /*sorted_input=*/false);
+  for (size_t i = 0; i < n; ++i) {
+    if (st[i].IsNotFound()) {
+      found[i] = 0;
+      continue;
+    }
+    if (!st[i].ok()) return from_rocks(st[i], "index lookup");
+    found[i] = 1;
+    if (entries != nullptr && !decode_entry(values[i], &entries[i]))
+      return absl::DataLossError(absl::StrCat("index entry for ", to_hex(ids[i]), " is malformed"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status IdIndex::for_each(const std::function<bool(const Hash32&, const IndexEntry&)>& fn) const {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const rocksdb::Slice k = it->key();
+    if (k.size() == kMetaKeyLen && std::memcmp(k.data(), kMetaKey, kMetaKeyLen) == 0) continue;
+    if (k.size() != 32) return absl::DataLossError(absl::StrCat("index key of ", k.size(), " bytes"));
+    Hash32 id;
+    std::memcpy(id.data(), k.data(), 32);
+    IndexEntry e;
+    if (!decode_entry(it->value(), &e))
+      return absl::DataLossError(absl::StrCat("index entry for ", to_hex(id), " is malformed"));
+    if (!fn(id, e)) return absl::OkStatus();
+  }
+  return from_rocks(it->status(), "index iteration");
+}
+
+absl::Status IdIndex::flush() {
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  return from_rocks(db_->Flush(fo), "index flush");
+}
+
+uint64_t IdIndex::size_on_disk() const {
+  uint64_t sst = 0;
+  db_->GetIntProperty("rocksdb.total-sst-files-size", &sst);
+  return sst + heights_count() * kHeightEntry;
+}
+
+double IdIndex::cache_hit_ratio() const {
+  const uint64_t hit = statistics_->getTickerCount(rocksdb::BLOCK_CACHE_HIT);
+  const uint64_t miss = statistics_->getTickerCount(rocksdb::BLOCK_CACHE_MISS);
+  return hit + miss == 0 ? 0.0 : double(hit) / double(hit + miss);
+}
+
+uint64_t IdIndex::cache_bytes_used() const { return cache_->GetUsage(); }
+
+}  // namespace bg
