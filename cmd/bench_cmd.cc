@@ -191,10 +191,9 @@ GpuBatch pack(const std::vector<SigItem>& items, const std::array<int, 4>& varia
   g.recs.resize(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
     const SigItem& it = items[i];
-    gpu::pack_sig_record(g.recs[i], uint8_t(it.scheme), it.public_key, public_key_size(it.scheme), it.signature,
-                         g.blob.size(), it.message_len);
+    gpu::pack_sig_record(g.recs[i], it.scheme, it.public_key, it.signature, g.blob.size(), it.message_len);
     g.blob.insert(g.blob.end(), it.message, it.message + it.message_len);
-    g.view.count[uint8_t(it.scheme)]++;
+    g.view.count[scheme_index(it.scheme)]++;
   }
   g.view.recs = g.recs.data();
   g.view.n = g.recs.size();
