@@ -1,11 +1,12 @@
 # blockgate entry points (SPEC §6). `make test` is what CI runs.
 BUILD_DIR ?= build
 FUZZ_DIR  ?= build-fuzz
+ASAN_DIR  ?= build-asan
 JOBS      ?= $(shell nproc)
 BUILD_TYPE ?= Release
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps configure build test run bench fuzz fuzz-build clean
+.PHONY: all deps configure build test test-asan asan-build soak run bench fuzz fuzz-build clean
 
 all: build
 
@@ -18,9 +19,32 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-test: build fuzz-build
+test: build fuzz-build asan-build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900
+	@$(MAKE) --no-print-directory test-asan
 	@bash scripts/fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
+# The blockgate binary and the server suites that drive its request, stream
+# and shutdown paths, built with AddressSanitizer + UndefinedBehaviorSanitizer
+# (BG_SANITIZE_TESTS in CMakeLists.txt). Any report fails the run: the server
+# exits non-zero, which the suites check.
+asan-build: deps
+	@cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DBLOCKGATE_CUDA=OFF -DBLOCKGATE_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_DIR) -j $(JOBS) --target sanitize_tests
+
+test-asan: asan-build
+	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:exitcode=86 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) --timeout 900
+
+# A minute of hostile and honest load against the real server; prints the
+# honest p99 and the peak RSS (docs/SERVER.md "Soak"). SOAK_SECONDS, SOAK_RSS_MIB.
+SOAK_SECONDS ?= 60
+SOAK_RSS_MIB ?= 512
+soak: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target server_soak blockgate
+	./$(BUILD_DIR)/tests/server_soak $(SOAK_SECONDS) $(SOAK_RSS_MIB)
 
 run: build
 	./$(BUILD_DIR)/blockgate serve
@@ -38,4 +62,4 @@ fuzz: fuzz-build
 	@bash scripts/fuzz.sh $(FUZZ_DIR) 600
 
 clean:
-	rm -rf $(BUILD_DIR) $(FUZZ_DIR)
+	rm -rf $(BUILD_DIR) $(FUZZ_DIR) $(ASAN_DIR)

@@ -23,15 +23,15 @@ struct PackInput {
 // Synthetic items: packing copies bytes and never looks at their validity.
 const PackInput& pack_input() {
   static const PackInput in = [] {
-    constexpr size_t kItems = size_t(1) << 17, kPayload = 64, kPer = 33 + 64 + kPayload;
+    constexpr size_t kItems = size_t(1) << 17, kPayload = 64, kPer = kMaxPublicKeySize + kMaxSignatureSize + kPayload;
     PackInput p;
     p.bytes.resize(kItems * kPer);
     std::mt19937_64 rng(42);
     for (auto& b : p.bytes) b = uint8_t(rng());
-    const Scheme schemes[3] = {Scheme::kEd25519, Scheme::kSecp256k1, Scheme::kP256};
     for (size_t i = 0; i < kItems; ++i) {
       const uint8_t* base = p.bytes.data() + i * kPer;
-      p.items.push_back(SigItem{schemes[rng() % 3], base, base + 33, base + 97, uint32_t(kPayload)});
+      p.items.push_back(SigItem{kSchemes[rng() % kSchemeCount].id, base, base + kMaxPublicKeySize,
+                                base + kMaxPublicKeySize + kMaxSignatureSize, uint32_t(kPayload)});
     }
     return p;
   }();

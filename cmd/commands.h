@@ -18,6 +18,7 @@ int sign(int argc, char** argv);
 int loadgen(int argc, char** argv);
 int bench(int argc, char** argv);
 int reindex(int argc, char** argv);
+int tail(int argc, char** argv);
 
 struct Command {
   std::string_view name;

@@ -76,12 +76,21 @@ int keygen(int argc, char** argv) {
     std::cout << json;
     return 0;
   }
-  // The file holds a secret: create it owner-only.
+  // The file holds a secret: write a new owner-only file beside the target,
+  // make it durable, then rename it over the target. An existing file is
+  // replaced (never reopened, so its old mode and owner do not carry over),
+  // and a crash leaves either the old file or the whole new one.
   const std::string& path = *cfg.out;
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  // close() is checked here: it can report a write the file system deferred.
-  if (!fd || ::write(fd.get(), json.data(), json.size()) != ssize_t(json.size()) || ::close(fd.release()) != 0) {
-    std::cerr << "blockgate keygen: cannot write " << path << ": " << errno_text(errno) << "\n";
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  bool ok = fd >= 0 && ::fchmod(fd, 0600) == 0 && ::write(fd, json.data(), json.size()) == ssize_t(json.size()) &&
+            ::fsync(fd) == 0;
+  int err = ok ? 0 : errno;
+  if (fd >= 0 && ::close(fd) != 0 && ok) ok = false, err = errno;
+  if (ok && ::rename(tmp.c_str(), path.c_str()) != 0) ok = false, err = errno;
+  if (!ok) {
+    std::cerr << "blockgate keygen: cannot write " << path << ": " << errno_text(err) << "\n";
+    if (fd >= 0) ::unlink(tmp.c_str());
     return 1;
   }
   return 0;

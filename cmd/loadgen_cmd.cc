@@ -27,6 +27,7 @@ struct LoadgenConfig {
   uint64_t payload_bytes = 64;
   std::chrono::milliseconds timeout{60000};
   bool binary = false;
+  std::string ca_file;
 };
 
 const FlagTable<LoadgenConfig>& loadgen_flags() {
@@ -45,6 +46,8 @@ const FlagTable<LoadgenConfig>& loadgen_flags() {
     t.add("payload-bytes", &LoadgenConfig::payload_bytes, "payload size of each transaction");
     t.add("timeout-ms", &LoadgenConfig::timeout, "per-request timeout");
     t.add_switch("binary", &LoadgenConfig::binary, "send application/octet-stream bodies instead of JSON");
+    t.add("ca-file", &LoadgenConfig::ca_file, "https:// URLs: PEM CA of the server certificate (default: system store)")
+        .value("FILE");
     return t;
   }();
   return table;
@@ -117,6 +120,7 @@ int loadgen(int argc, char** argv) {
 
   LoadRunOptions run_opts;
   run_opts.url = *url;
+  run_opts.ca_file = cfg.ca_file;
   run_opts.wait = wait == "commit" ? WaitMode::kCommit : WaitMode::kVerify;
   run_opts.connections = cfg.connections;
   run_opts.timeout = cfg.timeout;

@@ -43,6 +43,16 @@ absl::Status read_token_file(ServeConfig& o, std::string_view path) {
   return absl::OkStatus();
 }
 
+absl::Status read_nats_token_file(ServeConfig& o, std::string_view path) {
+  std::ifstream f{std::string(path)};
+  if (!f) return absl::InvalidArgumentError(cat("cannot read ", path));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  o.nats_token = std::string(absl::StripAsciiWhitespace(ss.str()));
+  if (o.nats_token.empty()) return absl::InvalidArgumentError(cat("file ", path, " is empty"));
+  return absl::OkStatus();
+}
+
 FlagTable<ServeConfig> make_serve_flags() {
   FlagTable<ServeConfig> t("serve", std::string(command_summary("serve")));
   // SPEC §5.
@@ -85,6 +95,35 @@ FlagTable<ServeConfig> make_serve_flags() {
                "kernel variant per scheme for the gpu and kernels-on-cpu backends: vN or SCHEME=vN, comma-separated",
                [](ServeConfig& o, std::string_view spec) { return parse_kernel_variants(spec, &o.kernel_variant); },
                [](const ServeConfig& o) { return format_kernel_variants(o.kernel_variant); });
+  // Byte and count bounds (docs/SERVER.md "Limits").
+  t.add("max-request-txs", &ServerOptions::max_request_txs, "transactions in one POST; past it 413").at_least(1);
+  t.add("max-pending-bytes", &ServerOptions::max_pending_bytes,
+        "bytes of transactions and blocks admitted but not answered; past it 503");
+  t.add("max-body-buffer-bytes", &ServerOptions::max_body_buffer_bytes,
+        "request bodies being read, all connections; past it 503");
+  t.add("max-response-bytes", &ServerOptions::max_response_bytes,
+        "large answers and stream chunks being written, all connections; past it 503 or wait");
+  t.add("max-streams", &ServerOptions::max_streams, "open /v1/stream consumers; past it 503").at_least(1);
+  t.add("max-stream-ahead", &ServerOptions::max_stream_ahead, "how far past the tip a stream's from may be; else 400");
+  t.add("stream-keepalive-ms", &ServerOptions::stream_keepalive, "blank line to a waiting stream consumer");
+  // TLS (docs/SERVER.md "TLS").
+  t.add("tls-cert", &ServerOptions::tls_cert_file, "serve HTTPS with this PEM certificate chain (with --tls-key)")
+      .value("FILE");
+  t.add("tls-key", &ServerOptions::tls_key_file, "PEM private key of --tls-cert").value("FILE");
+  t.add("max-block-bytes", &ServerOptions::max_block_bytes,
+        "largest block committed: sealed blocks stop here, a POSTed one past it gets 413");
+  // Downstream (docs/SERVER.md, "Followers and JetStream").
+  t.add("follow", &ServerOptions::follow,
+        "follow http://HOST:PORT (another blockgate) or nats://HOST:PORT (its JetStream stream), read-only")
+      .value("SOURCE");
+  t.add("publish", &ServerOptions::publish, "publish every durable block to JetStream at nats://HOST:PORT")
+      .value("URL");
+  t.add("nats-stream", &ServerOptions::nats_stream, "JetStream stream name").value("NAME");
+  t.add("nats-subject", &ServerOptions::nats_subject, "JetStream subject of the blocks").value("SUBJECT");
+  t.add("nats-creds", &ServerOptions::nats_creds_file, "NATS credentials file (JWT and NKey)").value("FILE");
+  t.add_custom("nats-token-file", "FILE", "file", "NATS token, read from FILE", read_nats_token_file,
+               [](const ServeConfig&) { return std::string(); });
+  t.add("nats-ca-file", &ServerOptions::nats_ca_file, "CA certificates for tls:// NATS servers").value("FILE");
   // Ledger (docs/LEDGER.md).
   t.add("segment-bytes", &ServeConfig::ledger, &LedgerOptions::segment_bytes,
         "start a new ledger segment file past this size").at_least(1);

@@ -255,7 +255,7 @@ absl::Status FileLedger::init() {
   }
 
   std::optional<ScanResult> scanned;
-  if (absl::Status st = use_index_ ? init_index_scan(&scanned) : init_memory_scan(&scanned); !st.ok()) return st;
+  BG_RETURN_IF_ERROR(use_index_ ? init_index_scan(&scanned) : init_memory_scan(&scanned));
   ScanResult* res = &*scanned;
   if (res->fault)
     return absl::DataLossError(absl::StrCat("ledger ", dir_, ": height ", res->fault->height, ": ", res->fault->reason,
@@ -374,13 +374,14 @@ absl::StatusOr<ScanStart> FileLedger::check_index(const IndexMeta& meta) {
   ::close(fd);
   RecordView view;
   BlockHeader h;
-  if (r != ssize_t(rec.size()) || parse_record(rec, 0, &view) != RecordStatus::kOk ||
+  if (r != ssize_t(rec.size()) || parse_record(rec, 0, &view, /*with_salt=*/false) != RecordStatus::kOk ||
       !BlockHeader::decode(view.block, &h) || h.height != meta.covered_height || h.hash() != meta.covered_hash)
     return absl::FailedPreconditionError(
         absl::StrCat("its covered block ", meta.covered_height, " (", to_hex(meta.covered_hash), ") is not at ",
                      segment_file_name(loc->segment), " offset ", loc->offset,
                      ": the index belongs to another ledger or is ahead of this one"));
-  return ScanStart{loc->segment, loc->offset + rec.size(), TipInfo{h.height, meta.covered_hash, h.timestamp_ms}};
+  // view.size() counts a salted record's trailing salt (record.h).
+  return ScanStart{loc->segment, loc->offset + view.size(), TipInfo{h.height, meta.covered_hash, h.timestamp_ms}};
 }
 
 absl::Status FileLedger::init_index_scan(std::optional<ScanResult>* out) {
@@ -422,7 +423,7 @@ absl::Status FileLedger::init_index_scan(std::optional<ScanResult>* out) {
                             "): rebuilding it from the segments"));
     if (!created || !index_) {
       index_.reset();
-      if (absl::Status st = IdIndex::wipe(idir); !st.ok()) return st;
+      BG_RETURN_IF_ERROR(IdIndex::wipe(idir));
       auto ix = IdIndex::open(idir, tuning, &created);
       if (!ix.ok()) return absl::InternalError(absl::StrCat("ledger: cannot create ", idir, ": ", ix.status().message()));
       index_ = std::move(*ix);
@@ -504,7 +505,7 @@ absl::Status FileLedger::init_index_scan(std::optional<ScanResult>* out) {
   if (opts_.index_progress) opts_.index_progress(total_bytes, total_bytes, stats_.index_catchup_blocks);
   if (stats_.index_catchup_blocks > 0) {
     // Made durable now, so that a crash does not redo this scan.
-    if (absl::Status st = index_->flush(); !st.ok()) return st;
+    BG_RETURN_IF_ERROR(index_->flush());
   }
   stats_.index_catchup_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (loud)
@@ -814,7 +815,7 @@ absl::StatusOr<Bytes> FileLedger::read_block_bytes(uint64_t height) const {
   if (absl::Status st = pread_all(fd, rec.data(), rec.size(), loc->offset, absl::StrCat("block ", height)); !st.ok())
     return st;
   RecordView view;
-  RecordStatus rs = parse_record(rec, 0, &view);
+  RecordStatus rs = parse_record(rec, 0, &view, /*with_salt=*/false);
   if (rs != RecordStatus::kOk)
     return absl::DataLossError(absl::StrCat("ledger: block ", height, " on disk: ", record_status_name(rs)));
   return Bytes(view.block.begin(), view.block.end());

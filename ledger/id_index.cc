@@ -20,6 +20,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "host/fd.h"
+
 namespace bg {
 namespace {
 
@@ -148,11 +150,11 @@ absl::StatusOr<std::unique_ptr<IdIndex>> IdIndex::open(const std::string& dir, c
   *created = ::stat(dir.c_str(), &st) != 0;
   if (*created && read_only) return absl::NotFoundError(absl::StrCat("no index at ", dir));
   if (*created && ::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
-    return absl::UnavailableError(absl::StrCat("cannot create ", dir, ": ", std::strerror(errno)));
+    return absl::UnavailableError(absl::StrCat("cannot create ", dir, ": ", errno_text(errno)));
   const std::string hpath = absl::StrCat(dir, "/", kHeightsFile);
   ix->heights_fd_ =
       ::open(hpath.c_str(), (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | (*created ? O_CREAT : 0), 0644);
-  if (ix->heights_fd_ < 0) return absl::NotFoundError(absl::StrCat("cannot open ", hpath, ": ", std::strerror(errno)));
+  if (ix->heights_fd_ < 0) return absl::NotFoundError(absl::StrCat("cannot open ", hpath, ": ", errno_text(errno)));
 
   rocksdb::Options o;
   o.create_if_missing = *created;
@@ -254,7 +256,7 @@ absl::StatusOr<RecordLoc> IdIndex::height_loc(uint64_t height) const {
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0)
       return absl::DataLossError(absl::StrCat("index heights file: no entry for height ", height,
-                                              r < 0 ? absl::StrCat(": ", std::strerror(errno)) : ""));
+                                              r < 0 ? absl::StrCat(": ", errno_text(errno)) : ""));
     got += size_t(r);
   }
   return RecordLoc{get_u32le(b), get_u32le(b + 4), get_u64le(b + 8)};
@@ -262,7 +264,7 @@ absl::StatusOr<RecordLoc> IdIndex::height_loc(uint64_t height) const {
 
 absl::Status IdIndex::truncate_heights(uint64_t count) {
   if (::ftruncate(heights_fd_, off_t(count * kHeightEntry)) != 0)
-    return absl::InternalError(absl::StrCat("cannot truncate the index heights file: ", std::strerror(errno)));
+    return absl::InternalError(absl::StrCat("cannot truncate the index heights file: ", errno_text(errno)));
   return absl::OkStatus();
 }
 
@@ -281,7 +283,7 @@ absl::Status IdIndex::write(Batch& batch, const IndexMeta& meta) {
       ssize_t r = ::pwrite(heights_fd_, buf.data() + done, buf.size() - done, base + off_t(done));
       if (r < 0 && errno == EINTR) continue;
       if (r <= 0)
-        return absl::InternalError(absl::StrCat("index heights file: write failed: ", std::strerror(errno)));
+        return absl::InternalError(absl::StrCat("index heights file: write failed: ", errno_text(errno)));
       done += size_t(r);
     }
   }

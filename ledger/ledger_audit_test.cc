@@ -51,7 +51,9 @@ void append_raw(const std::string& dir, const Block& b) {
   const std::string seg = testing::list_segments(dir).back();
   std::string data = testing::read_file(seg);
   Bytes rec;
-  append_record(rec, b.encode(), data.size());
+  RecordView first;
+  parse_record(ByteSpan(reinterpret_cast<const uint8_t*>(data.data()), data.size()), 0, &first);
+  append_record(rec, b.encode(), data.size(), first.salt);
   data.append(rec.begin(), rec.end());
   testing::write_file(seg, data);
 }
@@ -177,7 +179,7 @@ TEST(Audit, TornTailIsNotAFailure) {
   TipInfo tip = good_prefix(dir.path(), maker, &txs);
   const std::string seg = testing::list_segments(dir.path()).at(0);
   Bytes rec;
-  append_record(rec, maker.next(tip, 2).encode(), 0);
+  append_record(rec, maker.next(tip, 2).encode(), 0, 0);
   std::string data = testing::read_file(seg);
   data.append(rec.begin(), rec.begin() + rec.size() / 2);
   testing::write_file(seg, data);

@@ -300,5 +300,41 @@ TEST_F(LedgerFaults, RealTmpfsFillsUpAndRecovers) {
   for (const Block& b : blocks) EXPECT_EQ(*(*l)->read_block(b.header.height), b);
 }
 
+// ENOSPC / EDQUOT from fdatasync (delayed allocation, thin or network
+// storage): the batch was not made durable, so it is cut back and answered
+// ResourceExhausted, and the writer goes on once there is room. EIO stays
+// fatal (above).
+TEST(LedgerFsyncFaults, DiskFullAtFsyncCutsBackAndRecovers) {
+  for (int e : {ENOSPC, EDQUOT}) {
+    TempDir dir;
+    BlockMaker maker(54);
+    auto ops = std::make_shared<FaultOps>();
+    LedgerOptions opts;
+    opts.file_ops = ops;
+    std::vector<Block> blocks{genesis_block()};
+    auto l = Ledger::open(dir.path(), opts);
+    ASSERT_TRUE(l.ok());
+    blocks.push_back(maker.next((*l)->pending_tip(), 1));
+    ASSERT_TRUE((*l)->append(blocks.back()).ok());
+    const std::string seg = testing::list_segments(dir.path()).back();
+    const uint64_t durable_end = file_size(seg);
+    ops->fdatasync_errno = e;
+    absl::Status st = (*l)->append(maker.next((*l)->pending_tip(), 1));
+    EXPECT_EQ(st.code(), absl::StatusCode::kResourceExhausted) << st;
+    EXPECT_EQ((*l)->health().code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_EQ(file_size(seg), durable_end) << "the unsynced batch is cut back";
+    EXPECT_EQ((*l)->durable_tip().hash, blocks.back().header.hash());
+    ops->fdatasync_errno = 0;
+    blocks.push_back(maker.next((*l)->pending_tip(), 1));
+    ASSERT_TRUE((*l)->append(blocks.back()).ok()) << "the writer retries once there is room";
+    EXPECT_TRUE((*l)->health().ok());
+    l->reset();
+    auto again = Ledger::open(dir.path());
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_EQ((*again)->durable_tip().hash, blocks.back().header.hash());
+    for (const Block& b : blocks) EXPECT_EQ(*(*again)->read_block(b.header.height), b);
+  }
+}
+
 }  // namespace
 }  // namespace bg

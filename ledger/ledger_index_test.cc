@@ -210,7 +210,8 @@ TEST(LedgerIndex, IndexAheadOfTheLedgerIsRebuilt) {
   uint64_t end = 0;
   {
     std::string data = testing::read_file(seg);
-    for (int h = 0; h <= 15; ++h) end += kRecordHeaderSize + l->read_block_bytes(h)->size();
+    // New ledgers are salted: each record ends with the 8-byte salt (record.h).
+    for (int h = 0; h <= 15; ++h) end += kRecordHeaderSize + l->read_block_bytes(h)->size() + kRecordSaltSize;
   }
   l.reset();
   fs::resize_file(seg, end);

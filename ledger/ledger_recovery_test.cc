@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "host/signer.h"
 #include "ledger/ledger.h"
 #include "ledger/record.h"
 #include "ledger/scan.h"
@@ -261,11 +262,83 @@ TEST(Recovery, IntactRecordThatBreaksTheChainRefuses) {
   BlockMaker maker(5);
   TipInfo tip{5, b.blocks[2].header.hash(), b.blocks[2].header.timestamp_ms};
   Bytes rec;
-  append_record(rec, maker.next(tip, 1).encode(), b.ends[2]);
-  write_file(b.segment, read_file(b.segment) + std::string(rec.begin(), rec.end()));
+  const std::string seg = read_file(b.segment);
+  RecordView first;
+  ASSERT_EQ(parse_record(ByteSpan(reinterpret_cast<const uint8_t*>(seg.data()), seg.size()), 0, &first),
+            RecordStatus::kOk);
+  append_record(rec, maker.next(tip, 1).encode(), b.ends[2], first.salt);
+  write_file(b.segment, seg + std::string(rec.begin(), rec.end()));
   auto l = Ledger::open(dir.path());
   ASSERT_FALSE(l.ok());
   EXPECT_NE(l.status().message().find("height 3:"), std::string::npos) << l.status();
+}
+
+// A payload is client bytes. One that carries forged record headers (good
+// checksums, a batch_start past the torn record: legacy framing, and salted
+// framing with a guessed salt) inside a torn tail must not make the tail look
+// like older corruption: the ledger opens, cut back to the last good batch.
+TEST(Recovery, ForgedRecordsInAPayloadDoNotStopATornTailCut) {
+  TempDir dir;
+  Built b = build(dir.path(), 3);
+  const uint64_t bad = b.ends[3];
+  Bytes forged;
+  const Bytes inner(40, 0x5a);
+  append_record(forged, inner, bad + 1, 0);
+  append_record(forged, inner, bad + 1, 0x0123456789abcdefull);
+  auto key = key_from_secret(Scheme::kEd25519, Bytes(32, 7));
+  ASSERT_TRUE(key.ok());
+  Block blk = BlockMaker(77).next(testing::tip_of(b.blocks[3]), 2);
+  blk.txs[1] = sign_transaction(*key, forged);
+  blk.header.merkle_root = compute_merkle_root(blk.txs);
+  {
+    auto l = Ledger::open(dir.path());
+    ASSERT_TRUE(l.ok()) << l.status();
+    ASSERT_TRUE((*l)->append(blk).ok());
+  }
+  const std::string full = read_file(b.segment);
+  ASSERT_NE(full.find(std::string(forged.begin(), forged.end())), std::string::npos);
+  write_file(b.segment, full.substr(0, full.size() - 3));  // the record's last bytes never made it
+  // A torn write is never indexed: the index (which would cover the block,
+  // since this test commits it whole first) goes, and open scans it all.
+  std::filesystem::remove_all(dir.path() + "/index");
+  auto l = Ledger::open(dir.path());
+  ASSERT_TRUE(l.ok()) << l.status();
+  EXPECT_EQ((*l)->durable_tip().hash, b.blocks[3].header.hash());
+  EXPECT_EQ(file_size(b.segment), bad);
+}
+
+// A segment written before records were salted ("BGLR" framing) still opens,
+// is appended to in its own framing, and its torn tail is still cut.
+TEST(Recovery, LegacySegmentsStillOpen) {
+  TempDir dir;
+  Built b = build(dir.path(), 3);
+  // Rewrite the segment in legacy framing (each block was its own batch).
+  const std::string salted = read_file(b.segment);
+  const ByteSpan seg(reinterpret_cast<const uint8_t*>(salted.data()), salted.size());
+  Bytes legacy;
+  for (uint64_t off = 0; off < seg.size();) {
+    RecordView r;
+    ASSERT_EQ(parse_record(seg, off, &r), RecordStatus::kOk);
+    ASSERT_NE(r.salt, 0u);
+    append_record(legacy, r.block, legacy.size(), 0);
+    off += r.size();
+  }
+  write_file(b.segment, std::string(legacy.begin(), legacy.end()) + "torn");
+  BlockMaker maker(78);
+  {
+    auto l = Ledger::open(dir.path());
+    ASSERT_TRUE(l.ok()) << l.status();
+    EXPECT_EQ((*l)->durable_tip().hash, b.blocks[3].header.hash());
+    ASSERT_TRUE((*l)->append(maker.next((*l)->pending_tip(), 2)).ok());
+  }
+  const std::string after = read_file(b.segment);
+  RecordView last;
+  ASSERT_EQ(parse_record(ByteSpan(reinterpret_cast<const uint8_t*>(after.data()), after.size()), legacy.size(), &last),
+            RecordStatus::kOk);
+  EXPECT_EQ(last.salt, 0u) << "a legacy segment is appended to in legacy framing";
+  auto l = Ledger::open(dir.path());
+  ASSERT_TRUE(l.ok()) << l.status();
+  EXPECT_EQ((*l)->durable_tip().height, 4u);
 }
 
 }  // namespace

@@ -67,38 +67,66 @@ absl::StatusOr<std::vector<SegmentFile>> list_segments(const std::string& dir) {
   return out;
 }
 
-// The first intact record after `bad` (in the same segment) that belongs to a
-// later write batch, if any: its existence proves `bad` had been fsynced.
-std::optional<uint64_t> later_batch_record(ByteSpan seg, uint64_t bad) {
-  const uint8_t magic[4] = {uint8_t(kRecordMagic), uint8_t(kRecordMagic >> 8), uint8_t(kRecordMagic >> 16),
-                            uint8_t(kRecordMagic >> 24)};
+// What the records of one segment carry: the salt of its first record (0 for
+// a legacy segment). Every later record read at a known boundary must carry
+// the same.
+struct Framing {
+  bool known = false;
+  uint64_t salt = 0;
+};
+
+RecordStatus parse_framed(ByteSpan seg, uint64_t off, Framing& f, RecordView* rec) {
+  const RecordStatus st = parse_record(seg, off, rec);
+  if (st != RecordStatus::kOk) return st;
+  if (!f.known) {
+    f.known = true;
+    f.salt = rec->salt;
+    return RecordStatus::kOk;
+  }
+  return rec->salt == f.salt ? RecordStatus::kOk : RecordStatus::kBadSalt;
+}
+
+// Records found by searching past a bad one (not at a known boundary): only
+// those carrying `salt` count (0: legacy records, whose search a payload can
+// fool; see record.h). Calls `found(pos, record)` for each, in order, until it
+// returns false.
+template <class Found>
+void search_records(ByteSpan seg, uint64_t bad, uint64_t salt, Found found) {
+  const uint32_t m = salt != 0 ? kRecordMagicSalted : kRecordMagic;
+  const uint8_t magic[4] = {uint8_t(m), uint8_t(m >> 8), uint8_t(m >> 16), uint8_t(m >> 24)};
   auto it = seg.begin() + bad + 1;
-  while (true) {
-    it = std::search(it, seg.end(), magic, magic + 4);
-    if (it == seg.end()) return std::nullopt;
+  while ((it = std::search(it, seg.end(), magic, magic + 4)) != seg.end()) {
     const uint64_t pos = uint64_t(it - seg.begin());
     RecordView r;
-    if (parse_record(seg, pos, &r) == RecordStatus::kOk && r.batch_start > bad && r.batch_start <= pos) return pos;
+    if (parse_record(seg, pos, &r) == RecordStatus::kOk && r.salt == salt) {
+      if (!found(pos, r)) return;
+    }
     ++it;
   }
 }
 
+// The first intact record after `bad` (in the same segment) that belongs to a
+// later write batch, if any: its existence proves `bad` had been fsynced.
+std::optional<uint64_t> later_batch_record(ByteSpan seg, uint64_t bad, uint64_t salt) {
+  std::optional<uint64_t> at;
+  search_records(seg, bad, salt, [&](uint64_t pos, const RecordView& r) {
+    if (r.batch_start > bad && r.batch_start <= pos) at = pos;
+    return !at;
+  });
+  return at;
+}
+
 // Counts intact records after `bad` (same batch, being cut with it), for the log.
-size_t intact_after(ByteSpan seg, uint64_t bad) {
-  const uint8_t magic[4] = {uint8_t(kRecordMagic), uint8_t(kRecordMagic >> 8), uint8_t(kRecordMagic >> 16),
-                            uint8_t(kRecordMagic >> 24)};
+size_t intact_after(ByteSpan seg, uint64_t bad, uint64_t salt) {
   size_t n = 0;
-  auto it = seg.begin() + bad + 1;
-  while ((it = std::search(it, seg.end(), magic, magic + 4)) != seg.end()) {
-    RecordView r;
-    const uint64_t pos = uint64_t(it - seg.begin());
-    if (parse_record(seg, pos, &r) == RecordStatus::kOk) {
+  uint64_t next = bad + 1;
+  search_records(seg, bad, salt, [&](uint64_t pos, const RecordView& r) {
+    if (pos >= next) {
       ++n;
-      it = seg.begin() + pos + r.size();
-    } else {
-      ++it;
+      next = pos + r.size();
     }
-  }
+    return true;
+  });
   return n;
 }
 
@@ -167,6 +195,7 @@ absl::StatusOr<ScanResult> LedgerScan::run(const Visitor& visit, const ScanStart
   };
   std::vector<RecordView> recs;
   std::vector<ChunkItem> chunk;
+  uint64_t ledger_salt = 0;  // the salt of the latest salted segment walked
   for (size_t si = 0; si < res.segments.size(); ++si) {
     SegmentFile& seg = res.segments[si];
     const uint64_t next_height = res.tip ? res.tip->height + 1 : 0;
@@ -204,13 +233,20 @@ absl::StatusOr<ScanResult> LedgerScan::run(const Visitor& visit, const ScanStart
 
     uint64_t off = from && seg.index == from->segment ? from->offset : 0;
     bool stop = false;
+    Framing framing;
+    if (off > 0) {
+      // Starting after the indexed records: the segment's first record (a
+      // known boundary) says what its records carry.
+      RecordView first;
+      if (parse_record(bytes, 0, &first) == RecordStatus::kOk) framing = Framing{true, first.salt};
+    }
     while (off < bytes.size() && !stop) {
       // 1. Framing and checksums, in order, up to the first bad record.
       recs.clear();
       RecordStatus bad = RecordStatus::kOk;
       while (off < bytes.size() && recs.size() < kChunkRecords) {
         RecordView rec;
-        bad = parse_record(bytes, off, &rec);
+        bad = parse_framed(bytes, off, framing, &rec);
         if (bad != RecordStatus::kOk) break;
         recs.push_back(rec);
         off += rec.size();
@@ -252,7 +288,10 @@ absl::StatusOr<ScanResult> LedgerScan::run(const Visitor& visit, const ScanStart
                                                     ", before the last segment")};
         return res;
       }
-      if (auto later = later_batch_record(bytes, off)) {
+      // Past the bad record only the salt tells records from payload bytes:
+      // this segment's, or (its first record being the bad one) the ledger's.
+      const uint64_t salt = framing.known ? framing.salt : ledger_salt;
+      if (auto later = later_batch_record(bytes, off, salt)) {
         res.fault = ChainFault{height, absl::StrCat("corrupt record (", record_status_name(bad), ") at ", where,
                                                     " is followed by committed records (one at offset ", *later,
                                                     "); refusing to guess")};
@@ -264,12 +303,13 @@ absl::StatusOr<ScanResult> LedgerScan::run(const Visitor& visit, const ScanStart
       cut.offset = off;
       cut.bytes = bytes.size() - off;
       cut.first_height = height;
-      cut.intact_records = intact_after(bytes, off);
+      cut.intact_records = intact_after(bytes, off, salt);
       cut.reason = record_status_name(bad);
       res.tail_cut = std::move(cut);
       stop = true;
     }
     seg.valid_end = off;
+    if (framing.known && framing.salt != 0) ledger_salt = framing.salt;
   }
   return res;
 }

@@ -65,6 +65,7 @@ class SegmentWriter {
   UniqueFd fd_;
   uint32_t segment_ = 0;
   uint64_t end_ = 0;  // durable end of the current segment
+  uint64_t salt_ = 0;  // the ledger's record salt (record.h); 0 while appending to a legacy segment
   Bytes buf_;         // reused: no allocation per batch once it has grown
 };
 

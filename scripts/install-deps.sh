@@ -11,6 +11,7 @@ packages=(
   librocksdb-dev  # the ledger's transaction index (ledger/id_index.cc)
   clang libclang-rt-14-dev
   python3 curl
+  nats-server libnats-dev zlib1g-dev  # JetStream publisher/follower (and its tests), gzip stream
   chromium  # headless browser for tests/status_page_test.cc
 )
 # Optional extras a caller can ask for (e.g. the status-page browser test).

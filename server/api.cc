@@ -11,6 +11,8 @@
 #include <boost/json.hpp>
 #include <optional>
 
+#include "server/follower.h"
+#include "server/publisher.h"
 #include "server/status_page.h"
 
 namespace bg {
@@ -90,9 +92,9 @@ class CountingReply : public Reply {
     if (head_) res.body().clear();
     inner_->send(std::move(res));
   }
-  void stream_blocks(uint64_t from) override {
+  void stream_blocks(uint64_t from, StreamFormat format) override {
     metrics_.count_request(route_, 200);
-    inner_->stream_blocks(from);
+    inner_->stream_blocks(from, format);
   }
 
  private:
@@ -102,10 +104,27 @@ class CountingReply : public Reply {
   bool head_;
 };
 
-void append_result(std::string& out, const TxResult& r) {
+void append_hex(std::string& out, const Hash32& h) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  const size_t at = out.size();
+  out.resize(at + 2 * h.size());
+  for (size_t i = 0; i < h.size(); ++i) {
+    out[at + 2 * i] = kDigits[h[i] >> 4];
+    out[at + 2 * i + 1] = kDigits[h[i] & 15];
+  }
+}
+
+// One result, appended in place (no allocation per item: the answer to a
+// request of many items is one growing string).
+void append_result(std::string& out, const TxResult& r, const Ledger& ledger) {
   out += "{\"id\":";
-  if (r.id) absl::StrAppend(&out, "\"", to_hex(*r.id), "\"");
-  else out += "null";
+  if (r.id) {
+    out += '"';
+    append_hex(out, *r.id);
+    out += '"';
+  } else {
+    out += "null";
+  }
   switch (r.status) {
     case TxStatus::kCommitted:
       absl::StrAppend(&out, ",\"status\":\"committed\",\"height\":", r.height, ",\"index\":", r.index, "}");
@@ -114,7 +133,15 @@ void append_result(std::string& out, const TxResult& r) {
       out += ",\"status\":\"verified\"}";
       return;
     case TxStatus::kRejected:
-      absl::StrAppend(&out, ",\"status\":\"rejected\",\"error\":\"", std::string(error_name(r.error)), "\"}");
+      out += ",\"status\":\"rejected\",\"error\":\"";
+      out += error_name(r.error);
+      out += '"';
+      // A duplicate of a committed transaction says where it is, so a client
+      // that resends after an `unavailable` answer learns it is in.
+      if (r.error == ErrorCode::kDuplicate && r.id)
+        if (std::optional<TxLocation> at = ledger.find_tx(*r.id))
+          absl::StrAppend(&out, ",\"height\":", at->height, ",\"index\":", at->index);
+      out += '}';
       return;
     case TxStatus::kUnavailable:
     case TxStatus::kPending:
@@ -123,10 +150,57 @@ void append_result(std::string& out, const TxResult& r) {
   }
 }
 
+// Top-level items of a JSON array body, counting no further than `stop`
+// (1 for anything that is not an array). Only decides whether a body is over
+// --max-request-txs before it is parsed; syntax is the parser's business.
+size_t json_array_items(std::string_view body, size_t stop) {
+  size_t i = body.find_first_not_of(" \t\n\r");
+  if (i == std::string_view::npos || body[i] != '[') return 1;
+  size_t commas = 0, depth = 0;
+  bool in_string = false, escaped = false, any = false;
+  for (; i < body.size(); ++i) {
+    const char c = body[i];
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    if (c == '[' || c == '{') {
+      if (depth++ >= 1) any = true;  // the outer '[' is not an item
+      continue;
+    }
+    if (c == ']' || c == '}') {
+      if (depth == 0 || --depth == 0) break;
+      continue;
+    }
+    if (c == ',' && depth == 1) {
+      if (++commas >= stop) break;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    any = true;
+  }
+  return any || commas > 0 ? commas + 1 : 0;
+}
+
+// Bytes held from the pending budget by one request until it is answered;
+// keeps the budget alive for as long as it holds.
+struct PendingHold {
+  std::shared_ptr<ByteBudget> budget;
+  BudgetHold hold;
+};
+
+HttpResponseMsg too_many_txs(uint64_t max) {
+  return Api::error_response(413, "too_many_transactions",
+                             absl::StrCat("more than --max-request-txs (", max, ") transactions in one request"));
+}
+
 // {"results":[...]}; when the ledger failed some transactions (disk full,
 // writer stopped, shutdown) the whole answer is a 503 that still lists every
 // result, so the client knows which ones did commit.
-HttpResponseMsg tx_results_response(const std::vector<TxResult>& results) {
+HttpResponseMsg tx_results_response(const std::vector<TxResult>& results, const Ledger& ledger) {
   bool failed = false;
   std::string body;
   body.reserve(32 + results.size() * 120);
@@ -136,7 +210,7 @@ HttpResponseMsg tx_results_response(const std::vector<TxResult>& results) {
   body += "\"results\":[";
   for (size_t i = 0; i < results.size(); ++i) {
     if (i) body.push_back(',');
-    append_result(body, results[i]);
+    append_result(body, results[i], ledger);
   }
   body += "]}";
   HttpResponseMsg res = make_response(failed ? 503 : 200, std::move(body), kJson);
@@ -208,6 +282,7 @@ bool Api::ready(std::string* why) const {
     if (why) *why = std::string(ctx_.pipeline.writer_status().message());
     return false;
   }
+  if (ctx_.follower && !ctx_.follower->ready(why)) return false;
   if (absl::Status b = ctx_.pipeline.backend_status(); !b.ok()) {
     if (why) *why = absl::StrCat("verification backend failing: ", std::string(b.message()));
     return false;
@@ -219,6 +294,42 @@ bool Api::ready(std::string* why) const {
     return false;
   }
   return true;
+}
+
+std::optional<HttpResponseMsg> Api::check_route_header(const Route& route, const HttpRequest& req) const {
+  if (route.auth && !ctx_.opts.auth_token.empty()) {
+    const std::string expected = absl::StrCat("Bearer ", ctx_.opts.auth_token);
+    auto it = req.find(http::field::authorization);
+    const std::string_view got = it == req.end() ? std::string_view() : std::string_view(it->value());
+    if (got.size() != expected.size() || CRYPTO_memcmp(got.data(), expected.data(), got.size()) != 0) {
+      HttpResponseMsg res = error_response(401, "unauthorized", "POST needs Authorization: Bearer <token>");
+      res.set(http::field::www_authenticate, "Bearer");
+      return res;
+    }
+  }
+  if (route.takes_body && body_kind(req) == BodyKind::kUnsupported)
+    return error_response(415, "unsupported_media_type",
+                          "Content-Type must be application/json or application/octet-stream");
+  return std::nullopt;
+}
+
+std::optional<HttpResponseMsg> Api::check_before_body(const HttpRequest& req) const {
+  const std::string_view t(req.target());
+  const RouteMatch m = match_route(routes(), req.method(), t.substr(0, t.find('?')));
+  switch (m.kind) {
+    case RouteMatch::Kind::kNotFound:
+      return error_response(404, "not_found");
+    case RouteMatch::Kind::kWrongMethod: {
+      HttpResponseMsg res = error_response(405, "method_not_allowed");
+      res.set(http::field::allow, m.allow);
+      return res;
+    }
+    case RouteMatch::Kind::kBadParam:
+      return error_response(400, "malformed", m.detail);
+    case RouteMatch::Kind::kFound:
+      break;
+  }
+  return check_route_header(*m.route, req);
 }
 
 void Api::handle(HttpRequest req, std::shared_ptr<Reply> raw_reply) {
@@ -244,19 +355,9 @@ void Api::handle(HttpRequest req, std::shared_ptr<Reply> raw_reply) {
         break;
     }
     const Route& route = *m.route;
-    if (route.auth && !ctx_.opts.auth_token.empty()) {
-      const std::string expected = absl::StrCat("Bearer ", ctx_.opts.auth_token);
-      auto it = req.find(http::field::authorization);
-      const std::string_view got = it == req.end() ? std::string_view() : std::string_view(it->value());
-      if (got.size() != expected.size() || CRYPTO_memcmp(got.data(), expected.data(), got.size()) != 0) {
-        HttpResponseMsg res = error_response(401, "unauthorized", "POST needs Authorization: Bearer <token>");
-        res.set(http::field::www_authenticate, "Bearer");
-        return reply->send(std::move(res));
-      }
-    }
-    if (route.takes_body && body_kind(req) == BodyKind::kUnsupported)
-      return reply->send(error_response(415, "unsupported_media_type",
-                                        "Content-Type must be application/json or application/octet-stream"));
+    if (std::optional<HttpResponseMsg> no = check_route_header(route, req)) return reply->send(std::move(*no));
+    if (ctx_.follower && route.method == http::verb::post)
+      return reply->send(error_response(403, "read_only", "this node follows another; POST to the leader"));
     RouteCall call{req, query, m.params, reply};
     (this->*route.handler)(call);
   } catch (const std::exception& e) {
@@ -309,6 +410,7 @@ void Api::post_transactions(RouteCall& c) {
     // answered and the rest of the body is dropped.
     ByteSpan in(reinterpret_cast<const uint8_t*>(body.data()), body.size());
     while (!in.empty()) {
+      if (results.size() >= ctx_.opts.max_request_txs) return reply->send(too_many_txs(ctx_.opts.max_request_txs));
       Transaction tx;
       size_t consumed = 0;
       ErrorCode code = decode_tx_binary(in, max_payload, &tx, &consumed);
@@ -317,6 +419,10 @@ void Api::post_transactions(RouteCall& c) {
       in = in.subspan(consumed);
     }
   } else {
+    // Counted before parsing: the parsed array of a 16 MiB body of "0,0,..."
+    // would alone be hundreds of MiB.
+    if (json_array_items(body, ctx_.opts.max_request_txs) > ctx_.opts.max_request_txs)
+      return reply->send(too_many_txs(ctx_.opts.max_request_txs));
     boost::system::error_code ec;
     boost::json::value v = boost::json::parse(body, ec);
     if (ec) return reply->send(error_response(400, "malformed", absl::StrCat("body is not JSON: ", ec.message())));
@@ -337,9 +443,20 @@ void Api::post_transactions(RouteCall& c) {
   }
 
   if (absl::Status h = ctx_.ledger.health(); absl::IsInternal(h)) return reply->send(unavailable(std::string(h.message())));
+  // Held until the answer is sent: the decoded transactions (payloads and
+  // their bookkeeping) and the results.
+  uint64_t bytes = results.size() * sizeof(TxResult);
+  for (const Candidate& cand : cands) bytes += sizeof(Candidate) + cand.tx.payload.size() + 2 * sizeof(Hash32);
+  auto hold = std::make_shared<PendingHold>(PendingHold{pending_bytes_, {}});
+  if (!hold->hold.grow(*pending_bytes_, bytes)) {
+    ctx_.metrics.shed_requests.fetch_add(1);
+    return reply->send(unavailable("pending work over --max-pending-bytes"));
+  }
   auto request = std::make_shared<TxRequest>(std::move(results), wait_commit);
-  absl::Status st = ctx_.pipeline.admit(request, std::move(cands), [request, reply] {
-    reply->send(tx_results_response(request->results()));
+  const Ledger* ledger = &ctx_.ledger;
+  absl::Status st = ctx_.pipeline.admit(request, std::move(cands), [request, reply, hold, ledger] {
+    reply->send(tx_results_response(request->results(), *ledger));
+    hold->hold.reset();
   });
   if (!st.ok()) {
     ctx_.metrics.shed_requests.fetch_add(1);
@@ -363,6 +480,14 @@ void Api::post_block(RouteCall& c) {
     if (ec) return reply->send(error_response(400, "malformed", absl::StrCat("body is not JSON: ", ec.message())));
     err = decode_block_json(v, max_payload, &block);
   }
+  if (err.ok()) {
+    uint64_t encoded = kHeaderSize;
+    for (const Transaction& tx : block.txs) encoded += tx.encoded_size();
+    if (encoded > ctx_.opts.max_block_bytes)
+      return reply->send(error_response(413, "block_too_large",
+                                        absl::StrCat("the block encodes to ", encoded, " bytes; --max-block-bytes is ",
+                                                     ctx_.opts.max_block_bytes)));
+  }
   if (!err.ok()) {
     BlockOutcome o;
     o.kind = BlockOutcome::Kind::kInvalid;
@@ -373,8 +498,16 @@ void Api::post_block(RouteCall& c) {
   if (ctx_.draining.load()) return reply->send(unavailable("server is shutting down"));
   if (ctx_.pipeline.writer_failed()) return reply->send(unavailable(std::string(ctx_.pipeline.writer_status().message())));
   if (absl::Status h = ctx_.ledger.health(); absl::IsInternal(h)) return reply->send(unavailable(std::string(h.message())));
-  absl::Status st =
-      ctx_.pipeline.admit_block(std::move(block), [reply](BlockOutcome o) { reply->send(block_outcome_response(o)); });
+  uint64_t bytes = sizeof(Block) + body.size();
+  auto hold = std::make_shared<PendingHold>(PendingHold{pending_bytes_, {}});
+  if (!hold->hold.grow(*pending_bytes_, bytes)) {
+    ctx_.metrics.shed_requests.fetch_add(1);
+    return reply->send(unavailable("pending work over --max-pending-bytes"));
+  }
+  absl::Status st = ctx_.pipeline.admit_block(std::move(block), [reply, hold](BlockOutcome o) {
+    reply->send(block_outcome_response(o));
+    hold->hold.reset();
+  });
   if (!st.ok()) {
     ctx_.metrics.shed_requests.fetch_add(1);
     reply->send(unavailable(std::string(st.message())));
@@ -430,6 +563,8 @@ void Api::get_status(RouteCall& c) {
       {"backend_fallbacks", ctx_.backend.fallback_count()},
       {"connections_open", m.connections_open.load()},
       {"streams_open", m.streams_open.load()},
+      {"stream_waiters", ctx_.feed.waiters()},
+      {"pending_bytes", pending_bytes_->used()},
       {"requests_shed", m.shed_requests.load()},
       {"ledger_fsyncs", ls.fsyncs},
       {"ledger_bytes_written", ls.bytes_written},
@@ -453,6 +588,39 @@ void Api::get_status(RouteCall& c) {
       {"counters", std::move(counters)},
   };
   if (!is_ready) body["not_ready_reason"] = why;
+  if (ctx_.follower) {
+    const FollowerStats f = ctx_.follower->stats();
+    boost::json::object fo{{"upstream", f.upstream},
+                           {"tip", f.tip},
+                           {"lag_blocks", f.lag_blocks},
+                           {"lag_seconds", f.lag_seconds},
+                           {"reconnects", f.reconnects},
+                           {"blocks_verified", f.blocks_verified},
+                           {"blocks_per_second", f.blocks_per_second},
+                           {"connected", f.connected},
+                           {"failed", f.failed}};
+    if (f.upstream_tip) fo["upstream_tip"] = *f.upstream_tip;
+    if (f.failed) {
+      fo["failed_height"] = f.failed_height;
+      fo["failed_code"] = f.failed_code;
+      fo["error"] = f.error;
+    }
+    body["follower"] = std::move(fo);
+  }
+  if (ctx_.publisher) {
+    const PublisherStats p = ctx_.publisher->stats();
+    boost::json::object po{{"url", ctx_.opts.publish},
+                           {"stream", ctx_.opts.nats_stream},
+                           {"state", p.state},
+                           {"errors", p.errors},
+                           {"reconnects", p.reconnects},
+                           {"stopped", p.stopped}};
+    if (p.any_published) {
+      po["published_height"] = p.published_height;
+      po["lag_blocks"] = tip.height - std::min(tip.height, p.published_height);
+    }
+    body["publisher"] = std::move(po);
+  }
   c.reply->send(json_response(200, body));
 }
 
@@ -470,14 +638,27 @@ void Api::get_metrics(RouteCall& c) {
   snap.backend_description = ctx_.backend.description();
   snap.backend_active = ctx_.backend.active_name();
   snap.backend_fallbacks = ctx_.backend.fallback_count();
-  c.reply->send(make_response(200, ctx_.metrics.render(snap), "text/plain; version=0.0.4; charset=utf-8"));
+  std::string text = ctx_.metrics.render(snap);
+  if (ctx_.follower) text += ctx_.follower->render_metrics();
+  if (ctx_.publisher) text += ctx_.publisher->render_metrics(ctx_.ledger.durable_tip().height);
+  c.reply->send(make_response(200, std::move(text), "text/plain; version=0.0.4; charset=utf-8"));
 }
 
 void Api::get_stream(RouteCall& c) {
   uint64_t from = ctx_.ledger.durable_tip().height + 1;
   if (auto f = query_param(c.query, "from"); f && !parse_u64(*f, &from))
     return c.reply->send(error_response(400, "malformed", "from must be a decimal height"));
-  c.reply->stream_blocks(from);
+  const uint64_t tip = ctx_.ledger.durable_tip().height;
+  if (from > tip && from - tip > ctx_.opts.max_stream_ahead)
+    return c.reply->send(error_response(
+        400, "malformed", absl::StrCat("from is more than --max-stream-ahead (", ctx_.opts.max_stream_ahead,
+                                       ") blocks past the tip (", tip, ")")));
+  auto header = [&c](http::field f) {
+    auto it = c.req.find(f);
+    return it == c.req.end() ? std::string_view() : std::string_view(it->value());
+  };
+  c.reply->stream_blocks(from,
+                         negotiate_stream_format(header(http::field::accept), header(http::field::accept_encoding)));
 }
 
 }  // namespace bg

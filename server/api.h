@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,10 +15,12 @@
 #include "host/backend.h"
 #include "ledger/ledger.h"
 #include "server/block_feed.h"
+#include "server/byte_budget.h"
 #include "server/metrics.h"
 #include "server/options.h"
 #include "server/routes.h"
 #include "server/sealer.h"
+#include "server/stream_codec.h"
 #include "server/tx_pipeline.h"
 
 namespace bg {
@@ -30,9 +33,13 @@ class Reply {
   virtual ~Reply() = default;
   // Sends the response; callable from any thread, exactly once per request.
   virtual void send(HttpResponseMsg res) = 0;
-  // GET /v1/stream: the connection becomes an NDJSON feed from `from_height`.
-  virtual void stream_blocks(uint64_t from_height) = 0;
+  // GET /v1/stream: the connection becomes a feed of blocks from
+  // `from_height`, in `format` (NDJSON or binary frames, gzip or not).
+  virtual void stream_blocks(uint64_t from_height, StreamFormat format) = 0;
 };
+
+class Follower;
+class Publisher;
 
 // What the handlers reach: the components of a running server.
 struct ServerContext {
@@ -44,6 +51,8 @@ struct ServerContext {
   BlockFeed& feed;
   Metrics& metrics;
   std::atomic<bool>& draining;
+  const Follower* follower = nullptr;    // serve --follow: read-only, ready while following
+  const Publisher* publisher = nullptr;  // serve --publish
 };
 
 // What a route's handler gets: the request, its query string, the typed
@@ -57,9 +66,19 @@ struct RouteCall {
 
 class Api {
  public:
-  explicit Api(ServerContext ctx) : ctx_(ctx) {}
+  explicit Api(ServerContext ctx)
+      : ctx_(ctx), pending_bytes_(std::make_shared<ByteBudget>(ctx.opts.max_pending_bytes)) {}
 
   void handle(HttpRequest req, std::shared_ptr<Reply> reply);
+
+  // What the header alone decides for a request whose body has not been read
+  // (Expect: 100-continue): route, method, token, content type. An answer
+  // when the request is refused, nothing when the body may come.
+  std::optional<HttpResponseMsg> check_before_body(const HttpRequest& header) const;
+
+  // Bytes of decoded transactions and blocks admitted but not yet answered
+  // (--max-pending-bytes).
+  const ByteBudget& pending_bytes() const { return *pending_bytes_; }
 
   // The route table: every endpoint, once (server/api.cc).
   static std::span<const Route> routes();
@@ -90,7 +109,12 @@ class Api {
 
   HttpResponseMsg block_response(const HttpRequest& req, uint64_t height);
 
+  // Token and content type for a matched route (handle, check_before_body).
+  std::optional<HttpResponseMsg> check_route_header(const Route& route, const HttpRequest& req) const;
+
   ServerContext ctx_;
+  // Shared with the holds in pending completions, which may outlive the Api.
+  std::shared_ptr<ByteBudget> pending_bytes_;
 };
 
 }  // namespace bg

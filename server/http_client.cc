@@ -10,8 +10,11 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <openssl/ssl.h>
+
 #include <optional>
 
 #include "host/status_macros.h"
@@ -25,10 +28,16 @@ using tcp = net::ip::tcp;
 
 absl::StatusOr<HttpUrl> parse_http_url(std::string_view url) {
   std::string_view rest = url;
-  if (rest.rfind("http://", 0) == 0) rest.remove_prefix(7);
-  else if (rest.find("://") != std::string_view::npos)
-    return absl::InvalidArgumentError(absl::StrCat("only http:// URLs are supported: ", std::string(url)));
   HttpUrl out;
+  if (rest.rfind("http://", 0) == 0) {
+    rest.remove_prefix(7);
+  } else if (rest.rfind("https://", 0) == 0) {
+    rest.remove_prefix(8);
+    out.tls = true;
+    out.port = 443;
+  } else if (rest.find("://") != std::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("only http:// and https:// URLs are supported: ", std::string(url)));
+  }
   if (auto slash = rest.find('/'); slash != std::string_view::npos) {
     out.path = std::string(rest.substr(slash));
     if (out.path == "/") out.path.clear();
@@ -67,6 +76,8 @@ struct HttpClient::Impl {
   HttpClientOptions opts;
   net::io_context ioc;
   beast::tcp_stream stream{ioc};
+  std::unique_ptr<net::ssl::context> ssl_ctx;                // opts.tls
+  std::optional<net::ssl::stream<beast::tcp_stream&>> tls;  // while connected over TLS
   beast::flat_buffer buffer;
   bool connected = false;
   std::optional<http::response_parser<http::buffer_body>> stream_parser;
@@ -109,6 +120,13 @@ struct HttpClient::Impl {
     return result;
   }
 
+  // Runs `f` with the stream requests go through: TLS or the bare socket.
+  template <class F>
+  void io(F&& f) {
+    if (tls) f(*tls);
+    else f(stream);
+  }
+
   absl::Status fail(std::string_view what, beast::error_code ec) {
     disconnect();
     if (ec == beast::error::timeout)
@@ -120,6 +138,7 @@ struct HttpClient::Impl {
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream.close();
+    tls.reset();
     buffer.clear();
     stream_parser.reset();
     connected = false;
@@ -139,6 +158,19 @@ struct HttpClient::Impl {
     stream.expires_never();
     if (result) return fail(absl::StrCat("connect ", host, ":", port), result);
     stream.socket().set_option(tcp::no_delay(true), ec);
+    if (opts.tls) {
+      tls.emplace(stream, *ssl_ctx);
+      SSL_set_tlsext_host_name(tls->native_handle(), host.c_str());
+      tls->set_verify_mode(net::ssl::verify_peer);
+      tls->set_verify_callback(net::ssl::host_name_verification(host));
+      result = net::error::would_block;
+      stream.expires_after(opts.timeout);
+      tls->async_handshake(net::ssl::stream_base::client, [&](beast::error_code e) { result = e; });
+      ioc.restart();
+      ioc.run();
+      stream.expires_never();
+      if (result) return fail(absl::StrCat("TLS handshake with ", host, ":", port), result);
+    }
     buffer.clear();
     connected = true;
     return absl::OkStatus();
@@ -166,6 +198,14 @@ HttpClient::HttpClient(std::string host, uint16_t port, HttpClientOptions opts) 
   impl_->host = std::move(host);
   impl_->port = port;
   impl_->opts = opts;
+  if (opts.tls) {
+    impl_->ssl_ctx = std::make_unique<net::ssl::context>(net::ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(impl_->ssl_ctx->native_handle(), TLS1_2_VERSION);
+    beast::error_code ec;
+    if (opts.ca_file.empty()) impl_->ssl_ctx->set_default_verify_paths(ec);
+    else impl_->ssl_ctx->load_verify_file(opts.ca_file, ec);
+    // A bad CA file makes every handshake fail verification, which says so.
+  }
 }
 
 HttpClient::~HttpClient() {
@@ -187,7 +227,7 @@ absl::StatusOr<HttpResponse> HttpClient::request(std::string_view method, std::s
     BG_RETURN_IF_ERROR(c.connect());
     // The body is kept for a possible second attempt.
     auto req = c.make_request(method, target, attempt == 0 && reused ? body : std::move(body), headers);
-    beast::error_code ec = c.run(c.opts.timeout, [&](auto&& h) { http::async_write(c.stream, req, h); });
+    beast::error_code ec = c.run(c.opts.timeout, [&](auto&& h) { c.io([&](auto& s) { http::async_write(s, req, h); }); });
     if (ec) {
       if (reused && attempt == 0 && ec != beast::error::timeout) {
         c.disconnect();
@@ -197,7 +237,7 @@ absl::StatusOr<HttpResponse> HttpClient::request(std::string_view method, std::s
     }
     http::response_parser<http::string_body> parser;
     parser.body_limit(c.opts.max_body_bytes);
-    ec = c.run(c.opts.timeout, [&](auto&& h) { http::async_read(c.stream, c.buffer, parser, h); });
+    ec = c.run(c.opts.timeout, [&](auto&& h) { c.io([&](auto& s) { http::async_read(s, c.buffer, parser, h); }); });
     if (ec) {
       const bool nothing_read = !parser.got_some();
       if (reused && attempt == 0 && nothing_read &&
@@ -230,11 +270,13 @@ absl::StatusOr<HttpResponse> HttpClient::open_stream(std::string_view target, co
   Impl& c = *impl_;
   BG_RETURN_IF_ERROR(c.connect());
   auto req = c.make_request("GET", target, {}, headers);
-  beast::error_code ec = c.run(c.opts.timeout, [&](auto&& h) { http::async_write(c.stream, req, h); });
+  beast::error_code ec = c.run(c.opts.timeout, [&](auto&& h) { c.io([&](auto& s) { http::async_write(s, req, h); }); });
   if (ec) return c.fail("write request", ec);
   c.stream_parser.emplace();
   c.stream_parser->body_limit(boost::none);
-  ec = c.run(c.opts.timeout, [&](auto&& h) { http::async_read_header(c.stream, c.buffer, *c.stream_parser, h); });
+  ec = c.run(c.opts.timeout, [&](auto&& h) {
+    c.io([&](auto& s) { http::async_read_header(s, c.buffer, *c.stream_parser, h); });
+  });
   if (ec) return c.fail("read response header", ec);
   HttpResponse out;
   const auto& res = c.stream_parser->get();
@@ -255,7 +297,9 @@ absl::StatusOr<std::string> HttpClient::read_stream(std::chrono::milliseconds ti
     body.size = sizeof(chunk);
     bool timed_out = false;
     beast::error_code ec = c.run_cancellable(
-        timeout, [&](auto&& h) { http::async_read_some(c.stream, c.buffer, *c.stream_parser, h); }, &timed_out);
+        timeout, [&](auto&& h) {
+          c.io([&](auto& s) { http::async_read_some(s, c.buffer, *c.stream_parser, h); });
+        }, &timed_out);
     if (timed_out) return absl::DeadlineExceededError("read stream: nothing arrived in time");
     if (ec && ec != http::error::need_buffer) return c.fail("read stream", ec);
     const size_t got = sizeof(chunk) - c.stream_parser->get().body().size;
@@ -268,7 +312,7 @@ absl::Status HttpClient::send_raw(std::string_view bytes) {
   Impl& c = *impl_;
   BG_RETURN_IF_ERROR(c.connect());
   beast::error_code ec = c.run(c.opts.timeout, [&](auto&& h) {
-    net::async_write(c.stream, net::buffer(bytes.data(), bytes.size()), h);
+    c.io([&](auto& s) { net::async_write(s, net::buffer(bytes.data(), bytes.size()), h); });
   });
   if (ec) return c.fail("write", ec);
   return absl::OkStatus();
@@ -285,7 +329,7 @@ absl::StatusOr<std::string> HttpClient::read_raw(std::chrono::milliseconds timeo
   char tmp[16 * 1024];
   size_t n = 0;
   beast::error_code ec =
-      c.run(timeout, [&](auto&& h) { c.stream.async_read_some(net::buffer(tmp, sizeof(tmp)), h); }, &n);
+      c.run(timeout, [&](auto&& h) { c.io([&](auto& s) { s.async_read_some(net::buffer(tmp, sizeof(tmp)), h); }); }, &n);
   if (ec == net::error::eof) {
     c.disconnect();
     return std::string();

@@ -18,11 +18,13 @@ namespace bg {
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
-// "http://HOST:PORT[/...]" (or "HOST:PORT"): host, port and the path prefix ("" when none).
+// "http://HOST:PORT[/...]", "https://HOST:PORT[/...]" (or "HOST:PORT"): host,
+// port, the path prefix ("" when none) and whether it is HTTPS.
 struct HttpUrl {
   std::string host;
   uint16_t port = 80;
   std::string path;
+  bool tls = false;
 };
 absl::StatusOr<HttpUrl> parse_http_url(std::string_view url);
 
@@ -40,6 +42,10 @@ struct HttpClientOptions {
   std::chrono::milliseconds timeout{30000};
   // Largest response body accepted (the parser fails past it).
   uint64_t max_body_bytes = 1ull << 30;
+  // HTTPS (TLS 1.2 or 1.3), the server's certificate checked against
+  // `ca_file` (PEM; empty: the system's trust store) and the host name.
+  bool tls = false;
+  std::string ca_file;
 };
 
 class HttpClient {

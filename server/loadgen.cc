@@ -217,6 +217,8 @@ LoadReport run_load(const LoadPlan& plan, const LoadRunOptions& opts) {
     std::vector<CommittedTx> got;
     HttpClientOptions copts;
     copts.timeout = opts.timeout;
+    copts.tls = opts.url.tls;
+    copts.ca_file = opts.ca_file;
     HttpClient client(opts.url.host, opts.url.port, copts);
     bool gone = false;
     while (!gone && !stopped()) {

@@ -57,7 +57,8 @@ struct CommittedTx {
 };
 
 struct LoadRunOptions {
-  HttpUrl url;  // server/http_client.h
+  HttpUrl url;          // server/http_client.h
+  std::string ca_file;  // https:// URLs: PEM CA of the server certificate (empty: the system store)
   WaitMode wait = WaitMode::kCommit;
   size_t connections = 4;
   // Gives up on a batch after this many 503s in a row (each waits Retry-After).

@@ -150,6 +150,9 @@ std::string Metrics::render(const MetricsSnapshot& snap) const {
                   "# HELP blockgate_connections_refused_total Connections refused over --max-connections.\n"
                   "# TYPE blockgate_connections_refused_total counter\n"
                   "blockgate_connections_refused_total ", connections_refused.load(), "\n",
+                  "# HELP blockgate_accept_backoffs_total Accept pauses (100 ms) for want of file descriptors.\n"
+                  "# TYPE blockgate_accept_backoffs_total counter\n"
+                  "blockgate_accept_backoffs_total ", accept_backoffs.load(), "\n",
                   "# HELP blockgate_requests_shed_total Requests answered 503 because a queue was full.\n"
                   "# TYPE blockgate_requests_shed_total counter\n"
                   "blockgate_requests_shed_total ", shed_requests.load(), "\n",

@@ -75,6 +75,7 @@ class Metrics {
   std::atomic<uint64_t> connections_refused{0};
   std::atomic<uint64_t> streams_open{0};
   std::atomic<uint64_t> shed_requests{0};  // 503 for saturation
+  std::atomic<uint64_t> accept_backoffs{0};  // accept paused: out of file descriptors
   std::atomic<uint64_t> batches_in_flight{0};     // verify_batch calls running for transactions
   std::atomic<uint64_t> block_sigs_in_flight{0};  // signatures of POSTed blocks queued or verifying
 

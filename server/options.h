@@ -22,6 +22,9 @@ struct ServerOptions {
   uint64_t max_block_txs = 10000;
   uint64_t max_connections = 1024;
   std::string auth_token;  // empty: POSTs need no token
+  // HTTPS: PEM certificate chain and private key; both empty: plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 
   // Extras.
   // Batches follow the backlog: with no batch in the backend, whatever is
@@ -51,6 +54,26 @@ struct ServerOptions {
   std::chrono::milliseconds body_timeout{30000};    // end of headers to end of body
   std::chrono::milliseconds write_timeout{30000};   // one response write (a stream chunk included)
   std::chrono::milliseconds drain_timeout{30000};   // SIGTERM: longest wait for in-flight work
+
+  // Byte and count bounds on what clients can make the server hold
+  // (docs/SERVER.md "Limits").
+  uint64_t max_request_txs = 32768;             // items in one POST /v1/transactions; past it 413
+  uint64_t max_pending_bytes = 512ull << 20;    // decoded txs and blocks admitted, not yet answered; past it 503
+  uint64_t max_body_buffer_bytes = 256ull << 20;  // request bodies being read, all connections; past it 503
+  uint64_t max_response_bytes = 256ull << 20;   // large answers and stream chunks being written; past it 503
+  uint64_t max_streams = 256;                   // open /v1/stream consumers (not counted as connections)
+  uint64_t max_stream_ahead = 100000;           // `from` at most this far past the tip; else 400
+  std::chrono::milliseconds stream_keepalive{5000};  // blank line to a waiting stream consumer
+
+  // Downstream (docs/SERVER.md, "Followers and JetStream").
+  uint64_t max_block_bytes = 16ull << 20;  // largest block committed: sealed blocks stop here, POSTed ones past it get 413
+  std::string follow;                      // http://HOST:PORT or nats://HOST:PORT: follow it, read-only
+  std::string publish;                     // nats://HOST:PORT: publish every durable block to JetStream
+  std::string nats_stream = "BLOCKGATE";
+  std::string nats_subject = "blockgate.blocks";
+  std::string nats_creds_file;             // NATS credentials (JWT + NKey) file
+  std::string nats_token;                  // NATS token (from --nats-token-file)
+  std::string nats_ca_file;                // CA certificates for tls:// NATS servers
 };
 
 }  // namespace bg

@@ -125,9 +125,11 @@ void Sealer::run() {
     }
     std::vector<SealTx> txs;
     txs.reserve(std::min(queued_txs_, max_txs));
+    // The encoded block stays within --max-block-bytes (and the record cap).
+    const size_t max_bytes = std::min<uint64_t>(kMaxSealedBlockBytes, opts_.max_block_bytes) - kHeaderSize;
     size_t bytes = 0;
-    while (!queue_.empty() && txs.size() < max_txs && bytes < kMaxSealedBlockBytes &&
-           std::holds_alternative<SealTx>(queue_.front())) {
+    while (!queue_.empty() && txs.size() < max_txs && std::holds_alternative<SealTx>(queue_.front()) &&
+           (txs.empty() || bytes + std::get<SealTx>(queue_.front()).tx.encoded_size() <= max_bytes)) {
       bytes += std::get<SealTx>(queue_.front()).tx.encoded_size();
       txs.push_back(std::move(std::get<SealTx>(queue_.front())));
       queue_.pop_front();

@@ -10,6 +10,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <sys/resource.h>
+
+#include <boost/asio/ssl/context.hpp>
+
 #include <csignal>
 #include <iostream>
 #include <optional>
@@ -21,7 +27,9 @@
 #include "host/thread_pool.h"
 #include "server/api.h"
 #include "server/block_feed.h"
+#include "server/follower.h"
 #include "server/metrics.h"
+#include "server/publisher.h"
 #include "server/sealer.h"
 #include "server/server_core.h"
 #include "server/session.h"
@@ -30,6 +38,21 @@
 namespace bg {
 
 namespace net = boost::asio;
+
+namespace {
+
+NatsConfig nats_config(const ServerOptions& o, const std::string& url) {
+  NatsConfig c;
+  c.url = url;
+  c.creds_file = o.nats_creds_file;
+  c.token = o.nats_token;
+  c.ca_file = o.nats_ca_file;
+  c.stream = o.nats_stream;
+  c.subject = o.nats_subject;
+  return c;
+}
+
+}  // namespace
 
 struct Server::Impl {
   ServerOptions opts;
@@ -44,7 +67,10 @@ struct Server::Impl {
   std::unique_ptr<BlockFeed> feed;
   std::unique_ptr<TxPipeline> pipeline;
   std::unique_ptr<Sealer> sealer;
+  std::unique_ptr<Follower> follower;    // serve --follow
+  std::unique_ptr<Publisher> publisher;  // serve --publish
   std::unique_ptr<Api> api;
+  std::unique_ptr<net::ssl::context> tls;
   std::unique_ptr<SessionShared> shared;
   std::shared_ptr<Listener> listener;
 
@@ -60,9 +86,26 @@ struct Server::Impl {
   ~Impl() {
     // Stop producers before the io_context they post into goes away, and the
     // io_context (with the sessions its handlers own) before what they use.
+    if (follower) follower->stop();
+    if (publisher) publisher->stop();
     if (sealer) sealer->stop();
     if (pipeline) pipeline->stop();
+    // The listener's acceptor and timer hold the io_context's strand: they go
+    // before it does (destroying it after was a use-after-free on every exit).
+    listener.reset();
     ioc.reset();
+  }
+
+  // A block became durable (sealed, POSTed or followed), in height order:
+  // what every commit does besides waking the block feed.
+  void observe_commit(uint64_t height) {
+    observe_fsync();
+    if (publisher) publisher->notify(height);
+  }
+  // A followed block became durable.
+  void on_committed(uint64_t height) {
+    observe_commit(height);
+    feed->publish(height);
   }
 
   void observe_fsync() {
@@ -70,6 +113,51 @@ struct Server::Impl {
     if (last_fsyncs.exchange(s.fsyncs) != s.fsyncs) metrics.fsync_seconds.observe(s.last_fsync_seconds);
   }
 };
+
+namespace {
+
+// Every connection and stream is a file descriptor: raise the soft limit to
+// the hard one, and say so when the configured counts cannot fit under it
+// (the ledger's files and a margin included). Accept backs off when it runs
+// out anyway (session.cc).
+void raise_fd_limit(const ServerOptions& opts) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit want = lim;
+    want.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0) lim = want;
+  }
+  const uint64_t needed = opts.max_connections + opts.max_streams + 64;
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < needed)
+    std::cerr << "blockgate: warning: the open-file limit (" << lim.rlim_cur << ") is below --max-connections + "
+              << "--max-streams + 64 (" << needed << "); connections past it wait in the listen queue\n";
+}
+
+// TLS 1.2 and 1.3 only; for 1.2, forward-secret AEAD suites only (1.3's
+// suites are all AEAD). No compression, no renegotiation, no tickets kept
+// across restarts (each process has its own ticket key).
+absl::StatusOr<std::unique_ptr<net::ssl::context>> make_tls_context(const ServerOptions& opts) {
+  if (opts.tls_cert_file.empty() || opts.tls_key_file.empty())
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  auto ctx = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+  SSL_CTX* c = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
+  SSL_CTX_set_options(c, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (SSL_CTX_set_cipher_list(c, "ECDHE+AESGCM:ECDHE+CHACHA20") != 1)
+    return absl::InternalError("TLS: no usable TLS 1.2 cipher suites");
+  if (SSL_CTX_use_certificate_chain_file(c, opts.tls_cert_file.c_str()) != 1)
+    return absl::InvalidArgumentError(absl::StrCat("cannot load --tls-cert ", opts.tls_cert_file, ": ",
+                                                   ERR_reason_error_string(ERR_get_error())));
+  if (SSL_CTX_use_PrivateKey_file(c, opts.tls_key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(c) != 1)
+    return absl::InvalidArgumentError(absl::StrCat("cannot load --tls-key ", opts.tls_key_file,
+                                                   " (or it does not match the certificate): ",
+                                                   ERR_reason_error_string(ERR_get_error())));
+  return ctx;
+}
+
+}  // namespace
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
@@ -84,16 +172,51 @@ absl::StatusOr<std::unique_ptr<Server>> Server::create(const ServerOptions& opts
   bopts.kernel_variant = opts.kernel_variant;
   BG_ASSIGN_OR_RETURN(s.backend, make_backend(opts.backend, bopts));
 
-  ServerCore core = make_server_core(
-      {s.opts, *s.ledger, *s.backend, s.metrics, s.draining,
-       [&s](std::function<void()> f) { net::post(*s.ioc, std::move(f)); }, [&s](uint64_t) { s.observe_fsync(); }});
+  // The largest block this node can commit: sealed blocks stop at
+  // --max-block-bytes and POSTed or followed ones past it are refused.
+  const uint64_t max_tx_bytes = tx_fixed_size(Scheme::kSecp256k1) + opts.max_payload_bytes;
+  if (opts.max_block_bytes < kHeaderSize + max_tx_bytes)
+    return absl::InvalidArgumentError(absl::StrCat("--max-block-bytes ", opts.max_block_bytes,
+                                                   " is below one header plus one largest transaction (",
+                                                   kHeaderSize + max_tx_bytes, ")"));
+  if (!opts.publish.empty()) {
+    NatsConfig nc = nats_config(opts, opts.publish);
+    s.publisher = std::make_unique<Publisher>(*s.ledger, nc, opts.max_block_bytes);
+    if (absl::Status st = s.publisher->start(); !st.ok()) return st;
+  }
+  if (!opts.follow.empty()) {
+    FollowerOptions fo;
+    fo.source.url = opts.follow;
+    fo.source.nats = nats_config(opts, opts.follow);
+    fo.source.max_block_bytes = opts.max_block_bytes;
+    fo.source.max_payload_bytes = opts.max_payload_bytes;
+    fo.max_future_ms = opts.max_future_ms;
+    s.follower = std::make_unique<Follower>(*s.ledger, *s.backend, fo, [&s](uint64_t h) { s.on_committed(h); });
+  }
+
+  ServerCoreDeps deps{s.opts, *s.ledger, *s.backend, s.metrics, s.draining,
+                      [&s](std::function<void()> f) { net::post(*s.ioc, std::move(f)); },
+                      [&s](uint64_t h) { s.observe_commit(h); }};
+  deps.follower = s.follower.get();
+  deps.publisher = s.publisher.get();
+  ServerCore core = make_server_core(deps);
   s.feed = std::move(core.feed);
   s.pipeline = std::move(core.pipeline);
   s.sealer = std::move(core.sealer);
   s.api = std::move(core.api);
   s.shared.reset(new SessionShared{*s.api, s.opts, *s.ledger, *s.feed, s.metrics, s.draining});
+  if (!opts.tls_cert_file.empty() || !opts.tls_key_file.empty()) {
+    auto tls = make_tls_context(opts);
+    if (!tls.ok()) return tls.status();
+    s.tls = std::move(*tls);
+    s.shared->tls = s.tls.get();
+  }
+  s.shared->body_bytes.set_limit(opts.max_body_buffer_bytes);
+  s.shared->response_bytes.set_limit(opts.max_response_bytes);
+  raise_fd_limit(opts);
   s.listener = std::make_shared<Listener>(*s.ioc, *s.shared);
   BG_RETURN_IF_ERROR(s.listener->listen(opts.host, opts.port));
+  if (s.follower) BG_RETURN_IF_ERROR(s.follower->start());
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -102,7 +225,7 @@ uint16_t Server::port() const { return impl_->listener->local_port(); }
 std::string Server::url() const {
   const std::string& h = impl_->opts.host;
   const bool v6 = h.find(':') != std::string::npos;
-  return absl::StrCat("http://", v6 ? "[" : "", h, v6 ? "]" : "", ":", port());
+  return absl::StrCat(impl_->tls ? "https://" : "http://", v6 ? "[" : "", h, v6 ? "]" : "", ":", port());
 }
 
 void Server::shutdown() {
@@ -140,6 +263,7 @@ absl::Status Server::run(bool handle_signals) {
   // 1. No new connections; new POSTs get 503; answers close their connections.
   s.draining.store(true);
   s.listener->stop();
+  if (s.follower) s.follower->stop();
   // 2. Everything admitted is verified, sealed and committed (or failed).
   s.pipeline->stop();
   s.sealer->stop();
@@ -147,6 +271,7 @@ absl::Status Server::run(bool handle_signals) {
   const auto deadline = std::chrono::steady_clock::now() + s.opts.drain_timeout;
   while (s.shared->requests_in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  if (s.publisher) s.publisher->stop();
   // 4. Streams end with their last chunk.
   s.feed->close();
   const auto stream_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);

@@ -26,8 +26,10 @@ ServerCore make_server_core(const ServerCoreDeps& d) {
   hooks.ledger_error = [pipeline](const absl::Status& st) { pipeline->note_ledger_error(st); };
   c.sealer = std::make_unique<Sealer>(d.ledger, d.backend, d.metrics, d.opts, std::move(hooks));
   c.pipeline->set_sealer(c.sealer.get());
-  c.api = std::make_unique<Api>(
-      ServerContext{d.opts, d.ledger, d.backend, *c.pipeline, *c.sealer, *c.feed, d.metrics, d.draining});
+  ServerContext ctx{d.opts, d.ledger, d.backend, *c.pipeline, *c.sealer, *c.feed, d.metrics, d.draining};
+  ctx.follower = d.follower;
+  ctx.publisher = d.publisher;
+  c.api = std::make_unique<Api>(ctx);
   return c;
 }
 

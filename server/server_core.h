@@ -30,6 +30,9 @@ struct ServerCoreDeps {
   std::function<void(std::function<void()>)> post;
   // Called after each durable commit, before the block feed hears of it; may be empty.
   std::function<void(uint64_t height)> on_committed;
+  // serve --follow / --publish, for the API (read-only answers, readiness, metrics).
+  const Follower* follower = nullptr;
+  const Publisher* publisher = nullptr;
 };
 
 // Owners of the wired components. Destroy (or stop) the sealer and pipeline

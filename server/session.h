@@ -6,7 +6,10 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -15,6 +18,7 @@
 #include <string>
 
 #include "server/api.h"
+#include "server/byte_budget.h"
 
 namespace bg {
 
@@ -28,6 +32,12 @@ struct SessionShared {
   Metrics& metrics;
   std::atomic<bool>& draining;
   std::atomic<uint64_t> requests_in_flight{0};
+  // TLS (--tls-cert/--tls-key): every connection is HTTPS; null: plain HTTP.
+  boost::asio::ssl::context* tls = nullptr;
+  // Request bodies being read, all connections (--max-body-buffer-bytes).
+  ByteBudget body_bytes;
+  // Large answers and stream chunks being written (--max-response-bytes).
+  ByteBudget response_bytes;
 };
 
 class Listener : public std::enable_shared_from_this<Listener> {
@@ -46,6 +56,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   boost::asio::io_context& ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  // Out of file descriptors: accepting again at once would spin (the pending
+  // connection stays readable), so wait a little first.
+  boost::asio::steady_timer backoff_;
+  std::chrono::steady_clock::time_point last_warning_{};
   SessionShared& shared_;
 };
 

@@ -21,6 +21,11 @@
 //   latency_ms      object  {"p50","p99","p999"} commit latency, milliseconds
 //                           (also read: commit_latency_ms, latencies_ms)
 //   counters        object  name -> number, all shown in a table
+//   follower        object  serve --follow: upstream, tip, upstream_tip, lag_blocks,
+//                           lag_seconds, blocks_per_second, reconnects, connected,
+//                           failed (+ failed_height, failed_code, error)
+//   publisher       object  serve --publish: url, stream, state, published_height,
+//                           lag_blocks, errors, reconnects, stopped
 // Nested objects under "rates" or "latency" with the same names also work.
 #include "server/status_page.h"
 
@@ -90,6 +95,10 @@ constexpr std::string_view kPage = R"BGHTML(<!doctype html>
     <table><thead><tr><th class="num">Height</th><th>Hash</th><th class="num">Txs</th>
       <th>Timestamp (UTC)</th><th>Merkle root</th></tr></thead>
       <tbody id="blocks"><tr><td colspan="5">waiting for blocks...</td></tr></tbody></table>
+  </div>
+  <div class="card wide full" id="downstream" style="display:none">
+    <div class="k">Downstream</div>
+    <div id="downstream-kv" class="kvs"></div>
   </div>
   <div class="card wide full">
     <div class="k">Counters</div>
@@ -243,6 +252,7 @@ async function poll() {
   for (const b of blocks.values()) if (b.header.height > 0) { total += b.header.tx_count; n++; }
   $("avgtx").textContent = n ? fmtNum(total / n, 1) + " tx/block (recent)" : "-";
   renderCounters(pick(status, "counters"));
+  renderDownstream(pick(status, "follower"), pick(status, "publisher"));
   renderSpark();
   if (fresh) renderBlocks();
   $("err").textContent = errors.join(" · ");
@@ -250,6 +260,38 @@ async function poll() {
   conn.textContent = !latest ? "unreachable" : notReady ? "not ready" : "live";
   conn.className = latest && !notReady ? "ok" : "bad";
   conn.title = notReady ? (status.not_ready_reason ?? "") : "";
+}
+
+// Follower and publisher state, when the server has either.
+function renderDownstream(f, p) {
+  const rows = [];
+  if (f) {
+    rows.push(["following", f.upstream]);
+    rows.push(["follower tip / upstream tip", fmtNum(f.tip) + " / " + (f.upstream_tip !== undefined ? fmtNum(f.upstream_tip) : "?")]);
+    rows.push(["lag", fmtNum(f.lag_blocks) + " blocks, " + fmtNum(f.lag_seconds, 1) + " s"]);
+    rows.push(["blocks verified/s", fmtNum(f.blocks_per_second, 1)]);
+    rows.push(["reconnects", fmtNum(f.reconnects)]);
+    rows.push(["follower state", f.failed ? "stopped at " + f.failed_height + ": " + f.failed_code
+                                          : f.connected ? "connected" : "reconnecting"]);
+  }
+  if (p) {
+    rows.push(["publishing to", p.url + " (" + p.stream + ")"]);
+    rows.push(["published height", p.published_height !== undefined ? fmtNum(p.published_height) : "-"]);
+    rows.push(["publish lag", p.lag_blocks !== undefined ? fmtNum(p.lag_blocks) + " blocks" : "-"]);
+    rows.push(["publisher state", p.state + (p.errors ? " (" + p.errors + " errors)" : "")]);
+  }
+  $("downstream").style.display = rows.length ? "" : "none";
+  const box = $("downstream-kv");
+  box.replaceChildren(...rows.map(([k, v]) => {
+    const d = document.createElement("div");
+    d.className = "kv";
+    const s = document.createElement("span");
+    s.textContent = k;
+    const b = document.createElement("b");
+    b.textContent = v;
+    d.append(s, b);
+    return d;
+  }));
 }
 
 async function loop() {

@@ -58,7 +58,7 @@ bool ServerProcess::start(const std::string& data_dir, std::vector<std::string> 
   }
   err_drainer_ = std::thread([this] { drain(err_fd_.get(), &stderr_); });
 
-  static const std::regex kListening(R"(blockgate listening on http://(\[[^\]]+\]|[^:\s]+):(\d+))");
+  static const std::regex kListening(R"(blockgate listening on https?://(\[[^\]]+\]|[^:\s]+):(\d+))");
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string seen;
   char buf[4096];
@@ -152,7 +152,7 @@ bool ServerProcess::running() const {
 
 std::string ServerProcess::url() const {
   const bool v6 = host_.find(':') != std::string::npos;
-  return "http://" + (v6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
+  return std::string(listening_line_.find("https://") != std::string::npos ? "https://" : "http://") + (v6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
 }
 
 HttpClient ServerProcess::client(std::chrono::milliseconds timeout) const {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <filesystem>
@@ -55,6 +56,33 @@ TEST_F(Cli, KeygenSignVerifyRoundTripForEveryScheme) {
     EXPECT_EQ(st, 0);
     EXPECT_EQ(out, "valid\ninvalid_signature\n") << scheme;
   }
+}
+
+// keygen --out onto an existing world-readable file: a new owner-only file
+// replaces it (the old inode, here still reachable by a hard link, is left
+// untouched rather than rewritten in place with its old mode).
+TEST_F(Cli, KeygenOutReplacesAnExistingFileOwnerOnly) {
+  fs::path key = dir_ / "existing.key";
+  std::ofstream(key) << "old\n";
+  ASSERT_EQ(::chmod(key.c_str(), 0644), 0);
+  fs::path link = dir_ / "other-name";
+  ASSERT_EQ(::link(key.c_str(), link.c_str()), 0);
+  int st = -1;
+  run_shell(bin() + " keygen --scheme ed25519 --out " + key.string(), &st);
+  ASSERT_EQ(st, 0);
+  struct stat sb;
+  ASSERT_EQ(::stat(key.c_str(), &sb), 0);
+  EXPECT_EQ(sb.st_mode & 0777, 0600u);
+  std::ifstream kf(key);
+  std::string key_json((std::istreambuf_iterator<char>(kf)), {});
+  EXPECT_NE(key_json.find("secret_key"), std::string::npos);
+  std::ifstream lf(link);
+  std::string old((std::istreambuf_iterator<char>(lf)), {});
+  EXPECT_EQ(old, "old\n");
+  // No temporary file is left behind.
+  size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir_)) files += e.is_regular_file();
+  EXPECT_EQ(files, 2u);
 }
 
 TEST_F(Cli, SignReadsPayloadFiles) {

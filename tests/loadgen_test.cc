@@ -144,7 +144,12 @@ TEST(HttpUrl, ParsesWhatLoadgenTakes) {
   ASSERT_TRUE(u.ok());
   EXPECT_EQ(u->host, "127.0.0.1");
   EXPECT_EQ(u->port, 8700);
-  EXPECT_FALSE(parse_http_url("https://x:1").ok());
+  EXPECT_FALSE(u->tls);
+  auto t = parse_http_url("https://x:1");
+  ASSERT_TRUE(t.ok());
+  EXPECT_TRUE(t->tls);
+  EXPECT_EQ(t->port, 1);
+  EXPECT_FALSE(parse_http_url("ftp://x:1").ok());
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ namespace http = boost::beast::http;
 class PromiseReply : public Reply {
  public:
   void send(HttpResponseMsg res) override { response_.set_value(std::move(res)); }
-  void stream_blocks(uint64_t from) override { stream_from_.set_value(from); }
+  void stream_blocks(uint64_t from, StreamFormat) override { stream_from_.set_value(from); }
   std::future<HttpResponseMsg> response() { return response_.get_future(); }
   std::future<uint64_t> stream_from() { return stream_from_.get_future(); }
 

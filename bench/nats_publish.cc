@@ -1,0 +1,58 @@
+// nats_publish: the baseline for serve --publish. Publishes COUNT messages of
+// SIZE bytes to a JetStream stream with the C client, one synchronous publish
+// at a time (as the publisher does), and prints messages/s and MB/s.
+// Usage: nats_publish URL STREAM COUNT SIZE
+#include <nats/nats.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+int main(int argc, char** argv) {
+  if (argc != 5) {
+    std::fprintf(stderr, "usage: nats_publish URL STREAM COUNT SIZE\n");
+    return 2;
+  }
+  const std::string url = argv[1], stream = argv[2], subject = stream + ".raw";
+  const long count = std::atol(argv[3]), size = std::atol(argv[4]);
+  natsConnection* nc = nullptr;
+  if (natsConnection_ConnectTo(&nc, url.c_str()) != NATS_OK) {
+    std::fprintf(stderr, "nats_publish: cannot connect to %s\n", url.c_str());
+    return 1;
+  }
+  jsCtx* js = nullptr;
+  natsConnection_JetStream(&js, nc, nullptr);
+  jsStreamConfig sc;
+  jsStreamConfig_Init(&sc);
+  sc.Name = stream.c_str();
+  const char* subjects[1] = {subject.c_str()};
+  sc.Subjects = subjects;
+  sc.SubjectsLen = 1;
+  sc.Storage = js_FileStorage;
+  jsStreamInfo* si = nullptr;
+  jsErrCode jerr = jsErrCode(0);
+  if (js_AddStream(&si, js, &sc, nullptr, &jerr) != NATS_OK) {
+    std::fprintf(stderr, "nats_publish: cannot create stream %s (JetStream error %d)\n", stream.c_str(), int(jerr));
+    return 1;
+  }
+  jsStreamInfo_Destroy(si);
+  std::vector<char> payload(size_t(size), 'x');
+  const auto t0 = std::chrono::steady_clock::now();
+  for (long i = 0; i < count; ++i) {
+    payload[0] = char(i);
+    jsPubAck* ack = nullptr;
+    if (js_Publish(&ack, js, subject.c_str(), payload.data(), int(size), nullptr, &jerr) != NATS_OK) {
+      std::fprintf(stderr, "nats_publish: publish %ld failed (JetStream error %d)\n", i, int(jerr));
+      return 1;
+    }
+    jsPubAck_Destroy(ack);
+  }
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("nats_publish: %ld messages of %ld bytes in %.3f s: %.0f msg/s, %.1f MB/s\n", count, size, s,
+              double(count) / s, double(count) * double(size) / s / 1e6);
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+  return 0;
+}

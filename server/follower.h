@@ -1,0 +1,108 @@
+// serve --follow SOURCE: a verifying follower. It keeps its own ledger and
+// reads blocks from its tip + 1 out of SOURCE (another blockgate's
+// /v1/stream, or the JetStream stream a leader publishes to), trusting
+// nothing: every block gets the full check of POST /v1/blocks (chain link,
+// Merkle root, no duplicate, every signature on this node's backend) before
+// the group-committed ledger takes it. Three stages overlap: fetch (decode)
+// → verify (many blocks' signatures in one backend batch) → commit (the
+// ledger's writer). A block that fails is never appended: the follower stops
+// following, says why in the log and in /readyz, and reads go on.
+#pragma once
+
+#include <absl/status/status.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "host/backend.h"
+#include "ledger/ledger.h"
+#include "server/block_source.h"
+
+namespace bg {
+
+struct FollowerOptions {
+  BlockSourceOptions source;
+  size_t max_batch_signatures = 1 << 16;  // one verify call during catch-up, at most
+  uint64_t max_queued_bytes = 64ull << 20;  // fetched, not yet verified
+  uint64_t max_future_ms = 2 * 3600 * 1000;  // a block's timestamp may lead this node's clock by this much
+};
+
+struct FollowerStats {
+  std::string upstream;
+  uint64_t tip = 0;                     // this node's durable tip
+  std::optional<uint64_t> upstream_tip;  // when the source has said
+  uint64_t lag_blocks = 0;
+  double lag_seconds = 0;  // age of our tip while behind the upstream, else 0
+  uint64_t reconnects = 0;
+  uint64_t blocks_verified = 0;
+  uint64_t txs_verified = 0;
+  double blocks_per_second = 0;  // over the last few seconds
+  bool connected = false;
+  bool failed = false;  // stopped following for good
+  uint64_t failed_height = 0;
+  std::string failed_code;  // SPEC §3 code, or "ledger" / "source"
+  std::string error;        // the detail
+};
+
+class Follower {
+ public:
+  // `committed(height)` runs (in height order, on the ledger's thread) once a
+  // followed block is durable.
+  Follower(Ledger& ledger, VerifyBackend& backend, FollowerOptions opts, std::function<void(uint64_t)> committed);
+  ~Follower();  // stop()
+  Follower(const Follower&) = delete;
+  Follower& operator=(const Follower&) = delete;
+
+  absl::Status start();
+  // Stops fetching, finishes the batch being verified, waits for its commits.
+  void stop();
+
+  // Not ready once following stopped on a bad block; `why` names it.
+  bool ready(std::string* why) const;
+  FollowerStats stats() const;
+  // Prometheus lines (blockgate_follower_*).
+  std::string render_metrics() const;
+
+ private:
+  struct Queued {
+    Block block;
+    uint64_t bytes = 0;
+  };
+
+  void fetch_loop();
+  void verify_loop();
+  void verify_and_commit(std::vector<Queued> batch);
+  void fail(uint64_t height, std::string code, std::string detail);
+  bool sleep_for(std::chrono::milliseconds d);
+
+  Ledger& ledger_;
+  VerifyBackend& backend_;
+  const FollowerOptions opts_;
+  std::function<void(uint64_t)> committed_;
+  std::unique_ptr<BlockSource> source_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;  // queue, stop, failure
+  std::deque<Queued> queue_;
+  uint64_t queued_bytes_ = 0;
+  uint64_t next_fetch_ = 0;
+  bool stopping_ = false;
+  FollowerStats stats_;
+  mutable std::deque<std::pair<std::chrono::steady_clock::time_point, uint64_t>> rate_samples_;
+  std::atomic<uint64_t> in_flight_{0};
+  std::chrono::steady_clock::time_point started_{};
+  uint64_t start_height_ = 0;
+  bool caught_up_logged_ = false;
+  std::thread fetch_thread_, verify_thread_;
+};
+
+}  // namespace bg

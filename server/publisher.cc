@@ -1,0 +1,241 @@
+// Publisher: one thread, one JetStream connection at a time. The stream is
+// the ledger's mirror: before publishing, the stream's last block must be our
+// block at that height (same hash), else it is not ours and we stop.
+#include "server/publisher.h"
+
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_format.h>
+
+#include <algorithm>
+#include <iostream>
+
+#include "host/block.h"
+
+namespace bg {
+namespace {
+
+constexpr auto kMinBackoff = std::chrono::milliseconds(100);
+constexpr auto kMaxBackoff = std::chrono::milliseconds(5000);
+constexpr auto kIdleCheck = std::chrono::milliseconds(500);
+
+// Marks a refusal that retrying cannot fix.
+absl::Status permanent(std::string msg) { return absl::FailedPreconditionError(std::move(msg)); }
+
+absl::StatusOr<std::string> block_hash_hex(ByteSpan block) {
+  BlockHeader h;
+  if (!BlockHeader::decode(block, &h)) return absl::DataLossError("ledger returned a block shorter than its header");
+  return to_hex(h.hash());
+}
+
+}  // namespace
+
+Publisher::Publisher(const Ledger& ledger, NatsConfig cfg, uint64_t max_block_bytes)
+    : ledger_(ledger), cfg_(std::move(cfg)), max_block_bytes_(max_block_bytes) {}
+
+Publisher::~Publisher() { stop(); }
+
+absl::Status Publisher::check_payload(const JetStream& js) const {
+  const int64_t max_payload = js.max_payload();
+  if (max_payload >= 0 && uint64_t(max_payload) < max_block_bytes_)
+    return permanent(absl::StrCat("the NATS server at ", cfg_.url, " accepts messages of at most ", max_payload,
+                                  " bytes (max_payload) but this node can commit blocks of up to ", max_block_bytes_,
+                                  " bytes: raise max_payload in the NATS server's configuration, or lower "
+                                  "--max-block-bytes to at most ",
+                                  max_payload));
+  return absl::OkStatus();
+}
+
+absl::Status Publisher::start() {
+  auto js = JetStream::connect(cfg_);
+  if (js.ok()) {
+    if (absl::Status st = check_payload(**js); !st.ok()) return st;
+    std::lock_guard lk(mu_);
+    first_ = std::move(*js);
+  } else {
+    std::cerr << "blockgate: publish: " << js.status().message() << "; retrying in the background\n";
+  }
+  thread_ = std::thread([this] { run(); });
+  return absl::OkStatus();
+}
+
+void Publisher::notify(uint64_t) {
+  std::lock_guard lk(mu_);
+  cv_.notify_all();
+}
+
+void Publisher::stop() {
+  {
+    std::lock_guard lk(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+PublisherStats Publisher::stats() const {
+  std::lock_guard lk(mu_);
+  return stats_;
+}
+
+std::string Publisher::render_metrics(uint64_t tip) const {
+  const PublisherStats s = stats();
+  std::string out;
+  const double published = s.any_published ? double(s.published_height) : -1.0;
+  const uint64_t lag = s.any_published ? tip - std::min(tip, s.published_height) : tip + 1;
+  absl::StrAppend(&out, "# HELP blockgate_publish_height Highest height in the JetStream stream (-1: none yet).\n",
+                  "# TYPE blockgate_publish_height gauge\nblockgate_publish_height ", published, "\n");
+  absl::StrAppend(&out, "# HELP blockgate_publish_lag_blocks Durable blocks not yet in the stream.\n",
+                  "# TYPE blockgate_publish_lag_blocks gauge\nblockgate_publish_lag_blocks ", lag, "\n");
+  absl::StrAppend(&out, "# HELP blockgate_publish_errors_total Failed publishes and connection attempts.\n",
+                  "# TYPE blockgate_publish_errors_total counter\nblockgate_publish_errors_total ", s.errors, "\n");
+  absl::StrAppend(&out, "# HELP blockgate_publish_reconnects_total Reconnections to NATS.\n",
+                  "# TYPE blockgate_publish_reconnects_total counter\nblockgate_publish_reconnects_total ",
+                  s.reconnects, "\n");
+  absl::StrAppend(&out, "# HELP blockgate_publish_stopped 1 once publishing stopped for good (see the log).\n",
+                  "# TYPE blockgate_publish_stopped gauge\nblockgate_publish_stopped ", s.stopped ? 1 : 0, "\n");
+  return out;
+}
+
+void Publisher::set_state(std::string state) {
+  std::lock_guard lk(mu_);
+  stats_.state = std::move(state);
+}
+
+bool Publisher::wait_for(std::chrono::milliseconds d) {
+  std::unique_lock lk(mu_);
+  cv_.wait_for(lk, d, [this] { return stopping_; });
+  return !stopping_;
+}
+
+void Publisher::run() {
+  auto backoff = kMinBackoff;
+  std::string last_logged;
+  bool first_attempt = true;
+  for (;;) {
+    std::unique_ptr<JetStream> js;
+    {
+      std::lock_guard lk(mu_);
+      if (stopping_) return;
+      js = std::move(first_);
+    }
+    absl::Status st;
+    if (!js) {
+      set_state("connecting");
+      auto c = JetStream::connect(cfg_);
+      if (c.ok()) js = std::move(*c);
+      else st = c.status();
+    }
+    if (js) {
+      if (!first_attempt) {
+        std::lock_guard lk(mu_);
+        ++stats_.reconnects;
+      }
+      set_state("connected");
+      if (last_logged != "connected") std::cerr << "blockgate: publish: connected to " << cfg_.url << "\n";
+      last_logged = "connected";
+      backoff = kMinBackoff;
+      st = publish_session(*js);
+    }
+    first_attempt = false;
+    if (st.ok()) continue;  // stopping, checked above
+    if (absl::IsFailedPrecondition(st)) {
+      std::cerr << "blockgate: publish: stopped: " << st.message() << "\n";
+      std::lock_guard lk(mu_);
+      stats_.stopped = true;
+      stats_.state = absl::StrCat("stopped: ", st.message());
+      return;
+    }
+    {
+      std::lock_guard lk(mu_);
+      ++stats_.errors;
+      stats_.state = absl::StrCat("retrying: ", st.message());
+    }
+    if (last_logged != st.message()) {
+      std::cerr << "blockgate: publish: " << st.message() << "; retrying with backoff (at most "
+                << kMaxBackoff.count() << " ms)\n";
+      last_logged = std::string(st.message());
+    }
+    if (!wait_for(backoff)) return;
+    backoff = std::min(backoff * 2, kMaxBackoff);
+  }
+}
+
+absl::Status Publisher::publish_session(JetStream& js) {
+  if (absl::Status st = check_payload(js); !st.ok()) return st;
+  auto last = js.ensure_stream();
+  if (!last.ok()) return last.status();
+  // The stream holds heights 0 .. *last - 1. Its last block must be ours.
+  uint64_t next = *last;
+  if (next > 0) {
+    const uint64_t h = next - 1;
+    const TipInfo tip = ledger_.durable_tip();
+    const uint64_t probe = std::min(h, tip.height);
+    auto theirs = js.get(probe + 1);
+    if (!theirs.ok()) return theirs.status();
+    auto ours = ledger_.read_block_bytes(probe);
+    if (!ours.ok()) return ours.status();
+    auto ours_hex = block_hash_hex(*ours);
+    if (!ours_hex.ok()) return ours_hex.status();
+    if (theirs->hash_hex != *ours_hex)
+      return permanent(absl::StrCat("stream ", cfg_.stream, " holds a different block at height ", probe,
+                                    " (another writer or another chain publishes to it)"));
+    if (h > tip.height)
+      return permanent(absl::StrCat("stream ", cfg_.stream, " already holds heights up to ", h,
+                                    " but this ledger's tip is ", tip.height, ": another writer publishes to it"));
+  }
+  {
+    std::lock_guard lk(mu_);
+    stats_.any_published = next > 0;
+    stats_.published_height = next > 0 ? next - 1 : 0;
+  }
+  // How fast a backlog drains: logged once per session, when it first does.
+  const uint64_t first = next;
+  const auto t0 = std::chrono::steady_clock::now();
+  uint64_t bytes_sent = 0;
+  bool drained_logged = false;
+  for (;;) {
+    while (next <= ledger_.durable_tip().height) {
+      {
+        std::lock_guard lk(mu_);
+        if (stopping_) return absl::OkStatus();
+      }
+      auto bytes = ledger_.read_block_bytes(next);
+      if (!bytes.ok()) return bytes.status();
+      auto hash_hex = block_hash_hex(*bytes);
+      if (!hash_hex.ok()) return hash_hex.status();
+      auto r = js.publish_block(next, *hash_hex, *bytes);
+      if (!r.ok()) return r.status();
+      if (*r == JetStream::PublishResult::kWrongLastSeq) {
+        // Either our earlier publish of this block was stored but its ack
+        // lost (then the stream's block at next + 1 is ours), or someone else
+        // writes to the stream.
+        auto at = js.get(next + 1);
+        if (!at.ok() && !absl::IsNotFound(at.status())) return at.status();
+        if (!at.ok() || at->hash_hex != *hash_hex)
+          return permanent(absl::StrCat("stream ", cfg_.stream, " refused height ", next,
+                                        " (its last sequence is not ", next,
+                                        "): another writer publishes to it"));
+      }
+      ++next;
+      bytes_sent += bytes->size();
+      std::lock_guard lk(mu_);
+      stats_.any_published = true;
+      stats_.published_height = next - 1;
+    }
+    if (!drained_logged && next > first) {
+      drained_logged = true;
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::cerr << "blockgate: publish: caught up with height " << next - 1 << ": " << next - first << " blocks, "
+                << bytes_sent << " bytes in " << absl::StrFormat("%.3f", secs) << " s ("
+                << absl::StrFormat("%.0f", double(next - first) / std::max(secs, 1e-9)) << " blocks/s, "
+                << absl::StrFormat("%.1f", double(bytes_sent) / std::max(secs, 1e-9) / 1e6) << " MB/s)\n";
+    }
+    std::unique_lock lk(mu_);
+    cv_.wait_for(lk, kIdleCheck, [&] { return stopping_ || ledger_.durable_tip().height >= next; });
+    if (stopping_) return absl::OkStatus();
+    lk.unlock();
+    if (!js.connected()) return absl::UnavailableError(absl::StrCat("lost the connection to ", cfg_.url));
+  }
+}
+
+}  // namespace bg
