@@ -15,6 +15,7 @@ constexpr Command kCommands[] = {
     {"keygen", "generate a key pair as JSON", keygen},
     {"sign", "sign a payload with a key file and print the JSON transaction", sign},
     {"loadgen", "send signed load to a running server and check every answer", loadgen},
+    {"bench", "time verification, hashing and Merkle roots per backend beside the reference libraries", bench},
     {"reindex", "rebuild a ledger's transaction index from its segments, offline", reindex},
     {"tail", "print validated blocks from a blockgate or its JetStream stream, checking every link", tail},
 };

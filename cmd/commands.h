@@ -16,6 +16,7 @@ int audit(int argc, char** argv);
 int keygen(int argc, char** argv);
 int sign(int argc, char** argv);
 int loadgen(int argc, char** argv);
+int bench(int argc, char** argv);
 int reindex(int argc, char** argv);
 int tail(int argc, char** argv);
 

@@ -12,6 +12,7 @@
 #include "cmd/commands.h"
 #include "cmd/flags.h"
 #include "cmd/serve_flags.h"
+#include "host/kernel_variants.h"
 #include "server/server.h"
 
 namespace bg::cmd {
@@ -90,6 +91,10 @@ FlagTable<ServeConfig> make_serve_flags() {
   t.add("body-timeout-ms", &ServerOptions::body_timeout, "end of headers to end of body");
   t.add("write-timeout-ms", &ServerOptions::write_timeout, "one response write (a stream chunk included)");
   t.add("drain-timeout-ms", &ServerOptions::drain_timeout, "on SIGTERM, longest wait for in-flight work");
+  t.add_custom("gpu-variant", "SPEC", "kernel variants",
+               "kernel variant per scheme for the gpu and kernels-on-cpu backends: vN or SCHEME=vN, comma-separated",
+               [](ServeConfig& o, std::string_view spec) { return parse_kernel_variants(spec, &o.kernel_variant); },
+               [](const ServeConfig& o) { return format_kernel_variants(o.kernel_variant); });
   // Byte and count bounds (docs/SERVER.md "Limits").
   t.add("max-request-txs", &ServerOptions::max_request_txs, "transactions in one POST; past it 413").at_least(1);
   t.add("max-pending-bytes", &ServerOptions::max_pending_bytes,

@@ -7,6 +7,7 @@
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -62,6 +63,12 @@ class VerifyBackend {
 struct BackendOptions {
   size_t cpu_threads = 0;  // 0: all cores
   bool gpu_reset_device = false;  // gpu: reset the device first (re-creation after a fault)
+  // Kernel variant per SPEC §1 scheme byte (index 1..3) for the backends that
+  // run kernels/ code (kernels-on-cpu, gpu); kernels/verify_variant.h lists
+  // them, host/kernel_variants.h parses serve's --gpu-variant. 1 until a
+  // recorded tuning.tsv says otherwise (docs/GPU.md, "Variants").
+  std::array<int, 4> kernel_variant{1, 1, 1, 1};
+  int gpu_threads_per_block = 0;  // verify kernels' block size; 0: their default
 };
 
 // name: "auto" (gpu when usable, else cpu), "cpu", "gpu", "kernels-on-cpu".

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "host/backend.h"
+#include "host/kernel_variants.h"
 
 namespace bg {
 namespace {
@@ -33,6 +34,7 @@ std::unique_ptr<VerifyBackend> with_fallback(std::unique_ptr<VerifyBackend> gpu,
 
 absl::StatusOr<std::unique_ptr<VerifyBackend>> make_backend(std::string_view name,
                                                             const BackendOptions& opts) {
+  if (absl::Status st = check_kernel_variants(opts.kernel_variant); !st.ok()) return st;
   if (name == "cpu") return make_cpu_backend(opts);
   if (name == "kernels-on-cpu") return make_kernels_cpu_backend(opts);
   if (name == "gpu") {

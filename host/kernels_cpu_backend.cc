@@ -6,21 +6,23 @@
 #include <vector>
 
 #include "host/backend.h"
+#include "host/kernel_variants.h"
 #include "host/thread_pool.h"
 #include "kernels/merkle.h"
 #include "kernels/sha256.h"
-#include "kernels/verify_item.h"
+#include "kernels/verify_variant.h"
 
 namespace bg {
 namespace {
 
 class KernelsCpuBackend final : public VerifyBackend {
  public:
-  explicit KernelsCpuBackend(const BackendOptions& opts) : pool_(opts.cpu_threads) {}
+  explicit KernelsCpuBackend(const BackendOptions& opts) : pool_(opts.cpu_threads), variant_(opts.kernel_variant) {}
 
   std::string_view name() const override { return "kernels-on-cpu"; }
   std::string description() const override {
-    return absl::StrCat("kernels-on-cpu: GPU kernel code on ", pool_.size(), " CPU threads");
+    return absl::StrCat("kernels-on-cpu: GPU kernel code (", format_kernel_variants(variant_), ") on ", pool_.size(),
+                        " CPU threads");
   }
 
   absl::Status verify_batch(std::span<const SigItem> items, std::span<uint8_t> valid) override {
@@ -28,8 +30,9 @@ class KernelsCpuBackend final : public VerifyBackend {
     pool_.parallel_for(items.size(), 8, [&](size_t b, size_t e) {
       for (size_t i = b; i < e; ++i) {
         const SigItem& it = items[i];
-        valid[i] = k::verify_item(uint8_t(it.scheme), it.public_key, it.signature, it.message,
-                                  it.message_len)
+        const uint8_t s = uint8_t(it.scheme);
+        valid[i] = k::verify_item_variant(s, s < 4 ? variant_[s] : 1, it.public_key, it.signature, it.message,
+                                          it.message_len)
                        ? 1
                        : 0;
       }
@@ -70,6 +73,7 @@ class KernelsCpuBackend final : public VerifyBackend {
 
  private:
   ThreadPool pool_;
+  std::array<int, 4> variant_;  // per scheme byte; checked by make_backend
 };
 
 }  // namespace

@@ -242,7 +242,9 @@ TEST(Ed25519Differential, KernelMatchesLibsodiumOn100kTransactions) {
   for (int i = 0; i < kItems; ++i) items.push_back(corpus.make(i));
 
   // Both verdicts for every item, on all cores (each call is independent).
-  std::vector<uint8_t> ref(kItems), got(kItems);
+  // got: variant 1 (bg::k::ed_v1, the default names); got2: variant 2
+  // (kernels/verify_variant.h), whose portable code must agree too.
+  std::vector<uint8_t> ref(kItems), got(kItems), got2(kItems);
   {
     const unsigned n_threads = std::max(1u, std::thread::hardware_concurrency());
     std::vector<std::thread> threads;
@@ -253,12 +255,13 @@ TEST(Ed25519Differential, KernelMatchesLibsodiumOn100kTransactions) {
           ref[i] = crypto_sign_verify_detached(it.sig.data(), it.payload.data(), it.payload.size(),
                                                it.pk.data()) == 0;
           got[i] = k::ed25519_verify(it.pk.data(), it.sig.data(), it.payload.data(), it.payload.size());
+          got2[i] = k::ed_v2::ed25519_verify(it.pk.data(), it.sig.data(), it.payload.data(), it.payload.size());
         }
       });
     }
     for (auto& th : threads) th.join();
   }
-  int valid_by_kind[kNumKinds] = {0}, count_by_kind[kNumKinds] = {0}, mismatches = 0;
+  int valid_by_kind[kNumKinds] = {0}, count_by_kind[kNumKinds] = {0}, mismatches = 0, mismatches_v2 = 0;
   for (int i = 0; i < kItems; ++i) {
     const Item& it = items[i];
     ++count_by_kind[it.kind];
@@ -270,6 +273,13 @@ TEST(Ed25519Differential, KernelMatchesLibsodiumOn100kTransactions) {
     }
   }
   EXPECT_EQ(mismatches, 0);
+  for (int i = 0; i < kItems; ++i) {
+    if (got2[i] != ref[i] && ++mismatches_v2 <= 10) {
+      ADD_FAILURE() << "variant 2, item " << i << " kind " << items[i].kind << ": libsodium " << int(ref[i])
+                    << " kernel " << int(got2[i]);
+    }
+  }
+  EXPECT_EQ(mismatches_v2, 0);
   // The corpus exercises both verdicts where both are possible.
   EXPECT_EQ(valid_by_kind[kValid], count_by_kind[kValid]);
   EXPECT_GT(valid_by_kind[kMixedOrderA], 0);
@@ -292,8 +302,10 @@ TEST(Ed25519Differential, KernelMatchesLibsodiumOn100kTransactions) {
                             uint32_t(it.payload.size())});
     batch_ref.push_back(ref[i]);
   }
-  for (const char* name : {"cpu", "kernels-on-cpu"}) {
-    auto backend = make_backend(name);
+  for (const char* name : {"cpu", "kernels-on-cpu", "kernels-on-cpu v2"}) {
+    BackendOptions opts;
+    if (std::string_view(name) == "kernels-on-cpu v2") opts.kernel_variant[1] = 2;
+    auto backend = make_backend(std::string_view(name).substr(0, std::string_view(name).find(' ')), opts);
     ASSERT_TRUE(backend.ok()) << backend.status();
     std::vector<uint8_t> valid(batch.size(), 2);
     ASSERT_TRUE((*backend)->verify_batch(batch, valid).ok());

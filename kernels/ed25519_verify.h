@@ -28,37 +28,12 @@ BG_HD bool ed25519_is_canonical_encoding(const uint8_t s[32]) {
   return s[0] < 0xed;
 }
 
-// True exactly when libsodium 1.0.18's crypto_sign_verify_detached(signature,
-// message, message_len, public_key) returns 0. Variable time (public inputs).
-BG_HD bool ed25519_verify(const uint8_t* public_key, const uint8_t* signature, const uint8_t* message,
-                          size_t message_len) {
-  const uint8_t* r_enc = signature;
-  const uint8_t* s_enc = signature + 32;
-  // The order of checks is libsodium's; the verdict would not depend on it.
-  if (!sc_is_canonical(s_enc)) return false;
-  if (ed25519_has_small_order_encoding(r_enc)) return false;
-  if (!ed25519_is_canonical_encoding(public_key) || ed25519_has_small_order_encoding(public_key)) return false;
-  GeP3 a;
-  if (!ge_frombytes(&a, public_key)) return false;
+namespace ed_v1 {
+#include "kernels/ed25519_verify_impl.inc"
+}  // namespace ed_v1
 
-  uint8_t h[64];
-  Sha512 hs;
-  hs.init();
-  hs.update(r_enc, 32);
-  hs.update(public_key, 32);
-  hs.update(message, message_len);
-  hs.final(h);
-  uint8_t k[32];
-  sc_reduce64(k, h);
-
-  // R' = [S]B - [k]A = [k](-A) + [S]B; valid iff encode(R') == R byte for byte,
-  // which also rejects any non-canonical R.
-  const GeP2 rp = ge_double_scalarmult_vartime(k, ge_p3_neg(a), s_enc);
-  uint8_t rcheck[32];
-  ge_tobytes(rcheck, rp);
-  uint8_t diff = 0;
-  for (int i = 0; i < 32; ++i) diff |= uint8_t(rcheck[i] ^ r_enc[i]);
-  return diff == 0;
-}
+namespace ed_v2 {
+#include "kernels/ed25519_verify_impl.inc"
+}  // namespace ed_v2
 
 }  // namespace bg::k

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # The GPU check, run on the lent GPU machine from the repository root (see
 # docs/GPU.md for the exact `run` call): builds tools/gpu_check with nvcc
-# alone, runs a compute-sanitizer memcheck pass on a small batch, then the full
-# comparison (every verdict, hash and root against the carried corpus) and the
-# timings; the table and one RESULT line come last. Logs go to $OUT.
+# alone, runs a compute-sanitizer memcheck pass on a small batch, the backend's
+# device test, then the full comparison (the carry primitives, every verdict of
+# every kernel variant, hashes and roots against the carried corpus) and the
+# timings (variant x threads per block x batch per scheme, the mixed batch);
+# the table, the TUNING lines and one RESULT line come last. Logs, table.tsv
+# and tuning.tsv go to $OUT. Exit 0 only when every step ran and passed: a
+# step skipped (no sanitizer, no backend test, timings cut by the deadline)
+# is a non-zero exit.
 #
 #   scripts/gpu-check.sh               the whole check (needs a GPU and out/gpu/corpus.bin)
 #   scripts/gpu-check.sh --build-only  just the nvcc build (works without a GPU)
@@ -29,7 +34,8 @@ status=0
 # take ~50 s of nvcc each on one core), then one link. --------------------------
 build() {
   local flags=(-O3 -std=c++20 -arch=sm_90 -I. -Xptxas -v -Xcompiler -pthread)
-  local srcs=(host/gpu/verify_ed25519.cu host/gpu/verify_secp256k1.cu host/gpu/verify_p256.cu
+  # Every kernel unit (one per scheme and variant) is a host/gpu/verify_*.cu.
+  local srcs=(host/gpu/verify_*.cu
               host/gpu/hash_kernels.cu tools/gpu_check/engine_cuda.cu tools/gpu_check/gpu_check.cc
               tools/gpu_check/batches.cc tools/gpu_check/cpu_kernels.cc)
   local objs=() pids=() s o t0=$(date +%s)
@@ -48,8 +54,8 @@ build() {
   ((failed)) && return 1
   "$NVCC" -arch=sm_90 -Xcompiler -pthread "${objs[@]}" -o "$BUILD/gpu_check" >>"$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; return 1; }
   say "built $BUILD/gpu_check in $(( $(date +%s) - t0 ))s; kernel resources (ptxas):"
-  awk "/Compiling entry function '_ZN2bg3gpu13verify_kernelIL/ && match(\$0, /SchemeE[0-9]+E/) { s = substr(\$0, RSTART + 7, RLENGTH - 8) }
-       s && /spill/ { sp = \$0 } s && /Used [0-9]+ registers/ { print \"  verify kernel scheme \" s \": \" \$5 \" registers;\" sp; s = 0 }" "$OUT/build.log"
+  awk "/Compiling entry function '_ZN2bg3gpu13verify_kernelIL/ && match(\$0, /SchemeE[0-9]+ELi[0-9]+E/) { m = substr(\$0, RSTART + 7, RLENGTH - 8); split(m, a, \"ELi\"); s = a[1]; v = a[2] }
+       s && /spill/ { sp = \$0 } s && /Used [0-9]+ registers/ { print \"  verify kernel scheme \" s \" v\" v \": \" \$5 \" registers;\" sp; s = 0 }" "$OUT/build.log"
 }
 
 # The whole script keeps inside GPU_CHECK_DEADLINE_S (default 450 s): each
@@ -83,7 +89,8 @@ if command -v compute-sanitizer >/dev/null; then
   say "sanitizer exit $rc, ${errors:-no summary} ($(grep -E '^RESULT' "$OUT/sanitizer.log" | tail -1))"
   ((rc != 0)) && status=1
 else
-  say "compute-sanitizer not found: memcheck pass SKIPPED"
+  say "compute-sanitizer not found: memcheck pass SKIPPED (exit status 1)"
+  status=1
 fi
 
 # --- 4. The backend's own device test (carried by scripts/gpu-pack.sh): the
@@ -91,23 +98,48 @@ fi
 bt=out/gpu/backend_test
 if [[ -x "$bt/host_gpu_gpu_backend_test" ]]; then
   say "backend device test ($bt)"
-  LD_LIBRARY_PATH="$bt/lib" BLOCKGATE_TESTVECTORS="$bt/testvectors" BLOCKGATE_REQUIRE_GPU=1 \
+  LD_LIBRARY_PATH=out/gpu/lib BLOCKGATE_TESTVECTORS="$bt/testvectors" BLOCKGATE_REQUIRE_GPU=1 \
     timeout 150 "$bt/host_gpu_gpu_backend_test" >"$OUT/backend_test.log" 2>&1
   rc=$?
   say "backend test exit $rc: $(grep -E '^\[  (PASSED|FAILED|SKIPPED) +\] [0-9]+ test' "$OUT/backend_test.log" | tr '\n' ' ')"
   grep -E '^\[  FAILED  \] GpuBackend|Failure|error while loading' "$OUT/backend_test.log" | head -20
   ((rc != 0)) && status=1
 else
-  say "no $bt (scripts/gpu-pack.sh makes it): backend device test SKIPPED"
+  say "no $bt (scripts/gpu-pack.sh makes it): backend device test SKIPPED (exit status 1)"
+  status=1
 fi
 
-# --- 5. The full comparison and the timings; the table is printed last. -------
+# --- 5. The reference libraries' rates on this machine's CPU (blockgate bench from
+# the pack, 1 s per scheme) make tuning.tsv's crossover a real one; without
+# it gpu_check compares against the kernel code on the CPU and says so.
+args=()
+bench=out/gpu/bench/blockgate
+if [[ ! -x "$bench" ]]; then
+  say "no $bench (scripts/gpu-pack.sh makes it): cpu reference rates SKIPPED (exit status 1)"
+  status=1
+elif (( $(left) > 200 )); then
+  say "cpu reference rates ($bench bench --backend cpu --batch 16k --seconds 1)"
+  LD_LIBRARY_PATH=out/gpu/lib timeout 60 "$bench" bench --backend cpu --scheme all --batch 16k --seconds 1 \
+    --json >"$OUT/bench_cpu.json" 2>"$OUT/bench_cpu.log"
+  rates=$(python3 - "$OUT/bench_cpu.json" <<'PY' 2>/dev/null
+import json, sys
+rows = json.load(open(sys.argv[1]))["verify"]
+print(",".join("%s=%.0f" % (r["scheme"], r["per_s"]) for r in rows if r["backend"] == "cpu" and r["scheme"] != "mixed"))
+PY
+)
+  if [[ -n "$rates" ]]; then args+=(--cpu-rates "$rates"); say "cpu reference rates: $rates"; else say "bench gave no rates (see bench_cpu.log)"; status=1; fi
+else
+  say "too little time left: cpu reference rates SKIPPED (exit status 1)"
+  status=1
+fi
+
+# --- 6. The full comparison and the timings; the table is printed last. -------
 fl=$(left); (( fl < 60 )) && fl=60
-args=(--corpus "$CORPUS" --tsv "$OUT/table.tsv" --deadline-s $(( fl - 45 )))
+args+=(--corpus "$CORPUS" --tsv "$OUT/table.tsv" --tuning "$OUT/tuning.tsv" --deadline-s $(( fl - 45 )))
 say "full check: gpu_check ${args[*]} ${GPU_CHECK_ARGS:-} (limit ${fl}s)"
 # shellcheck disable=SC2086
 timeout $fl "$BUILD/gpu_check" "${args[@]}" ${GPU_CHECK_ARGS:-} 2>&1 | tee "$OUT/check.log"
 rc=${PIPESTATUS[0]}
 ((rc != 0)) && status=1
-say "gpu_check exit $rc (0 pass, 1 mismatch, 2 error, 124 timeout); total $(( $(date +%s) - start ))s; logs in $OUT"
+say "gpu_check exit $rc (0 pass, 1 mismatch, 2 error, 3 timings skipped, 124 timeout); total $(( $(date +%s) - start ))s; logs in $OUT"
 exit $status

@@ -2,6 +2,7 @@
 // documented extras (docs/SERVER.md), with their defaults.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -45,6 +46,9 @@ struct ServerOptions {
   uint64_t max_payload_bytes = kDefaultMaxPayload;
   size_t io_threads = 0;              // 0: hardware_concurrency
   size_t verify_threads = 0;          // backend CPU threads; 0: all cores
+  // --gpu-variant: kernel variant per scheme byte for the gpu and
+  // kernels-on-cpu backends (kernels/verify_variant.h).
+  std::array<int, 4> kernel_variant{1, 1, 1, 1};
   std::chrono::milliseconds idle_timeout{60000};    // keep-alive wait for a request's first byte
   std::chrono::milliseconds header_timeout{10000};  // first byte to end of headers
   std::chrono::milliseconds body_timeout{30000};    // end of headers to end of body

@@ -169,6 +169,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::create(const ServerOptions& opts
   BG_ASSIGN_OR_RETURN(s.ledger, Ledger::open(opts.data_dir, ledger_opts));
   BackendOptions bopts;
   bopts.cpu_threads = opts.verify_threads;
+  bopts.kernel_variant = opts.kernel_variant;
   BG_ASSIGN_OR_RETURN(s.backend, make_backend(opts.backend, bopts));
 
   // The largest block this node can commit: sealed blocks stop at

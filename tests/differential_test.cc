@@ -14,14 +14,17 @@
 #include <secp256k1.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 
 #include "host/backend.h"
+#include "host/kernel_variants.h"
 #include "host/signer.h"
 #include "kernels/ecdsa_verify_v2.h"
 #include "kernels/ed25519_small_order.h"
 #include "kernels/sha256.h"
+#include "kernels/verify_variant.h"
 
 namespace bg {
 namespace {
@@ -229,6 +232,24 @@ TEST(Differential, EngineEqualsReferenceLibrariesOnDamagedCorpus) {
                     << " reference " << want << " sig " << to_hex(ByteSpan(txs[i].signature.data(), 64));
   }
   EXPECT_EQ(mismatches, 0u);
+  // The kernels' portable code, every kernel variant (kernels/verify_variant.h;
+  // round v runs each scheme's variant min(v, count)), gives the same verdicts.
+  int max_variant = 1;
+  for (uint8_t s = 1; s <= 3; ++s) max_variant = std::max(max_variant, k::variant_count(s));
+  for (int v = 1; v <= max_variant; ++v) {
+    BackendOptions opts{.cpu_threads = 2};
+    for (uint8_t s = 1; s <= 3; ++s) opts.kernel_variant[s] = std::min(v, k::variant_count(s));
+    auto kernels = make_backend("kernels-on-cpu", opts);
+    ASSERT_TRUE(kernels.ok()) << kernels.status();
+    std::vector<uint8_t> got(items.size(), 7);
+    ASSERT_TRUE((*kernels)->verify_batch(items, got).ok());
+    size_t bad = 0;
+    for (size_t i = 0; i < items.size(); ++i)
+      if (got[i] != valid[i] && ++bad < 20)
+        ADD_FAILURE() << "kernels-on-cpu " << format_kernel_variants(opts.kernel_variant) << " tx " << i << ": "
+                      << int(got[i]) << " reference " << int(valid[i]);
+    EXPECT_EQ(bad, 0u) << format_kernel_variants(opts.kernel_variant);
+  }
   // The corpus must really exercise both outcomes on each side.
   EXPECT_GT(damaged, kCount / 3);
   EXPECT_GT(accepted, kCount / 3);

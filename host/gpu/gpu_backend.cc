@@ -18,6 +18,7 @@
 #include <mutex>
 
 #include "host/backend.h"
+#include "host/kernel_variants.h"
 #include "host/gpu/batch_plan.h"
 #include "host/gpu/cuda_raii.h"
 #include "host/gpu/cuda_status.h"
@@ -55,6 +56,7 @@ class GpuBackend final : public VerifyBackend {
       : opts_(opts), cpu_(std::move(cpu)) {}
 
   absl::Status init() {
+    if (absl::Status st = check_kernel_variants(opts_.verify_variant); !st.ok()) return st;
     if (opts_.lanes < 1) opts_.lanes = 1;
     lanes_ = std::vector<Lane>(size_t(opts_.lanes));
     int count = 0;
@@ -81,9 +83,9 @@ class GpuBackend final : public VerifyBackend {
           prop.name, prop.major, prop.minor));
     description_ = absl::StrFormat(
         "gpu: %s (cc %d.%d, %d SMs, %.1f GiB), %d lanes of 2 streams (+1 per scheme), chunks of %zu items, "
-        "cpu below %zu signatures",
+        "cpu below %zu signatures, kernels %s",
         prop.name, prop.major, prop.minor, prop.multiProcessorCount, double(prop.totalGlobalMem) / (1 << 30),
-        opts_.lanes, opts_.chunk_items, opts_.min_verify_batch);
+        opts_.lanes, opts_.chunk_items, opts_.min_verify_batch, format_kernel_variants(opts_.verify_variant));
     opts_.chunk_items = std::max<size_t>(opts_.chunk_items, 1);
     BG_CUDA_TRY(merkle_stream_.create());
     for (Lane& lane : lanes_)
@@ -229,7 +231,7 @@ class GpuBackend final : public VerifyBackend {
       cudaStream_t ks = set.scheme_streams[k].get();
       BG_CUDA_TRY(cudaStreamWaitEvent(ks, set.copied.get(), 0));
       BG_CUDA_TRY(launch_verify(scheme.id, d_recs + off, set.d_blob.get(), cnt, set.d_out.get() + off, ks,
-                                opts_.verify_threads_per_block));
+                                opts_.verify_threads_per_block, opts_.verify_variant[size_t(scheme.id)]));
       BG_CUDA_TRY(cudaEventRecord(set.scheme_done[k].get(), ks));
       BG_CUDA_TRY(cudaStreamWaitEvent(s, set.scheme_done[k].get(), 0));
     }
@@ -326,6 +328,8 @@ namespace bg {
 absl::StatusOr<std::unique_ptr<VerifyBackend>> make_gpu_backend(const BackendOptions& opts) {
   gpu::GpuOptions g;
   g.cpu_threads = opts.cpu_threads;
+  g.verify_variant = opts.kernel_variant;
+  g.verify_threads_per_block = opts.gpu_threads_per_block;
   g.reset_device = opts.gpu_reset_device;
   return gpu::make_gpu_backend(g);
 }

@@ -4,6 +4,7 @@
 
 #include <absl/status/statusor.h>
 
+#include <array>
 #include <cstddef>
 #include <memory>
 
@@ -29,6 +30,10 @@ struct GpuOptions {
   size_t chunk_items = size_t(1) << 17;
   size_t chunk_blob_bytes = size_t(32) << 20;
   int verify_threads_per_block = 0;  // 0: the kernels' default
+  // Kernel variant per SPEC §1 scheme byte (kernels/verify_variant.h); the
+  // defaults follow the last recorded tuning.tsv (docs/PERFORMANCE.md), and
+  // stay 1 until one exists.
+  std::array<int, 4> verify_variant{1, 1, 1, 1};
   // Callers served at once (each lane: two buffer sets and their streams).
   // 2 matches the server's default --verify-depth.
   int lanes = 2;

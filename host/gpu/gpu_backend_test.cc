@@ -13,6 +13,7 @@
 
 #include "host/hash.h"
 #include "host/signer.h"
+#include "kernels/verify_variant.h"
 
 namespace bg::gpu {
 namespace {
@@ -75,6 +76,24 @@ void expect_same_verdicts(VerifyBackend& gpu, const std::vector<Transaction>& tx
 TEST(GpuBackend, RandomMixedBatchMatchesReference) {
   GPU_OR_SKIP(gpu, small_chunks());
   expect_same_verdicts(*gpu, random_txs(1500, 11));
+}
+
+// Every kernel variant (kernels/verify_variant.h) through the backend, at a
+// block size other than the default.
+TEST(GpuBackend, EveryKernelVariantMatchesReference) {
+  for (int v = 2; v <= bg::k::kMaxKernelVariants; ++v) {
+    GpuOptions o = small_chunks();
+    bool any = false;
+    for (uint8_t s = 1; s <= 3; ++s) {
+      o.verify_variant[s] = v <= bg::k::variant_count(s) ? v : 1;
+      any = any || v <= bg::k::variant_count(s);
+    }
+    if (!any) continue;
+    o.verify_threads_per_block = 64;
+    GPU_OR_SKIP(gpu, o);
+    SCOPED_TRACE(v);
+    expect_same_verdicts(*gpu, random_txs(600, 17 + v));
+  }
 }
 
 TEST(GpuBackend, DefaultOptionsMatchReference) {

@@ -1,26 +1,10 @@
-// Batched SHA-256 and the per-level Merkle kernels, plus the launcher table
-// of the verify kernels (which live in verify_<scheme>.cu).
+// Batched SHA-256 and the per-level Merkle kernels, plus the launchers of the
+// verify kernels (which live in verify_<scheme>[_v<N>].cu).
 #include "host/gpu/launch.h"
 #include "kernels/merkle.h"
 
 namespace bg::gpu {
 namespace {
-
-// The kernel-launcher column of the scheme table (kernels/schemes.h): one row
-// per scheme, in table order; a scheme without one fails the static_assert,
-// a row whose verify_<scheme>.cu is missing fails to link.
-struct VerifyKernel {
-  Scheme id;
-  cudaError_t (*launch)(const SigRecord*, const uint8_t*, uint32_t, uint8_t*, cudaStream_t, int);
-  cudaError_t (*resources)(int, KernelResources*);
-};
-constexpr VerifyKernel kVerifyKernels[] = {
-    {Scheme::kEd25519, launch_verify_scheme<Scheme::kEd25519>, verify_scheme_resources<Scheme::kEd25519>},
-    {Scheme::kSecp256k1, launch_verify_scheme<Scheme::kSecp256k1>, verify_scheme_resources<Scheme::kSecp256k1>},
-    {Scheme::kP256, launch_verify_scheme<Scheme::kP256>, verify_scheme_resources<Scheme::kP256>},
-};
-static_assert(rows_follow_scheme_table(kVerifyKernels),
-              "kVerifyKernels needs one row per kSchemes row, in the same order");
 
 constexpr int kHashThreads = 256;
 
@@ -47,15 +31,28 @@ uint32_t blocks_for(size_t n, int threads) { return uint32_t((n + size_t(threads
 
 }  // namespace
 
+// One case per kernel unit host/gpu/verify_*.cu: BG_KERNEL_VARIANTS
+// (kernels/verify_variant.h) lists every (scheme, variant); a listed pair
+// whose unit is missing fails to link.
 cudaError_t launch_verify(Scheme scheme, const SigRecord* recs, const uint8_t* blob, uint32_t n, uint8_t* valid,
-                          cudaStream_t stream, int threads_per_block) {
-  if (!is_known_scheme(uint8_t(scheme))) return cudaErrorInvalidValue;
-  return kVerifyKernels[scheme_index(scheme)].launch(recs, blob, n, valid, stream, threads_per_block);
+                          cudaStream_t stream, int threads_per_block, int variant) {
+#define BG_LAUNCH_CASE(S, V) \
+  case int(S) * 16 + V: return launch_verify_scheme<S, V>(recs, blob, n, valid, stream, threads_per_block);
+  switch (int(scheme) * 16 + variant) {
+    BG_KERNEL_VARIANTS(BG_LAUNCH_CASE)
+    default: return cudaErrorInvalidValue;
+  }
+#undef BG_LAUNCH_CASE
 }
 
-cudaError_t verify_kernel_resources(Scheme scheme, int threads_per_block, KernelResources* out) {
-  if (!is_known_scheme(uint8_t(scheme))) return cudaErrorInvalidValue;
-  return kVerifyKernels[scheme_index(scheme)].resources(threads_per_block, out);
+cudaError_t verify_kernel_resources(Scheme scheme, int threads_per_block, KernelResources* out, int variant) {
+#define BG_RESOURCES_CASE(S, V) \
+  case int(S) * 16 + V: return verify_scheme_resources<S, V>(threads_per_block, out);
+  switch (int(scheme) * 16 + variant) {
+    BG_KERNEL_VARIANTS(BG_RESOURCES_CASE)
+    default: return cudaErrorInvalidValue;
+  }
+#undef BG_RESOURCES_CASE
 }
 
 cudaError_t launch_sha256(const MsgRecord* msgs, const uint8_t* blob, uint32_t n, uint8_t* out, cudaStream_t stream) {

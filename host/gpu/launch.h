@@ -13,11 +13,13 @@ namespace bg::gpu {
 
 constexpr int kDefaultVerifyThreads = 128;
 
-// valid[i] = verify_record<scheme>(recs[i], blob) for i < n; every record
-// must be of `scheme`. cudaErrorInvalidValue for a scheme with no row in
-// kernels/schemes.h. threads_per_block 0 means the default.
+// valid[i] = verify_record_variant<scheme, variant>(recs[i], blob) for i < n;
+// every record must be of `scheme`. variant 1..kernels/verify_variant.h's
+// count for that scheme. cudaErrorInvalidValue for a scheme with no row in
+// kernels/schemes.h or a variant it does not have. threads_per_block 0 means
+// the default.
 cudaError_t launch_verify(Scheme scheme, const SigRecord* recs, const uint8_t* blob, uint32_t n,
-                          uint8_t* valid, cudaStream_t stream, int threads_per_block = 0);
+                          uint8_t* valid, cudaStream_t stream, int threads_per_block = 0, int variant = 1);
 
 // out[32 i ..] = SHA-256(blob[msgs[i].offset .. + msgs[i].len]).
 cudaError_t launch_sha256(const MsgRecord* msgs, const uint8_t* blob, uint32_t n, uint8_t* out, cudaStream_t stream);
@@ -35,15 +37,17 @@ struct KernelResources {
   int max_threads_per_block = 0;
   int blocks_per_sm = 0;  // resident blocks of `threads_per_block` threads per SM
 };
-cudaError_t verify_kernel_resources(Scheme scheme, int threads_per_block, KernelResources* out);
+cudaError_t verify_kernel_resources(Scheme scheme, int threads_per_block, KernelResources* out, int variant = 1);
 
-// One verify kernel per scheme, each defined (explicitly instantiated) in its
-// own host/gpu/verify_<name>.cu; launch_verify and verify_kernel_resources
-// reach them through the launcher table in hash_kernels.cu.
-template <Scheme S>
+// One verify kernel per (scheme, variant), each defined (explicitly
+// instantiated) in its own host/gpu/verify_<name>[_v<N>].cu (nvcc builds them
+// in parallel; scripts/kernel-stats.sh counts each); launch_verify and
+// verify_kernel_resources reach them through BG_KERNEL_VARIANTS in
+// hash_kernels.cu.
+template <Scheme S, int kVariant>
 cudaError_t launch_verify_scheme(const SigRecord* recs, const uint8_t* blob, uint32_t n, uint8_t* valid,
                                  cudaStream_t stream, int threads_per_block);
-template <Scheme S>
+template <Scheme S, int kVariant>
 cudaError_t verify_scheme_resources(int threads_per_block, KernelResources* out);
 
 }  // namespace bg::gpu

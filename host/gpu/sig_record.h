@@ -12,6 +12,7 @@
 #include "kernels/schemes.h"
 #include "kernels/sha256.h"
 #include "kernels/verify_item.h"
+#include "kernels/verify_variant.h"
 
 namespace bg::gpu {
 
@@ -63,6 +64,17 @@ BG_HD uint8_t verify_record(const SigRecord& r, const uint8_t* blob) {
 BG_HD uint8_t verify_record_any(const SigRecord& r, const uint8_t* blob) {
   return visit_scheme(
       r.scheme, [&](auto tag) { return verify_record<decltype(tag)::value>(r, blob); }, uint8_t(0));
+}
+
+// verify_record through a chosen kernel variant (kernels/verify_variant.h);
+// variant 1 is verify_record itself.
+template <Scheme kScheme, int kVariant>
+BG_HD uint8_t verify_record_variant(const SigRecord& r, const uint8_t* blob) {
+  if (r.scheme != uint8_t(kScheme)) return 0;
+  return bg::k::verify_variant<kScheme, kVariant>(r.public_key, r.signature, blob + r.message_offset,
+                                                 r.message_len)
+             ? 1
+             : 0;
 }
 
 // The body of the batched SHA-256 kernel.

@@ -1,9 +1,7 @@
-// The ed25519 verify kernel, alone in its translation unit so nvcc builds
-// the curves in parallel.
+// The Ed25519 verify kernel, variant 1 (kernels/verify_variant.h), alone in its
+// translation unit so nvcc builds the kernels in parallel.
 #include "host/gpu/verify_kernel.cuh"
 
 namespace bg::gpu {
-
-BG_INSTANTIATE_VERIFY_KERNEL(Scheme::kEd25519);
-
+BG_VERIFY_KERNEL_UNIT(Scheme::kEd25519, 1);
 }  // namespace bg::gpu

@@ -36,6 +36,7 @@ VerifyBatch OwnedBatch::view() const {
   v.blob = blob.data();
   v.blob_len = blob.size();
   v.count = count;
+  for (int s = 0; s < 4; ++s) v.variant[s] = variant[s];
   return v;
 }
 

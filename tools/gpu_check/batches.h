@@ -22,6 +22,9 @@ struct OwnedBatch {
   std::vector<uint8_t> damage;    // damage.h kind
   std::vector<uint8_t> origin;    // corpus.h Origin
   std::vector<uint32_t> source;   // vector line / random index / expansion index
+  int variant[4] = {1, 1, 1, 1};  // kernel variant per scheme byte the batch runs with
+
+  void set_variant(uint8_t scheme, int v) { variant[scheme] = v; }
 
   VerifyBatch view() const;
   size_t size() const { return recs.size(); }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "host/gpu/sig_record.h"
+#include "kernels/carry.h"
 #include "kernels/merkle.h"
 
 namespace bg::gpucheck {
@@ -31,7 +32,18 @@ void parallel(size_t n, size_t grain, F fn) {
   for (auto& t : th) t.join();
 }
 
-uint8_t verify_one(const gpu::SigRecord& r, const uint8_t* blob) { return gpu::verify_record_any(r, blob); }
+// The record's scheme with the batch's variant for it (the same functions
+// the kernels of host/gpu/verify_*.cu instantiate).
+uint8_t verify_one(const gpu::SigRecord& r, const uint8_t* blob, const int variant[4]) {
+  const int v = r.scheme < 4 ? variant[r.scheme] : 0;
+#define BG_CPU_CASE(S, V) \
+  case int(S) * 16 + V: return gpu::verify_record_variant<S, V>(r, blob);
+  switch (int(r.scheme) * 16 + v) {
+    BG_KERNEL_VARIANTS(BG_CPU_CASE)
+    default: return 0;
+  }
+#undef BG_CPU_CASE
+}
 
 }  // namespace
 
@@ -41,7 +53,7 @@ unsigned cpu_threads() {
 }
 
 void cpu_verify(const VerifyBatch& b, size_t begin, size_t end, uint8_t* valid) {
-  parallel(end - begin, 16, [&](size_t i) { valid[i] = verify_one(b.recs[begin + i], b.blob); });
+  parallel(end - begin, 16, [&](size_t i) { valid[i] = verify_one(b.recs[begin + i], b.blob, b.variant); });
 }
 
 void cpu_sha256(const HashBatch& b, uint8_t* out) {
@@ -60,6 +72,13 @@ void cpu_merkle_root(const uint8_t* ids, size_t n, uint8_t root[32]) {
     level.swap(next);
   }
   std::copy(level.begin(), level.begin() + 32, root);
+}
+
+void cpu_carry_case(const uint32_t* in, uint32_t* out) {
+  out[8] = k::carry::add8(out, in, in + 8);
+  out[17] = k::carry::sub8(out + 9, in, in + 8);
+  for (int i = 0; i < 10; ++i) out[18 + i] = in[16 + i];
+  k::carry::mad_row8(out + 18, in, in[26]);
 }
 
 }  // namespace bg::gpucheck

@@ -15,5 +15,7 @@ unsigned cpu_threads();
 void cpu_verify(const VerifyBatch& b, size_t begin, size_t end, uint8_t* valid);
 void cpu_sha256(const HashBatch& b, uint8_t* digests);
 void cpu_merkle_root(const uint8_t* ids, size_t n, uint8_t root[32]);
+// kernels/carry.h's host versions on one case (see engine.h).
+void cpu_carry_case(const uint32_t* in, uint32_t* out);
 
 }  // namespace bg::gpucheck

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "host/gpu/sig_record.h"
+#include "host/timing.h"
 
 namespace bg::gpucheck {
 
@@ -23,6 +24,8 @@ struct VerifyBatch {
   const uint8_t* blob = nullptr;
   size_t blob_len = 0;
   std::array<uint32_t, kSchemeCount> count{};
+  // Kernel variant per scheme byte (kernels/verify_variant.h).
+  int variant[4] = {1, 1, 1, 1};
 };
 
 struct HashBatch {
@@ -32,14 +35,13 @@ struct HashBatch {
   size_t blob_len = 0;
 };
 
-// Medians over `reps` timed runs after one warm-up. kernel_ms: kernels only,
-// inputs already resident on the device. total_ms: host (pinned) → device
-// copies, kernels, results back.
-struct Timing {
-  double kernel_ms = 0;
-  double total_ms = 0;
-  int reps = 0;
-};
+using timing::reps_for;
+using timing::Timing;  // kernel_ms, total_ms, reps: host/timing.h
+
+// Inputs and outputs of the carry-primitive check (kernels/carry.h): per case
+// 8 words a, 8 words b, 10 words t and one multiplier in; add8's 8 words +
+// carry, sub8's 8 words + borrow and mad_row8's 10 words out.
+constexpr size_t kCarryInWords = 27, kCarryOutWords = 28;
 
 class Engine {
  public:
@@ -56,6 +58,9 @@ class Engine {
   virtual Timing time_merkle(const uint8_t* ids, size_t n, int max_reps, double budget_ms) = 0;
   // Threads per block of the verify launches from now on (0: the default).
   virtual void set_verify_threads(int threads) = 0;
+  // kernels/carry.h's primitives on n cases (see kCarryInWords): on the
+  // device in the CUDA engine (its PTX carry chains), on the host here.
+  virtual void carry_primitives(const uint32_t* in, size_t n, uint32_t* out) = 0;
 };
 
 // Thrown by an engine on a device error; gpu_check reports it and exits 2.
@@ -64,16 +69,5 @@ struct EngineError : std::runtime_error {
 };
 
 std::unique_ptr<Engine> make_engine(int verify_threads_per_block);
-
-// Timed runs wanted after a warm-up run of first_ms: as many as fit the
-// budget, at most max_reps; 3 at least unless one run alone is over a third
-// of the budget (then as many as fit, at least 1), so a slow kernel cannot
-// push the whole check past its time on the device.
-inline int reps_for(double first_ms, int max_reps, double budget_ms) {
-  int r = first_ms > 0 ? int(budget_ms / first_ms) : max_reps;
-  if (r > max_reps) r = max_reps;
-  if (r < 3 && first_ms * 3 <= budget_ms) r = 3;
-  return r < 1 ? 1 : r;
-}
 
 }  // namespace bg::gpucheck

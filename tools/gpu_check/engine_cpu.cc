@@ -13,10 +13,6 @@
 namespace bg::gpucheck {
 namespace {
 
-double now_ms() {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
 class CpuEngine final : public Engine {
  public:
   std::string describe() const override {
@@ -27,6 +23,9 @@ class CpuEngine final : public Engine {
   void set_verify_threads(int) override {}
   void sha256(const HashBatch& b, uint8_t* out) override { cpu_sha256(b, out); }
   void merkle_root(const uint8_t* ids, size_t n, uint8_t root[32]) override { cpu_merkle_root(ids, n, root); }
+  void carry_primitives(const uint32_t* in, size_t n, uint32_t* out) override {
+    for (size_t i = 0; i < n; ++i) cpu_carry_case(in + kCarryInWords * i, out + kCarryOutWords * i);
+  }
 
   Timing time_verify(const VerifyBatch& b, int max_reps, double budget_ms) override {
     std::vector<uint8_t> out(b.n);
@@ -44,19 +43,8 @@ class CpuEngine final : public Engine {
  private:
   template <typename F>
   Timing time(F run, int max_reps, double budget_ms) {
-    double t0 = now_ms();
-    run();
-    int reps = reps_for(now_ms() - t0, max_reps, budget_ms);
-    std::vector<double> ms;
-    for (int r = 0; r < reps; ++r) {
-      double a = now_ms();
-      run();
-      ms.push_back(now_ms() - a);
-    }
-    std::sort(ms.begin(), ms.end());
     Timing t;
-    t.kernel_ms = t.total_ms = ms[ms.size() / 2];
-    t.reps = reps;
+    t.kernel_ms = t.total_ms = timing::median_host_ms(run, max_reps, budget_ms, &t.reps);
     return t;
   }
 };

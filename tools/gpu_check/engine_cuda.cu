@@ -8,6 +8,7 @@
 
 #include "host/gpu/cuda_raii.h"
 #include "host/gpu/launch.h"
+#include "kernels/carry.h"
 #include "tools/gpu_check/cpu_kernels.h"
 #include "tools/gpu_check/engine.h"
 
@@ -21,6 +22,22 @@ namespace {
       throw EngineError(std::string(#expr) + " failed at " + __FILE__ + ":" + std::to_string(__LINE__) + \
                         ": " + cudaGetErrorName(gc_err_) + " (" + cudaGetErrorString(gc_err_) + ")"); \
   } while (0)
+
+// One thread per case: kernels/carry.h's device (PTX) versions.
+__global__ void carry_kernel(const uint32_t* __restrict__ in, uint32_t n, uint32_t* __restrict__ out) {
+  const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  uint32_t a[8], b[8], t[10], r[8], d[8];
+  const uint32_t* x = in + kCarryInWords * size_t(i);
+  for (int j = 0; j < 8; ++j) a[j] = x[j], b[j] = x[8 + j];
+  for (int j = 0; j < 10; ++j) t[j] = x[16 + j];
+  uint32_t* y = out + kCarryOutWords * size_t(i);
+  y[8] = k::carry::add8(r, a, b);
+  y[17] = k::carry::sub8(d, a, b);
+  k::carry::mad_row8(t, a, x[26]);
+  for (int j = 0; j < 8; ++j) y[j] = r[j], y[9 + j] = d[j];
+  for (int j = 0; j < 10; ++j) y[18 + j] = t[j];
+}
 
 class CudaEngine final : public Engine {
  public:
@@ -36,28 +53,53 @@ class CudaEngine final : public Engine {
   }
 
   std::string describe() const override {
-    char buf[256];
-    std::snprintf(buf, sizeof buf, "%s, cc %d.%d, %d SMs, %.1f GiB, L2 %.0f MiB, threads/block %d", prop_.name,
-                  prop_.major, prop_.minor, prop_.multiProcessorCount, double(prop_.totalGlobalMem) / (1 << 30),
-                  double(prop_.l2CacheSize) / (1 << 20), threads_ > 0 ? threads_ : gpu::kDefaultVerifyThreads);
+    // Clocks and driver: cudaDeviceProp lost its clock fields in CUDA 13, the
+    // attributes remain. Values are the device's maximum clocks.
+    int sm_khz = 0, mem_khz = 0, driver = 0;
+    cudaDeviceGetAttribute(&sm_khz, cudaDevAttrClockRate, 0);
+    cudaDeviceGetAttribute(&mem_khz, cudaDevAttrMemoryClockRate, 0);
+    cudaDriverGetVersion(&driver);
+    char buf[320];
+    std::snprintf(buf, sizeof buf,
+                  "%s, cc %d.%d, %d SMs, %.1f GiB, L2 %.0f MiB, SM clock %d MHz, memory clock %d MHz, CUDA driver "
+                  "%d.%d, threads/block %d",
+                  prop_.name, prop_.major, prop_.minor, prop_.multiProcessorCount,
+                  double(prop_.totalGlobalMem) / (1 << 30), double(prop_.l2CacheSize) / (1 << 20), sm_khz / 1000,
+                  mem_khz / 1000, driver / 1000, driver % 1000 / 10,
+                  threads_ > 0 ? threads_ : gpu::kDefaultVerifyThreads);
     return buf;
   }
 
   std::string resources() const override {
     std::string out;
     for (const SchemeInfo& s : kSchemes) {
-      gpu::KernelResources r;
-      int t = threads_ > 0 ? threads_ : gpu::kDefaultVerifyThreads;
-      GC_CUDA(gpu::verify_kernel_resources(s.id, t, &r));
-      out += std::string(out.empty() ? "" : "\n") + "verify_" + s.name + ": " + std::to_string(r.registers) +
-             " registers, " + std::to_string(r.local_bytes) + " B local (stack+spill) per thread, " +
-             std::to_string(r.blocks_per_sm) + " blocks of " + std::to_string(t) + " per SM (" +
-             std::to_string(r.blocks_per_sm * t * prop_.multiProcessorCount) + " threads resident)";
+      for (int v = 1; v <= k::variant_count(uint8_t(s.id)); ++v) {
+        gpu::KernelResources r;
+        int t = threads_ > 0 ? threads_ : gpu::kDefaultVerifyThreads;
+        GC_CUDA(gpu::verify_kernel_resources(s.id, t, &r, v));
+        out += std::string(out.empty() ? "" : "\n") + "verify_" + s.name + " v" + std::to_string(v) + ": " +
+               std::to_string(r.registers) + " registers, " + std::to_string(r.local_bytes) +
+               " B local (stack+spill) per thread, " + std::to_string(r.blocks_per_sm) + " blocks of " +
+               std::to_string(t) + " per SM (" + std::to_string(r.blocks_per_sm * t * prop_.multiProcessorCount) +
+               " threads resident)";
+      }
     }
     return out;
   }
 
   void set_verify_threads(int threads) override { threads_ = threads; }
+
+  void carry_primitives(const uint32_t* in, size_t n, uint32_t* out) override {
+    gpu::DeviceBuffer<uint32_t> d_in, d_res;
+    GC_CUDA(d_in.reserve(std::max<size_t>(n, 1) * kCarryInWords));
+    GC_CUDA(d_res.reserve(std::max<size_t>(n, 1) * kCarryOutWords));
+    GC_CUDA(cudaMemcpyAsync(d_in.get(), in, n * kCarryInWords * 4, cudaMemcpyHostToDevice, stream_.get()));
+    GC_CUDA(cudaMemsetAsync(d_res.get(), 0xA5, n * kCarryOutWords * 4, stream_.get()));
+    if (n) carry_kernel<<<uint32_t((n + 127) / 128), 128, 0, stream_.get()>>>(d_in.get(), uint32_t(n), d_res.get());
+    GC_CUDA(cudaGetLastError());
+    GC_CUDA(cudaMemcpyAsync(out, d_res.get(), n * kCarryOutWords * 4, cudaMemcpyDeviceToHost, stream_.get()));
+    GC_CUDA(cudaStreamSynchronize(stream_.get()));
+  }
 
   void verify(const VerifyBatch& b, uint8_t* valid) override {
     upload_verify(b, /*pinned=*/false);
@@ -170,7 +212,8 @@ class CudaEngine final : public Engine {
     uint32_t off = 0;
     for (const SchemeInfo& s : kSchemes) {
       const uint32_t n = b.count[scheme_index(s.id)];
-      GC_CUDA(gpu::launch_verify(s.id, recs + off, d_blob_.get(), n, d_out_.get() + off, stream_.get(), threads_));
+      GC_CUDA(gpu::launch_verify(s.id, recs + off, d_blob_.get(), n, d_out_.get() + off, stream_.get(), threads_,
+                                 b.variant[size_t(s.id)]));
       off += n;
     }
   }
@@ -207,7 +250,7 @@ class CudaEngine final : public Engine {
     return in;
   }
 
-  // One warm-up, then timed runs between events; returns the median in ms.
+  // host/timing.h's median over runs clocked by CUDA events on the stream.
   template <typename F>
   double median(F run, int max_reps, double budget_ms, int* reps_out) {
     auto once = [&] {
@@ -219,13 +262,7 @@ class CudaEngine final : public Engine {
       GC_CUDA(cudaEventElapsedTime(&ms, start_.get(), stop_.get()));
       return double(ms);
     };
-    double first = once();
-    int reps = reps_for(first, max_reps, budget_ms);
-    std::vector<double> ms;
-    for (int r = 0; r < reps; ++r) ms.push_back(once());
-    std::sort(ms.begin(), ms.end());
-    if (reps_out) *reps_out = reps;
-    return ms[ms.size() / 2];
+    return timing::median_ms(once, max_reps, budget_ms, reps_out);
   }
 
   int threads_;
