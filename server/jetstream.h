@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "host/bytes.h"
 
@@ -67,6 +68,25 @@ class JetStream {
   // Publishes block `height` with expected-last-sequence = height and message
   // id = hash_hex (JetStream's duplicate window drops a resend).
   absl::StatusOr<PublishResult> publish_block(uint64_t height, const std::string& hash_hex, ByteSpan block);
+
+  // Pipelined publishing: publish_block's contract, without waiting for the
+  // acknowledgement, so that many blocks travel at once. Order and exactly-
+  // once hold as for publish_block: block h expects last sequence h, so the
+  // stream can take it only right after h - 1 (a block after one that failed
+  // fails too, with kWrongLastSeq). Each publish yields one AsyncResult, in
+  // the order the server answers.
+  struct AsyncResult {
+    uint64_t height = 0;
+    PublishResult result = PublishResult::kPublished;
+    absl::Status status;  // not OK: neither outcome is known (timeout, lost connection)
+    uint64_t bytes = 0;
+  };
+  absl::Status publish_block_async(uint64_t height, const std::string& hash_hex, ByteSpan block);
+  // Publishes not yet answered, and their payload bytes.
+  size_t async_in_flight() const;
+  uint64_t async_in_flight_bytes() const;
+  // The results that arrived; waits up to `timeout` for one when none has.
+  std::vector<AsyncResult> take_async_results(std::chrono::milliseconds timeout);
 
   // The message at `sequence`; NotFound when the stream has none there.
   absl::StatusOr<StreamBlock> get(uint64_t sequence);
