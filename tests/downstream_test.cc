@@ -3,7 +3,8 @@
 // `blockgate loadgen` and `blockgate tail`. Covers the chain leader →
 // JetStream → follower → HTTP follower under kill -9 of a follower and of
 // nats-server, a malicious upstream, two leaders on one stream, the stream's
-// formats, a consumer across a server restart, and the payload-limit check.
+// formats, a consumer across a server restart, the payload-limit check, and
+// publish / follow / tail over TLS.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -23,6 +24,7 @@
 #include "testing/raw_conn.h"
 #include "testing/server_process.h"
 #include "testing/temp_dir.h"
+#include "testing/tls_cert.h"
 
 namespace bg::testing {
 namespace {
@@ -101,6 +103,7 @@ class NatsServer {
     fd_ = -1;
   }
   std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
+  std::string tls_url() const { return "tls://127.0.0.1:" + std::to_string(port_); }
 
  private:
   std::string store_, config_;
@@ -487,6 +490,42 @@ TEST(Downstream, SecondLeaderOnOneStreamIsRefused) {
                          60s);
   EXPECT_EQ(all.exit_code, 0) << all.output.substr(0, 2000);
   EXPECT_EQ(heights_in(all.output).size(), tip + 1);
+}
+
+// NATS over TLS: nats-server with a self-signed certificate; publish,
+// follow and tail over tls:// with --nats-ca-file, and a client that does not
+// trust the certificate refused.
+TEST(Downstream, PublishAndFollowOverTls) {
+  TempDir tmp("bg-natstls");
+  const std::string cert = tmp.sub("cert.pem"), key = tmp.sub("key.pem");
+  ASSERT_TRUE(make_self_signed(cert, key));
+  NatsServer nats(tmp.sub("nats"), "tls {\n  cert_file: \"" + cert + "\"\n  key_file: \"" + key + "\"\n}\n");
+  ASSERT_TRUE(nats.start()) << nats.log();
+  ServerProcess a, b;
+  ASSERT_TRUE(a.start(tmp.sub("a"), {"--backend", "cpu", "--publish", nats.tls_url(), "--nats-ca-file", cert,
+                                     "--max-block-bytes", "1000000"}))
+      << a.log();
+  ASSERT_TRUE(b.start(tmp.sub("b"), {"--backend", "cpu", "--follow", nats.tls_url(), "--nats-ca-file", cert}))
+      << b.log();
+  ASSERT_TRUE(post_txs(a, signed_txs(20, 21)));
+  ASSERT_TRUE(post_txs(a, signed_txs(20, 22)));
+  const uint64_t tip = height_of(a);
+  ASSERT_GE(tip, 2u);
+  EXPECT_TRUE(wait_for([&] { return height_of(b) == tip; }, 30s)) << a.log() << "\nB:\n" << b.log();
+  EXPECT_EQ(tip_hash_of(a), tip_hash_of(b));
+  EXPECT_EQ(readyz(b), 200);
+  auto all = run_command({kBin, "tail", "--url", nats.tls_url(), "--nats-ca-file", cert, "--from", "0", "--until",
+                          std::to_string(tip), "--idle-exit-s", "20"},
+                         60s);
+  EXPECT_EQ(all.exit_code, 0) << all.output.substr(0, 2000);
+  EXPECT_EQ(heights_in(all.output).size(), tip + 1);
+  // Without the CA file the self-signed certificate is not trusted.
+  auto untrusted = run_command({kBin, "tail", "--url", nats.tls_url(), "--from", "0", "--until", "0",
+                                "--idle-exit-s", "2"},
+                               60s);
+  EXPECT_NE(untrusted.exit_code, 0) << untrusted.output.substr(0, 2000);
+  EXPECT_NE(untrusted.output.find("certificate"), std::string::npos) << untrusted.output.substr(0, 2000);
+  EXPECT_EQ(heights_in(untrusted.output).size(), 0u) << untrusted.output.substr(0, 2000);
 }
 
 TEST(Downstream, PublishRefusesANatsServerWithASmallerMaxPayload) {
