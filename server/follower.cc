@@ -128,8 +128,14 @@ void Follower::fetch_loop() {
           break;
         }
         const std::optional<uint64_t> up = source_->upstream_tip();
+        const uint64_t durable = ledger_.durable_tip().height;
         std::unique_lock lk(mu_);
         if (up) stats_.upstream_tip = up;
+        if (!caught_up_logged_ && up && *up <= durable && queue_.empty() && !prepared_ && in_flight_.load() == 0) {
+          // Nothing to catch up (a restart at the upstream's tip).
+          caught_up_logged_ = true;
+          std::cerr << "blockgate: follow: caught up with height " << durable << ": nothing to fetch\n";
+        }
         if (stopping_ || stats_.failed) return;
         if (!*b) continue;
         times_.fetch += fetch_s;
@@ -306,13 +312,23 @@ void Follower::verify_and_commit(Prepared p) {
     Block& b = p.batch[i].block;
     const uint64_t height = b.header.height;
     const size_t ntx = b.txs.size();
+    const uint64_t sealed_ms = b.header.timestamp_ms;
     std::vector<Hash32> bids(p.ids.begin() + p.first_tx[i], p.ids.begin() + p.first_tx[i + 1]);
     in_flight_.fetch_add(1);
-    absl::Status st = ledger_.submit_with_ids(std::move(b), std::move(bids), [this, height, ntx](absl::Status s) {
+    absl::Status st = ledger_.submit_with_ids(std::move(b), std::move(bids), [this, height, ntx,
+                                                                               sealed_ms](absl::Status s) {
       if (s.ok()) {
         std::optional<std::string> caught_up;
         {
           std::lock_guard lk(mu_);
+          if (caught_up_logged_) {
+            const uint64_t now = now_ms();
+            const double ms = now > sealed_ms ? double(now - sealed_ms) : 0.0;
+            if (latency_ms_.size() < kLatencySamples) latency_ms_.push_back(ms);
+            else latency_ms_[latency_next_] = ms;
+            latency_next_ = (latency_next_ + 1) % kLatencySamples;
+            ++stats_.seal_to_commit_samples;
+          }
           ++stats_.blocks_verified;
           stats_.txs_verified += ntx;
           if (!caught_up_logged_ && stats_.upstream_tip && height >= *stats_.upstream_tip) {
@@ -370,6 +386,13 @@ FollowerStats Follower::stats() const {
     const uint64_t now = now_ms();
     s.lag_seconds = now > tip.timestamp_ms ? double(now - tip.timestamp_ms) / 1000.0 : 0.0;
   }
+  if (!latency_ms_.empty()) {
+    std::vector<double> sorted = latency_ms_;
+    std::sort(sorted.begin(), sorted.end());
+    auto q = [&sorted](double f) { return sorted[std::min(sorted.size() - 1, size_t(f * double(sorted.size())))]; };
+    s.seal_to_commit_p50_ms = q(0.5);
+    s.seal_to_commit_p99_ms = q(0.99);
+  }
   // Blocks per second over the last few seconds.
   auto& samples = rate_samples_;
   const auto now = Clock::now();
@@ -405,6 +428,12 @@ std::string Follower::render_metrics() const {
           s.txs_verified);
   gauge("blockgate_follower_blocks_per_second", "Followed blocks committed per second, last few seconds.",
         s.blocks_per_second);
+  gauge("blockgate_follower_seal_to_commit_p50_seconds",
+        "Median time from the leader's block timestamp to durable here (last 4096 blocks once caught up).",
+        s.seal_to_commit_p50_ms / 1000);
+  gauge("blockgate_follower_seal_to_commit_p99_seconds",
+        "99th percentile of the leader's block timestamp to durable here (last 4096 blocks once caught up).",
+        s.seal_to_commit_p99_ms / 1000);
   gauge("blockgate_follower_connected", "1 while connected to the upstream.", s.connected ? 1 : 0);
   gauge("blockgate_follower_failed", "1 once following stopped on a block that failed validation.",
         s.failed ? 1 : 0);

@@ -51,6 +51,11 @@ struct FollowerStats {
   uint64_t blocks_verified = 0;
   uint64_t txs_verified = 0;
   double blocks_per_second = 0;  // over the last few seconds
+  // Block timestamp (set when the leader sealed it) to durable on this node,
+  // over the last kLatencySamples blocks committed once caught up (blocks
+  // fetched during a catch-up are old by then and do not count).
+  uint64_t seal_to_commit_samples = 0;
+  double seal_to_commit_p50_ms = 0, seal_to_commit_p99_ms = 0;
   bool connected = false;
   bool failed = false;  // stopped following for good
   uint64_t failed_height = 0;
@@ -130,6 +135,9 @@ class Follower {
   bool stopping_ = false;
   FollowerStats stats_;
   mutable std::deque<std::pair<std::chrono::steady_clock::time_point, uint64_t>> rate_samples_;
+  static constexpr size_t kLatencySamples = 4096;
+  std::vector<double> latency_ms_;  // ring of seal-to-commit times
+  size_t latency_next_ = 0;
   std::atomic<uint64_t> in_flight_{0};
   std::chrono::steady_clock::time_point started_{};
   uint64_t start_height_ = 0;

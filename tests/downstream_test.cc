@@ -507,6 +507,9 @@ TEST(Downstream, PublishAndFollowOverTls) {
       << a.log();
   ASSERT_TRUE(b.start(tmp.sub("b"), {"--backend", "cpu", "--follow", nats.tls_url(), "--nats-ca-file", cert}))
       << b.log();
+  // B is caught up (with genesis) before blocks come: those count towards its
+  // seal-to-commit latency.
+  ASSERT_TRUE(wait_for([&] { return b.log().find("caught up") != std::string::npos; }, 30s)) << b.log();
   ASSERT_TRUE(post_txs(a, signed_txs(20, 21)));
   ASSERT_TRUE(post_txs(a, signed_txs(20, 22)));
   const uint64_t tip = height_of(a);
@@ -514,6 +517,11 @@ TEST(Downstream, PublishAndFollowOverTls) {
   EXPECT_TRUE(wait_for([&] { return height_of(b) == tip; }, 30s)) << a.log() << "\nB:\n" << b.log();
   EXPECT_EQ(tip_hash_of(a), tip_hash_of(b));
   EXPECT_EQ(readyz(b), 200);
+  auto st = status_of(b.host(), b.port());
+  ASSERT_TRUE(st.contains("follower")) << boost::json::serialize(st);
+  const auto& lat = st["follower"].as_object().at("seal_to_commit_ms").as_object();
+  EXPECT_GE(lat.at("samples").to_number<uint64_t>(), 2u) << boost::json::serialize(st);
+  EXPECT_GE(lat.at("p99").to_number<double>(), lat.at("p50").to_number<double>());
   auto all = run_command({kBin, "tail", "--url", nats.tls_url(), "--nats-ca-file", cert, "--from", "0", "--until",
                           std::to_string(tip), "--idle-exit-s", "20"},
                          60s);
