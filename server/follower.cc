@@ -1,9 +1,10 @@
 // Follower: a fetch thread fills a byte-bounded queue; a prepare thread takes
 // as many queued blocks as fit one backend batch and checks each against the
-// tip the previous one makes (ids, Merkle root, link, duplicates); a verify
-// thread verifies a prepared batch's signatures in one call while the next
-// batch is prepared, and submits the good prefix to the ledger without
-// waiting for its fsync, so fetch, prepare, verify and commit overlap.
+// tip the previous one makes (ids, Merkle root, link, duplicates); verify
+// threads (--verify-depth of them) each verify a prepared batch's signatures
+// in one call while the next batch is prepared, and submit the good prefix
+// to the ledger in batch order without waiting for its fsync, so fetch,
+// prepare, verify and commit overlap.
 #include "server/follower.h"
 
 #include <absl/container/flat_hash_set.h>
@@ -55,7 +56,8 @@ absl::Status Follower::start() {
   started_ = Clock::now();
   fetch_thread_ = std::thread([this] { fetch_loop(); });
   prepare_thread_ = std::thread([this] { prepare_loop(); });
-  verify_thread_ = std::thread([this] { verify_loop(); });
+  for (size_t i = 0; i < std::max<size_t>(1, opts_.verify_depth); ++i)
+    verify_threads_.emplace_back([this] { verify_loop(); });
   return absl::OkStatus();
 }
 
@@ -67,7 +69,8 @@ void Follower::stop() {
   }
   if (fetch_thread_.joinable()) fetch_thread_.join();
   if (prepare_thread_.joinable()) prepare_thread_.join();
-  if (verify_thread_.joinable()) verify_thread_.join();
+  for (std::thread& t : verify_threads_)
+    if (t.joinable()) t.join();
   // Submitted blocks finish in the ledger's writer; wait for their callbacks.
   while (in_flight_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
@@ -304,10 +307,21 @@ void Follower::verify_and_commit(Prepared p) {
     p.failure.emplace(p.batch[blk].block.header.height, std::string(error_name(ErrorCode::kInvalidSignature)));
     p.detail = absl::StrCat("tx_index ", k - p.first_tx[blk]);
   }
+  const auto verified = Clock::now();
+  // Batches verify side by side (so that one's last chunk does not leave
+  // cores idle) but are submitted in order: wait for the one before. When it
+  // failed, nothing of this one may be appended.
+  {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] {
+      return stopping_ || stats_.failed || submitted_seq_.load(std::memory_order_acquire) + 1 == p.seq;
+    });
+    if (stopping_ || stats_.failed) return;
+  }
   const auto t1 = Clock::now();
 
   // Commit the good prefix; the ledger's writer group-commits it while the
-  // next batch verifies.
+  // next batches verify.
   for (size_t i = 0; i < p.good; ++i) {
     Block& b = p.batch[i].block;
     const uint64_t height = b.header.height;
@@ -357,14 +371,17 @@ void Follower::verify_and_commit(Prepared p) {
       return;
     }
   }
-  submitted_seq_.store(p.seq, std::memory_order_release);
+  // A failure is recorded before the next batch's turn comes: that batch
+  // then sees it and drops its blocks.
+  if (p.failure) fail(p.failure->first, p.failure->second, p.detail);
   {
     std::lock_guard lk(mu_);
-    times_.verify += std::chrono::duration<double>(t1 - t0).count();
+    submitted_seq_.store(p.seq, std::memory_order_release);
+    cv_.notify_all();  // the next batch's turn
+    times_.verify += std::chrono::duration<double>(verified - t0).count();
     ++times_.batches;
     times_.submit += std::chrono::duration<double>(Clock::now() - t1).count();
   }
-  if (p.failure) fail(p.failure->first, p.failure->second, p.detail);
 }
 
 bool Follower::ready(std::string* why) const {

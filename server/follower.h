@@ -5,10 +5,10 @@
 // Merkle root, no duplicate, every signature on this node's backend) before
 // the group-committed ledger takes it. Four stages overlap, each on its own
 // thread: fetch (decode) → prepare (ids, Merkle roots, links, duplicates of
-// batch N+1) → verify (batch N's signatures in one backend call) → commit
-// (the ledger's writer, batch N-1). A block that fails is never appended:
-// the follower stops following, says why in the log and in /readyz, and
-// reads go on.
+// batch N+1) → verify (batch N's signatures in one backend call, beside
+// batch N-1's) → commit in batch order (the ledger's writer). A block that
+// fails is never appended: the follower stops following, says why in the
+// log and in /readyz, and reads go on.
 #pragma once
 
 #include <absl/container/flat_hash_set.h>
@@ -37,6 +37,7 @@ namespace bg {
 struct FollowerOptions {
   BlockSourceOptions source;
   size_t max_batch_signatures = 131072;  // one verify call during catch-up, at most (serve --max-batch)
+  size_t verify_depth = 2;  // batches verifying at once (serve --verify-depth); submitted in order
   uint64_t max_queued_bytes = 64ull << 20;  // fetched, not yet verified
   uint64_t max_future_ms = 2 * 3600 * 1000;  // a block's timestamp may lead this node's clock by this much
 };
@@ -142,7 +143,8 @@ class Follower {
   std::chrono::steady_clock::time_point started_{};
   uint64_t start_height_ = 0;
   bool caught_up_logged_ = false;
-  std::thread fetch_thread_, prepare_thread_, verify_thread_;
+  std::thread fetch_thread_, prepare_thread_;
+  std::vector<std::thread> verify_threads_;
 };
 
 }  // namespace bg

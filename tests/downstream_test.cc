@@ -435,6 +435,16 @@ TEST_P(MaliciousUpstream, FollowerNeverAppendsTheBadBlock) {
   if (damage == Damage::kMerkleRoot) bad.header.merkle_root[0] ^= 0x01;
   if (damage == Damage::kPrevHash) bad.header.prev_hash[31] ^= 0x01;
   chain.push_back(bad);
+  // A well-formed block after the bad one: it may verify beside it (another
+  // batch) but must never be appended either.
+  Block after;
+  after.txs = signed_txs(8, 4);
+  after.header.height = bad.header.height + 1;
+  after.header.prev_hash = bad.header.hash();
+  after.header.timestamp_ms = bad.header.timestamp_ms + 1;
+  after.header.tx_count = uint32_t(after.txs.size());
+  after.header.merkle_root = compute_merkle_root(after.txs);
+  chain.push_back(after);
 
   FakeUpstream upstream(chain);
   ServerProcess f;
