@@ -5,7 +5,7 @@
 #     its start to its tip = the leader's; compared with `blockgate verify`
 #     on the very same transactions (extracted from the leader's blocks) in
 #     the same run;
-#  2. publish: RUNS fresh JetStream streams, each filled by serve --publish
+#  2. publish: 2 * RUNS + 1 fresh JetStream streams, each filled by serve --publish
 #     from a copy of the same ledger, alternating with bench/nats_publish
 #     (raw publishes of messages of the average block size: synchronous, and
 #     with the publisher's window of 64 unacknowledged);
@@ -23,7 +23,11 @@ for b in "$bin" "$build/bench/nats_publish"; do
   [[ -x $b ]] || { echo "bench-downstream: $b is missing (cmake --build $build --target blockgate nats_publish)" >&2; exit 1; }
 done
 tmp=$(mktemp -d)
-cleanup() { for p in "$tmp"/*.pid; do [[ -f $p ]] && kill -9 "$(cat "$p")" 2>/dev/null; done; rm -rf "$tmp"; }
+cleanup() {
+  for p in "$tmp"/*.pid; do [[ -f $p ]] && kill -9 "$(cat "$p")" 2>/dev/null; done
+  sleep 0.3  # the killed servers let go of their directories
+  rm -rf "$tmp" 2>/dev/null || true
+}
 trap cleanup EXIT
 
 now() { date +%s.%N; }
@@ -115,7 +119,8 @@ echo "bench-downstream: follower from nats://:       ${nats_rates[*]} tx/s (medi
 # publish to the last acknowledgement of the backlog), free of polling.
 pub_rates=(); sync_rates=(); async_rates=()
 echo "bench-downstream: publish $blocks blocks of $avg bytes on average; load $(cut -d' ' -f1-3 /proc/loadavg)"
-for ((r = 0; r < runs; ++r)); do
+# Each publish run lasts a fraction of a second, so there are 2 * RUNS + 1.
+for ((r = 0; r < 2 * runs + 1; ++r)); do
   rm -rf "$tmp/pub"; cp -r "$tmp/leader" "$tmp/pub"
   serve "$tmp/pub" --publish "$nats" --nats-stream "PUB$r" --nats-subject "pub$r.blocks" --max-block-bytes 1000000 >/dev/null
   for _ in $(seq 1 30000); do grep -q 'publish: caught up' "$tmp/pub.err" && break; sleep 0.02; done
