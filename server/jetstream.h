@@ -74,19 +74,21 @@ class JetStream {
   // once hold as for publish_block: block h expects last sequence h, so the
   // stream can take it only right after h - 1 (a block after one that failed
   // fails too, with kWrongLastSeq). Each publish yields one AsyncResult, in
-  // the order the server answers.
+  // the order the server answers. Publishes carry no deadline of their own:
+  // a caller that gets no answer for too long drops the connection.
   struct AsyncResult {
     uint64_t height = 0;
     PublishResult result = PublishResult::kPublished;
-    absl::Status status;  // not OK: neither outcome is known (timeout, lost connection)
+    absl::Status status;  // not OK: the server refused it for another reason, or the connection failed
     uint64_t bytes = 0;
   };
   absl::Status publish_block_async(uint64_t height, const std::string& hash_hex, ByteSpan block);
   // Publishes not yet answered, and their payload bytes.
   size_t async_in_flight() const;
   uint64_t async_in_flight_bytes() const;
-  // The results that arrived; waits up to `timeout` for one when none has.
-  std::vector<AsyncResult> take_async_results(std::chrono::milliseconds timeout);
+  // The results that arrived; waits up to `timeout` for `at_least` of them
+  // (fewer when nothing else is in flight).
+  std::vector<AsyncResult> take_async_results(std::chrono::milliseconds timeout, size_t at_least = 1);
 
   // The message at `sequence`; NotFound when the stream has none there.
   absl::StatusOr<StreamBlock> get(uint64_t sequence);

@@ -206,6 +206,7 @@ absl::Status Publisher::publish_session(JetStream& js) {
   // next height whose answer is awaited, in order.
   uint64_t acked = next;
   std::map<uint64_t, JetStream::AsyncResult> answers;
+  auto last_answer = std::chrono::steady_clock::now();  // or the first publish after an idle spell
   for (;;) {
     {
       std::lock_guard lk(mu_);
@@ -220,11 +221,16 @@ absl::Status Publisher::publish_session(JetStream& js) {
       if (!bytes.ok()) return bytes.status();
       auto hash_hex = block_hash_hex(*bytes);
       if (!hash_hex.ok()) return hash_hex.status();
+      if (next == acked) last_answer = std::chrono::steady_clock::now();
       if (absl::Status st = js.publish_block_async(next, *hash_hex, *bytes); !st.ok()) return st;
       ++next;
     }
     if (acked < next) {
-      for (JetStream::AsyncResult& r : js.take_async_results(kIdleCheck)) answers.emplace(r.height, std::move(r));
+      const uint64_t acked_before = acked;
+      // Refill when half the window has been answered (or the tip is near).
+      const size_t at_least = next <= ledger_.durable_tip().height ? size_t(std::max<uint64_t>(1, (next - acked) / 2)) : 1;
+      for (JetStream::AsyncResult& r : js.take_async_results(kIdleCheck, at_least))
+        answers.emplace(r.height, std::move(r));
       for (auto it = answers.find(acked); it != answers.end(); it = answers.find(acked)) {
         JetStream::AsyncResult r = std::move(it->second);
         answers.erase(it);
@@ -254,6 +260,11 @@ absl::Status Publisher::publish_session(JetStream& js) {
       }
       if (acked < next && !js.connected())
         return absl::UnavailableError(absl::StrCat("lost the connection to ", cfg_.url));
+      const auto now = std::chrono::steady_clock::now();
+      if (acked != acked_before) last_answer = now;
+      else if (now - last_answer > cfg_.timeout)
+        return absl::DeadlineExceededError(absl::StrCat("no acknowledgement from ", cfg_.url, " for ",
+                                                        cfg_.timeout.count(), " ms (height ", acked, ")"));
       continue;
     }
     if (!drained_logged && next > first) {
