@@ -9,10 +9,11 @@
 #     from a copy of the same ledger, alternating with bench/nats_publish
 #     (raw publishes of messages of the average block size: synchronous, and
 #     with the publisher's window of 64 unacknowledged);
-#  3. end-to-end latency under load: a leader publishing to JetStream, one
-#     follower over http:// and one over nats://; loadgen on the leader; each
-#     follower's own seal-to-commit quantiles (leader's block timestamp to
-#     durable on the follower, /v1/status).
+#  3. end-to-end latency: a leader publishing to JetStream, one follower
+#     over http:// and one over nats://; a light loadgen (one connection)
+#     then a saturating one on the leader; each follower's own seal-to-commit
+#     quantiles per phase (leader's block timestamp to durable on the
+#     follower, /v1/status).
 # Usage: scripts/bench-downstream.sh [BUILD_DIR] [COUNT] [RUNS]   (defaults: build 20000 3)
 set -euo pipefail
 build=${1:-build}
@@ -146,21 +147,40 @@ fh=$(serve "$tmp/lat-http" --follow "$lead2")
 fn=$(serve "$tmp/lat-nats" --follow "$nats" --nats-stream LAT --nats-subject lat.blocks)
 wait_height "$fh" "$tip" "$tmp/lat-http"
 wait_height "$fn" "$tip" "$tmp/lat-nats"
-lat_count=$((count * 2 < 60000 ? count * 2 : 60000))
-echo "bench-downstream: latency under loadgen ($lat_count ed25519 transactions, 100 a block); load $(cut -d' ' -f1-3 /proc/loadavg)"
-if ! "$bin" loadgen --url "$lead2" --scheme ed25519 --transactions "$lat_count" --seed 99 --binary >"$tmp/load2.out" 2>&1; then
-  echo "bench-downstream: the loadgen failed:" >&2; tail -5 "$tmp/load2.out" >&2; exit 1
-fi
-grep -h 'tx/s\|p50\|p99' "$tmp/load2.out" | sed 's/^/bench-downstream:   loadgen: /' | head -3
-tip2=$(height "$lead2")
-wait_height "$fh" "$tip2" "$tmp/lat-http"
-wait_height "$fn" "$tip2" "$tmp/lat-nats"
-for pair in "http:$fh" "nats:$fn"; do
-  curl -s "${pair#*:}/v1/status" | python3 -c '
+# quantiles FOLLOWER_URL NAME: the follower's seal-to-commit line
+quantiles() {
+  curl -s "$1/v1/status" | python3 -c '
 import json, sys
 s = json.load(sys.stdin)["follower"]["seal_to_commit_ms"]
 n, p50, p99 = s["samples"], s["p50"], s["p99"]
-print(f"bench-downstream: leader seal -> follower durable via {sys.argv[1]}: {n} blocks, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
-' "${pair%%:*}"
+print(f"bench-downstream:   leader seal -> follower durable via {sys.argv[1]}: {n} blocks, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+' "$2"
+}
+# Two loads: a light one (one connection waiting for each commit: the
+# pipeline's own latency) and a saturating one (8 connections: three
+# verifiers on two cores, so the followers fall behind and the figure is
+# their backlog). The followers restart between the two (they resume from
+# their tips) so that each phase's quantiles are its own.
+lat_count=$((count * 2 < 60000 ? count * 2 : 60000))
+for phase in light heavy; do
+  if [[ $phase == light ]]; then n=$((lat_count / 6)); args=(--connections 1 --batch 100 --seed 98)
+  else n=$lat_count; args=(--seed 99)
+    for d in lat-http lat-nats; do kill -TERM "$(cat "$tmp/$d.pid")"; done; sleep 1
+    fh=$(serve "$tmp/lat-http" --follow "$lead2")
+    fn=$(serve "$tmp/lat-nats" --follow "$nats" --nats-stream LAT --nats-subject lat.blocks)
+    for d in lat-http lat-nats; do
+      for _ in $(seq 1 1500); do grep -q 'caught up' "$tmp/$d.err" && break; sleep 0.02; done
+    done
+  fi
+  echo "bench-downstream: latency, $phase load ($n ed25519 transactions, ${args[*]}); load $(cut -d' ' -f1-3 /proc/loadavg)"
+  if ! "$bin" loadgen --url "$lead2" --scheme ed25519 --transactions "$n" --binary "${args[@]}" >"$tmp/load-$phase.out" 2>&1; then
+    echo "bench-downstream: the loadgen failed:" >&2; tail -5 "$tmp/load-$phase.out" >&2; exit 1
+  fi
+  grep -h 'tx/s\|p50' "$tmp/load-$phase.out" | sed 's/^/bench-downstream:   /' | head -2
+  tip2=$(height "$lead2")
+  wait_height "$fh" "$tip2" "$tmp/lat-http"
+  wait_height "$fn" "$tip2" "$tmp/lat-nats"
+  quantiles "$fh" http
+  quantiles "$fn" nats
 done
 echo "bench-downstream: done; load $(cut -d' ' -f1-3 /proc/loadavg)"
