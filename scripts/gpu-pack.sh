@@ -79,7 +79,7 @@ echo "gpu-pack: the carried programs need at most $glibc and $glibcxx of the GPU
 # third copies cost almost nothing.
 tar -C out -cf - gpu/gpu_check_cpu $(((prebuilt)) && echo gpu/gpu_check) gpu/backend_test gpu/bench gpu/lib \
     gpu/corpus.bin | xz -9 -T1 -c >"$ARCHIVE"
-du -sh "$PACK" "$PACK"/* "$ARCHIVE"
+du -sh "$PACK"/* "$PACK" "$ARCHIVE"
 size=$(stat -c %s "$ARCHIVE")
 mib=$(( (size + 1048575) / 1048576 ))
 if (( size > LIMIT * 1048576 )); then
