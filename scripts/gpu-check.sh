@@ -202,7 +202,7 @@ if [[ ! -x "$bench" ]]; then
 elif (( $(left) > 200 )); then
   say "cpu reference rates ($bench bench --backend cpu ${bench_args[*]})"
   LD_LIBRARY_PATH=$PACK/lib timeout 60 "$bench" bench --backend cpu --scheme all "${bench_args[@]}" \
-    --json >"$OUT/bench_cpu.json" 2>"$OUT/bench_cpu.log"
+    --json >"$OUT/bench_cpu.json" 2>"$BUILD/bench_cpu.log"
   rates=$(python3 - "$OUT/bench_cpu.json" <<'PY' 2>/dev/null
 import json, sys
 rows = json.load(open(sys.argv[1]))["verify"]
@@ -212,7 +212,7 @@ PY
   if [[ -n "$rates" ]]; then
     args+=(--cpu-rates "$rates"); say "cpu reference rates: $rates"; step bench ok
   else
-    say "bench gave no rates (see bench_cpu.log)"; step bench FAILED
+    say "bench gave no rates; its last lines:"; tail -20 "$BUILD/bench_cpu.log"; step bench FAILED
   fi
 else
   say "too little time left: cpu reference rates SKIPPED (exit status 1)"
