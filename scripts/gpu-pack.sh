@@ -77,8 +77,10 @@ echo "gpu-pack: the carried programs need at most $glibc and $glibcxx of the GPU
 # One solid xz archive: the three programs embed the same kernels (~15 MB
 # of device code each), next to each other in the archive so the second and
 # third copies cost almost nothing.
-tar -C out -cf - gpu/gpu_check_cpu $(((prebuilt)) && echo gpu/gpu_check) gpu/backend_test gpu/bench gpu/lib \
-    gpu/corpus.bin | xz -9 -T1 -c >"$ARCHIVE"
+members=(gpu/gpu_check_cpu)
+((prebuilt)) && members+=(gpu/gpu_check)
+members+=(gpu/backend_test gpu/bench gpu/lib gpu/corpus.bin)
+tar -C out -cf - "${members[@]}" | xz -9 -T1 -c >"$ARCHIVE"
 du -sh "$PACK"/* "$PACK" "$ARCHIVE"
 size=$(stat -c %s "$ARCHIVE")
 mib=$(( (size + 1048575) / 1048576 ))
