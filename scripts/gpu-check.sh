@@ -99,7 +99,7 @@ if [[ -n "${GPU_CHECK_PACK:-}" ]]; then
   PACK=$GPU_CHECK_PACK
 elif [[ -f "$ARCHIVE" ]]; then
   UNPACK=${GPU_CHECK_UNPACK:-/tmp/blockgate-gpu-pack}
-  rm -rf "$UNPACK" && mkdir -p "$UNPACK"
+  rm -rf "$UNPACK/gpu" && mkdir -p "$UNPACK"
   if command -v xz >/dev/null; then
     tar -C "$UNPACK" -xJf "$ARCHIVE"
   else
