@@ -28,7 +28,6 @@ using JsPtr = std::unique_ptr<jsCtx, Deleter<jsCtx, jsCtx_Destroy>>;
 using SubPtr = std::unique_ptr<natsSubscription, Deleter<natsSubscription, natsSubscription_Destroy>>;
 using MsgPtr = std::unique_ptr<natsMsg, Deleter<natsMsg, natsMsg_Destroy>>;
 using StreamInfoPtr = std::unique_ptr<jsStreamInfo, Deleter<jsStreamInfo, jsStreamInfo_Destroy>>;
-using PubAckPtr = std::unique_ptr<jsPubAck, Deleter<jsPubAck, jsPubAck_Destroy>>;
 using MetaPtr = std::unique_ptr<jsMsgMetaData, Deleter<jsMsgMetaData, jsMsgMetaData_Destroy>>;
 
 absl::Status nats_error(const std::string& what, natsStatus s, jsErrCode jerr = jsErrCode(0)) {
@@ -203,35 +202,6 @@ absl::StatusOr<uint64_t> JetStream::ensure_stream() {
     // Someone created it between our two calls: read it again.
   }
   return absl::UnavailableError(absl::StrCat("stream ", impl_->cfg.stream, " could not be created or read"));
-}
-
-absl::StatusOr<JetStream::PublishResult> JetStream::publish_block(uint64_t height, const std::string& hash_hex,
-                                                                  ByteSpan block) {
-  natsMsg* raw = nullptr;
-  if (natsStatus s = natsMsg_Create(&raw, impl_->cfg.subject.c_str(), nullptr,
-                                    reinterpret_cast<const char*>(block.data()), int(block.size()));
-      s != NATS_OK)
-    return nats_error("natsMsg_Create", s);
-  MsgPtr msg(raw);
-  const std::string height_text = std::to_string(height);
-  natsMsgHeader_Set(msg.get(), kNatsHeightHeader, height_text.c_str());
-  natsMsgHeader_Set(msg.get(), kNatsHashHeader, hash_hex.c_str());
-  jsPubOptions po;
-  jsPubOptions_Init(&po);
-  po.MsgId = hash_hex.c_str();
-  // libnats sends no expectation for 0, so genesis relies on the sequence
-  // check of the acknowledgement below.
-  po.ExpectLastSeq = height;
-  jsPubAck* raw_ack = nullptr;
-  jsErrCode jerr = jsErrCode(0);
-  natsStatus s = js_PublishMsg(&raw_ack, impl_->js.get(), msg.get(), &po, &jerr);
-  PubAckPtr ack(raw_ack);
-  if (s != NATS_OK) {
-    if (jerr == JSStreamWrongLastSequenceErr) return PublishResult::kWrongLastSeq;
-    return nats_error(absl::StrCat("publishing block ", height), s, jerr);
-  }
-  if (ack->Sequence != height + 1) return PublishResult::kWrongLastSeq;
-  return PublishResult::kPublished;
 }
 
 absl::Status JetStream::publish_block_async(uint64_t height, const std::string& hash_hex, ByteSpan block) {

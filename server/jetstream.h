@@ -66,15 +66,12 @@ class JetStream {
     kWrongLastSeq  // the stream's last sequence is not `height`: someone else wrote, or our ack was lost
   };
   // Publishes block `height` with expected-last-sequence = height and message
-  // id = hash_hex (JetStream's duplicate window drops a resend).
-  absl::StatusOr<PublishResult> publish_block(uint64_t height, const std::string& hash_hex, ByteSpan block);
-
-  // Pipelined publishing: publish_block's contract, without waiting for the
-  // acknowledgement, so that many blocks travel at once. Order and exactly-
-  // once hold as for publish_block: block h expects last sequence h, so the
-  // stream can take it only right after h - 1 (a block after one that failed
-  // fails too, with kWrongLastSeq). Each publish yields one AsyncResult, in
-  // the order the server answers. Publishes carry no deadline of their own:
+  // id = hash_hex (JetStream's duplicate window drops a resend), without
+  // waiting for the acknowledgement, so that many blocks travel at once. The
+  // stream can take block h only right after h - 1 (a block after one that
+  // failed fails too, with kWrongLastSeq): order and exactly-once hold
+  // however many are in flight. Each publish yields one AsyncResult, in the
+  // order the server answers. Publishes carry no deadline of their own:
   // a caller that gets no answer for too long drops the connection.
   struct AsyncResult {
     uint64_t height = 0;

@@ -6,7 +6,6 @@
 // height order.
 #include "server/publisher.h"
 
-
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
 
@@ -228,7 +227,8 @@ absl::Status Publisher::publish_session(JetStream& js) {
     if (acked < next) {
       const uint64_t acked_before = acked;
       // Refill when half the window has been answered (or the tip is near).
-      const size_t at_least = next <= ledger_.durable_tip().height ? size_t(std::max<uint64_t>(1, (next - acked) / 2)) : 1;
+      const size_t at_least =
+          next <= ledger_.durable_tip().height ? size_t(std::max<uint64_t>(1, (next - acked) / 2)) : 1;
       for (JetStream::AsyncResult& r : js.take_async_results(kIdleCheck, at_least))
         answers.emplace(r.height, std::move(r));
       for (auto it = answers.find(acked); it != answers.end(); it = answers.find(acked)) {
