@@ -226,9 +226,12 @@ absl::Status Publisher::publish_session(JetStream& js) {
     }
     if (acked < next) {
       const uint64_t acked_before = acked;
-      // Refill when half the window has been answered (or the tip is near).
+      // Refill as soon as an eighth of the window has been answered (or on
+      // the first answer when the tip is near), so that close to a full
+      // window stays in flight, as with a raw client's window (waiting for
+      // half of it left the connection half idle between refills).
       const size_t at_least =
-          next <= ledger_.durable_tip().height ? size_t(std::max<uint64_t>(1, (next - acked) / 2)) : 1;
+          next <= ledger_.durable_tip().height ? size_t(std::max<uint64_t>(1, (next - acked) / 8)) : 1;
       for (JetStream::AsyncResult& r : js.take_async_results(kIdleCheck, at_least))
         answers.emplace(r.height, std::move(r));
       for (auto it = answers.find(acked); it != answers.end(); it = answers.find(acked)) {
