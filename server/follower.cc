@@ -209,22 +209,35 @@ Follower::Prepared Follower::prepare(std::vector<Queued> batch, uint64_t seq, Ti
   Prepared p;
   p.seq = seq;
   p.batch = std::move(batch);
-  // Ids of every transaction of the batch in one backend call.
-  std::vector<Bytes> encodings;
+  // Ids of every transaction of the batch in one backend call, over one
+  // buffer holding every encoding (not one allocation per transaction).
   p.first_tx.assign(p.batch.size() + 1, 0);
+  size_t enc_bytes = 0;
   for (size_t i = 0; i < p.batch.size(); ++i) {
     p.first_tx[i + 1] = p.first_tx[i] + p.batch[i].block.txs.size();
-    for (const Transaction& tx : p.batch[i].block.txs) encodings.push_back(tx.encode());
+    for (const Transaction& tx : p.batch[i].block.txs) enc_bytes += tx.encoded_size();
   }
-  std::vector<ByteSpan> spans(encodings.begin(), encodings.end());
-  p.ids.resize(encodings.size());
+  Bytes encodings;
+  encodings.reserve(enc_bytes);
+  std::vector<size_t> ends;
+  ends.reserve(p.first_tx.back());
+  for (const Queued& q : p.batch)
+    for (const Transaction& tx : q.block.txs) {
+      tx.append_encoding(encodings);
+      ends.push_back(encodings.size());
+    }
+  std::vector<ByteSpan> spans;
+  spans.reserve(ends.size());
+  for (size_t k = 0, begin = 0; k < ends.size(); begin = ends[k++])
+    spans.emplace_back(encodings.data() + begin, ends[k] - begin);
+  p.ids.resize(spans.size());
   for (;;) {
     absl::Status st = backend_.hash_batch(spans, p.ids);
     if (st.ok()) break;
     std::cerr << "blockgate: follow: hashing failed (" << st.message() << "); retrying\n";
     if (!sleep_for(std::chrono::milliseconds(1000))) return p;  // stopping: verify never sees it
   }
-  encodings.clear();
+  Bytes().swap(encodings);
 
   // Duplicates: the ledger answers for what has been submitted (batches up to
   // submitted_seq_, read before asking it); the batches handed to verify
