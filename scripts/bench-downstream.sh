@@ -5,20 +5,25 @@
 #     its start to its tip = the leader's; compared with `blockgate verify`
 #     on the very same transactions (extracted from the leader's blocks) in
 #     the same run;
-#  2. publish: 2 * RUNS + 1 fresh JetStream streams, each filled by serve --publish
-#     from a copy of the same ledger, alternating with bench/nats_publish
-#     (raw publishes of messages of the average block size: synchronous, and
-#     with the publisher's window of 64 unacknowledged);
+#  2. publish: the leader's ledger grown to PUB_COUNT transactions (thousands
+#     of blocks, so that each run lasts a fair fraction of a second), then
+#     2 * RUNS + 1 fresh JetStream streams, each filled by serve --publish
+#     from a copy of it, alternating with bench/nats_publish (raw publishes
+#     of messages of the average block size: synchronous, and with the
+#     publisher's window of 64 unacknowledged);
 #  3. end-to-end latency: a leader publishing to JetStream, one follower
 #     over http:// and one over nats://; a light loadgen (one connection)
 #     then a saturating one on the leader; each follower's own seal-to-commit
 #     quantiles per phase (leader's block timestamp to durable on the
 #     follower, /v1/status).
-# Usage: scripts/bench-downstream.sh [BUILD_DIR] [COUNT] [RUNS]   (defaults: build 20000 3)
+# Usage: scripts/bench-downstream.sh [BUILD_DIR] [COUNT] [RUNS] [PUB_COUNT]
+#   (defaults: build 20000 3 300000; PUB_COUNT is raised to COUNT if lower)
 set -euo pipefail
 build=${1:-build}
 count=${2:-20000}
 runs=${3:-3}
+pub_count=${4:-300000}
+(( pub_count < count )) && pub_count=$count
 bin=$build/blockgate
 for b in "$bin" "$build/bench/nats_publish"; do
   [[ -x $b ]] || { echo "bench-downstream: $b is missing (cmake --build $build --target blockgate nats_publish)" >&2; exit 1; }
@@ -77,9 +82,6 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 echo $! >"$tmp/nats.pid"
 sleep 1
 nats=nats://127.0.0.1:$port
-blocks=$((tip + 1))
-seg_bytes=$(cat "$tmp/leader"/segment-*.log | wc -c)
-avg=$((seg_bytes / blocks))
 # The stream the nats:// followers read: a --publish copy of the ledger.
 cp -r "$tmp/leader" "$tmp/src"
 serve "$tmp/src" --publish "$nats" --max-block-bytes 1000000 >/dev/null
@@ -95,13 +97,13 @@ for ((r = 0; r < runs; ++r)); do
   for src in http nats; do
     dir=$tmp/follower-$src-$r
     up=$leader; [[ $src == nats ]] && up=$nats
-    t0=$(now)
     f=$(serve "$dir" --follow "$up")
-    wait_height "$f" "$tip" "$dir"
-    t1=$(now)
     # The follower's own measure: start of following to the commit of the
-    # upstream's tip (its "caught up" log line), free of this script's polling.
-    for _ in $(seq 1 500); do grep -q 'caught up' "$dir.err" && break; sleep 0.02; done
+    # upstream's tip (its "caught up" log line). The wait looks for that line
+    # with grep every 0.1 s: polling /v1/status (curl and python) every few
+    # milliseconds took a good part of a core from the follower on two.
+    for _ in $(seq 1 6000); do grep -q 'caught up' "$dir.err" && break; sleep 0.1; done
+    [[ $(height "$f") -ge $tip ]] || { echo "bench-downstream: $dir did not catch up" >&2; cat "$dir.err" >&2; exit 1; }
     rate=$(sed -n 's/.*caught up with height .* (\([0-9]*\) tx\/s).*/\1/p' "$dir.err" | head -1)
     grep -h 'caught up' "$dir.err" | head -1 | sed "s/^blockgate: follow: /bench-downstream:   $src run $r: /"
     cpu=$(cpu_s "$(cat "$dir.pid")")
@@ -118,24 +120,40 @@ echo "bench-downstream: follower from nats://:       ${nats_rates[*]} tx/s (medi
 
 # Publishing: the publisher's own measure is its "caught up" log line (first
 # publish to the last acknowledgement of the backlog), free of polling.
-pub_rates=(); sync_rates=(); async_rates=()
-echo "bench-downstream: publish $blocks blocks of $avg bytes on average; load $(cut -d' ' -f1-3 /proc/loadavg)"
-# Each publish run lasts a fraction of a second, so there are 2 * RUNS + 1.
+pub_rates=(); sync_rates=(); async_rates=(); pub_s=(); async_s=()
+# The publish ledger: the leader's, grown to PUB_COUNT transactions by more
+# load (another seed: new transactions) in blocks of the same size.
+cp -r "$tmp/leader" "$tmp/publ"
+pl=$(serve "$tmp/publ" --max-block-txs 100)
+if (( pub_count > count )); then
+  "$bin" loadgen --url "$pl" --scheme ed25519 --transactions $((pub_count - count)) --binary --seed 77 \
+    >"$tmp/loadgen-pub.out" 2>&1 || { echo "bench-downstream: the loadgen failed:" >&2; tail -5 "$tmp/loadgen-pub.out" >&2; exit 1; }
+fi
+pblocks=$(($(height "$pl") + 1))
+kill -TERM "$(cat "$tmp/publ.pid")"; wait "$(cat "$tmp/publ.pid")" 2>/dev/null || true
+pavg=$(($(cat "$tmp/publ"/segment-*.log | wc -c) / pblocks))
+echo "bench-downstream: publish $pblocks blocks of $pavg bytes on average; load $(cut -d' ' -f1-3 /proc/loadavg)"
 for ((r = 0; r < 2 * runs + 1; ++r)); do
-  rm -rf "$tmp/pub"; cp -r "$tmp/leader" "$tmp/pub"
+  rm -rf "$tmp/pub"; cp -r "$tmp/publ" "$tmp/pub"
   serve "$tmp/pub" --publish "$nats" --nats-stream "PUB$r" --nats-subject "pub$r.blocks" --max-block-bytes 1000000 >/dev/null
-  for _ in $(seq 1 30000); do grep -q 'publish: caught up' "$tmp/pub.err" && break; sleep 0.02; done
+  for _ in $(seq 1 12000); do grep -q 'publish: caught up' "$tmp/pub.err" && break; sleep 0.05; done
   line=$(grep 'publish: caught up' "$tmp/pub.err" | head -1)
   echo "bench-downstream:   serve --publish: ${line#*publish: }"
   pub_rates+=($(sed -n 's/.* s (\([0-9]*\) blocks\/s.*/\1/p' <<<"$line"))
+  pub_s+=($(sed -n 's/.* in \([0-9.]*\) s (.*/\1/p' <<<"$line"))
   kill -TERM "$(cat "$tmp/pub.pid")"; wait "$(cat "$tmp/pub.pid")" 2>/dev/null || true
-  out=$("$build/bench/nats_publish" "$nats" "RAWS$r" "$blocks" "$avg"); echo "bench-downstream:   $out"
+  out=$("$build/bench/nats_publish" "$nats" "RAWS$r" "$pblocks" "$pavg"); echo "bench-downstream:   $out"
   sync_rates+=($(sed -n 's/.*: \([0-9]*\) msg\/s.*/\1/p' <<<"$out"))
-  out=$("$build/bench/nats_publish" "$nats" "RAWA$r" "$blocks" "$avg" 64); echo "bench-downstream:   $out"
+  out=$("$build/bench/nats_publish" "$nats" "RAWA$r" "$pblocks" "$pavg" 64); echo "bench-downstream:   $out"
   async_rates+=($(sed -n 's/.*: \([0-9]*\) msg\/s.*/\1/p' <<<"$out"))
+  async_s+=($(sed -n 's/.* in \([0-9.]*\) s: .*/\1/p' <<<"$out"))
 done
 mp=$(median "${pub_rates[@]}"); ms=$(median "${sync_rates[@]}"); ma=$(median "${async_rates[@]}")
 echo "bench-downstream: serve --publish ${pub_rates[*]} blocks/s (median $mp); raw window 64: ${async_rates[*]} (median $ma): $(python3 -c "print(f'{$mp/$ma:.2f}')"); raw synchronous: ${sync_rates[*]} (median $ms): $(python3 -c "print(f'{$mp/$ms:.2f}')")"
+# Over all runs together: the raw client's total time over the publisher's.
+tp=$(printf '%s\n' "${pub_s[@]}" | awk '{t += $1} END {printf "%.3f", t}')
+ta=$(printf '%s\n' "${async_s[@]}" | awk '{t += $1} END {printf "%.3f", t}')
+echo "bench-downstream: publish, all runs: serve --publish $tp s, raw window 64 $ta s: $(awk -v a="$ta" -v p="$tp" 'BEGIN {printf "%.2f", a / p}') of raw"
 
 # End-to-end latency under load: a leader that publishes, a follower over
 # http:// and one over nats://, loadgen on the leader. Each follower keeps
