@@ -195,6 +195,10 @@ TEST(LedgerCrash, KillNineNeverLosesACommittedBlock) {
           ASSERT_TRUE(loc && loc->height == h && loc->index == i)
               << "cycle " << cycle << ": acknowledged transaction " << i << " of height " << h
               << " not found at its place through the index";
+          // The duplicate check (through the id filter the kill left behind,
+          // trusted on this boot, or RocksDB while it is rebuilt) sees it.
+          ASSERT_TRUE((*l)->contains_id(id)) << "cycle " << cycle << ": acknowledged transaction " << i
+                                             << " of height " << h << " not seen by the duplicate check";
           auto tx = (*l)->read_tx(id);
           ASSERT_TRUE(tx.ok()) << "cycle " << cycle << ": " << tx.status();
           ASSERT_EQ(tx->tx, b->txs[i]);
