@@ -12,7 +12,6 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 
 #include "host/fd.h"
 #include "ledger/crc32c.h"
@@ -22,13 +21,13 @@ namespace {
 
 constexpr char kMagic[8] = {'B', 'G', 'I', 'D', 'F', 'L', 'T', '1'};
 constexpr uint32_t kVersion = 1;
-constexpr uint32_t kStateBuilding = 1;  // being filled from the index: never trusted
-constexpr uint32_t kStateOpen = 2;      // complete, in use by a process of boot `boot_id`
-constexpr uint32_t kStateClean = 3;     // closed cleanly: bits written back, CRC valid
+constexpr uint32_t kStateBuilding = 1;  // being written by close_clean(): never trusted
+constexpr uint32_t kStateOpen = 2;      // in use: the bits in memory are ahead of the file
+constexpr uint32_t kStateClean = 3;     // closed cleanly: every bit written, CRC valid
 
 // Header fields (little endian).
 constexpr size_t kOffVersion = 8, kOffState = 12, kOffBytes = 16, kOffSeed = 24, kOffCrc = 32, kOffAdded = 40,
-                 kOffBoot = 48, kBootLen = 48, kOffOwnerLen = 96, kOffOwner = 100, kOwnerMax = 256,
+                 kOffOwnerLen = 96, kOffOwner = 100, kOwnerMax = 256,
                  kOffHeaderCrc = IdFilter::kHeaderBytes - 4;
 
 // The eight words of a block each get one bit, chosen by a multiplicative
@@ -52,13 +51,6 @@ uint64_t mix64(uint64_t x) {
 }
 
 }  // namespace
-
-std::string current_boot_id() {
-  std::ifstream f("/proc/sys/kernel/random/boot_id");
-  std::string s;
-  std::getline(f, s);
-  return s.substr(0, kBootLen);
-}
 
 IdFilter::Pos IdFilter::pos(const Hash32& id) const {
   // Ids are SHA-256 outputs; the secret seed (random per file) keeps a client
@@ -118,32 +110,8 @@ double IdFilter::expected_fp_rate(uint64_t n) const {
   return fp;
 }
 
-uint32_t IdFilter::bits_crc() const {
-  // Only the file's data ranges are read: holes (never written) are zeros,
-  // checksummed arithmetically. A new or lightly used filter costs little.
-  uint32_t crc = 0;
-  const off_t end = off_t(kHeaderBytes + bytes_);
-  off_t pos = off_t(kHeaderBytes);
-  while (pos < end) {
-    off_t data = ::lseek(fd_, pos, SEEK_DATA);
-    if (data < 0) data = errno == ENXIO ? end : pos;  // no more data, or no SEEK_DATA here: read it all
-    data = std::min(data, end);
-    if (data > pos) {
-      crc = crc32c_extend_zeros(crc, uint64_t(data - pos));
-      pos = data;
-      if (pos >= end) break;
-    }
-    off_t hole = ::lseek(fd_, pos, SEEK_HOLE);
-    if (hole <= pos || hole > end) hole = end;
-    crc = crc32c_extend(crc, map_ + pos, size_t(hole - pos));
-    pos = hole;
-  }
-  return crc;
-}
-
 absl::Status IdFilter::write_header(uint32_t state, uint32_t crc) {
-  uint8_t* h = map_;
-  std::memset(h, 0, kHeaderBytes);
+  uint8_t h[kHeaderBytes] = {0};
   std::memcpy(h, kMagic, 8);
   auto put32 = [&](size_t off, uint32_t v) { std::memcpy(h + off, &v, 4); };
   auto put64 = [&](size_t off, uint64_t v) { std::memcpy(h + off, &v, 8); };
@@ -153,13 +121,11 @@ absl::Status IdFilter::write_header(uint32_t state, uint32_t crc) {
   put64(kOffSeed, seed_);
   put32(kOffCrc, crc);
   put64(kOffAdded, added_.load(std::memory_order_relaxed));
-  const std::string boot = current_boot_id();
-  std::memcpy(h + kOffBoot, boot.data(), std::min(boot.size(), kBootLen));
   put32(kOffOwnerLen, uint32_t(owner_.size()));
   std::memcpy(h + kOffOwner, owner_.data(), owner_.size());
   put32(kOffHeaderCrc, crc32c(h, kOffHeaderCrc));
-  if (::msync(map_, kHeaderBytes, MS_SYNC) != 0)
-    return absl::InternalError(absl::StrCat("id filter: msync of the header: ", errno_text(errno)));
+  if (::pwrite(fd_, h, kHeaderBytes, 0) != ssize_t(kHeaderBytes) || ::fdatasync(fd_) != 0)
+    return absl::InternalError(absl::StrCat("id filter: cannot write its header: ", errno_text(errno)));
   return absl::OkStatus();
 }
 
@@ -169,26 +135,25 @@ absl::StatusOr<std::unique_ptr<IdFilter>> IdFilter::open(const std::string& path
   f->bytes_ = std::max(kMinBytes, bytes / kBlockBytes * kBlockBytes);
   f->blocks_ = f->bytes_ / kBlockBytes;
   f->owner_ = owner.substr(0, kOwnerMax);
-  f->map_bytes_ = kHeaderBytes + f->bytes_;
   *trusted = false;
   f->fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (f->fd_ < 0) return absl::InternalError(absl::StrCat("cannot open ", path, ": ", errno_text(errno)));
+  // The bits live in anonymous memory (huge pages where the kernel gives
+  // them): no file-system work on the hot path.
+  void* m = ::mmap(nullptr, f->bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return absl::ResourceExhaustedError(absl::StrCat("id filter: cannot map ", f->bytes_, " bytes"));
+  ::madvise(m, f->bytes_, MADV_HUGEPAGE);
+  f->bits_ = static_cast<uint64_t*>(m);
   struct stat st;
   if (::fstat(f->fd_, &st) != 0) return absl::InternalError(absl::StrCat("cannot stat ", path, ": ", errno_text(errno)));
-  auto map = [&]() -> absl::Status {
-    void* m = ::mmap(nullptr, f->map_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd_, 0);
-    if (m == MAP_FAILED) return absl::InternalError(absl::StrCat("cannot map ", path, ": ", errno_text(errno)));
-    f->map_ = static_cast<uint8_t*>(m);
-    f->bits_ = reinterpret_cast<uint64_t*>(f->map_ + kHeaderBytes);
-    return absl::OkStatus();
-  };
   if (st.st_size == 0) {
     *why = "missing";
-  } else if (uint64_t(st.st_size) != f->map_bytes_) {
-    *why = absl::StrCat("its size (", st.st_size, " bytes) is not the configured ", f->map_bytes_);
+  } else if (uint64_t(st.st_size) != kHeaderBytes + f->bytes_) {
+    *why = absl::StrCat("its size (", st.st_size, " bytes) is not the configured ", kHeaderBytes + f->bytes_);
   } else {
-    if (absl::Status s = map(); !s.ok()) return s;
-    const uint8_t* h = f->map_;
+    uint8_t h[kHeaderBytes];
+    if (::pread(f->fd_, h, kHeaderBytes, 0) != ssize_t(kHeaderBytes))
+      return absl::InternalError(absl::StrCat("cannot read ", path, ": ", errno_text(errno)));
     auto get32 = [&](size_t off) {
       uint32_t v;
       std::memcpy(&v, h + off, 4);
@@ -200,8 +165,6 @@ absl::StatusOr<std::unique_ptr<IdFilter>> IdFilter::open(const std::string& path
       return v;
     };
     const uint32_t owner_len = get32(kOffOwnerLen);
-    const std::string boot(reinterpret_cast<const char*>(h + kOffBoot),
-                           strnlen(reinterpret_cast<const char*>(h + kOffBoot), kBootLen));
     if (std::memcmp(h, kMagic, 8) != 0 || get32(kOffHeaderCrc) != crc32c(h, kOffHeaderCrc)) {
       *why = "its header is damaged";
     } else if (get32(kOffVersion) != kVersion) {
@@ -210,48 +173,100 @@ absl::StatusOr<std::unique_ptr<IdFilter>> IdFilter::open(const std::string& path
       *why = "it was made for another size";
     } else if (owner_len != f->owner_.size() || std::memcmp(h + kOffOwner, f->owner_.data(), owner_len) != 0) {
       *why = "it belongs to another index";
-    } else if (get32(kOffState) == kStateClean) {
-      if (f->bits_crc() != get32(kOffCrc)) *why = "checksum mismatch";
-      else *trusted = true;
     } else if (get32(kOffState) == kStateOpen) {
-      if (boot.empty() || boot != current_boot_id()) *why = "the machine restarted since it was last written";
-      else *trusted = true;
-    } else {
+      *why = "the process that used it did not stop cleanly";
+    } else if (get32(kOffState) != kStateClean) {
       *why = "a rebuild of it did not finish";
-    }
-    if (*trusted) {
-      f->seed_ = get64(kOffSeed);
-      f->added_.store(get64(kOffAdded), std::memory_order_relaxed);
     } else {
-      ::munmap(f->map_, f->map_bytes_);
-      f->map_ = nullptr;
+      absl::StatusOr<uint32_t> crc = f->load_bits();
+      if (!crc.ok()) return crc.status();
+      if (*crc != get32(kOffCrc)) {
+        *why = "checksum mismatch";
+        ::madvise(f->bits_, f->bytes_, MADV_DONTNEED);  // back to zeros
+      } else {
+        *trusted = true;
+        f->seed_ = get64(kOffSeed);
+        f->added_.store(get64(kOffAdded), std::memory_order_relaxed);
+      }
     }
   }
   if (!*trusted) {
-    // Zeroed (sparse) by truncating to nothing and back.
-    if (::ftruncate(f->fd_, 0) != 0 || ::ftruncate(f->fd_, off_t(f->map_bytes_)) != 0)
-      return absl::InternalError(absl::StrCat("cannot size ", path, ": ", errno_text(errno)));
-    if (absl::Status s = map(); !s.ok()) return s;
     if (::getrandom(&f->seed_, sizeof f->seed_, 0) != sizeof f->seed_)
       return absl::InternalError(absl::StrCat("getrandom: ", errno_text(errno)));
-    if (absl::Status s = f->write_header(kStateBuilding, 0); !s.ok()) return s;
-  } else if (absl::Status s = f->write_header(kStateOpen, 0); !s.ok()) {
-    // In use from now on: a reboot before close_clean() makes it untrusted.
-    return s;
+    // The file's old bits are worthless now: a hole of the configured size.
+    if (::ftruncate(f->fd_, 0) != 0 || ::ftruncate(f->fd_, off_t(kHeaderBytes + f->bytes_)) != 0)
+      return absl::InternalError(absl::StrCat("cannot size ", path, ": ", errno_text(errno)));
   }
+  // From now on the file is stale until close_clean() writes the bits back:
+  // a crash leaves it untrusted (rebuilt from the index at the next open).
+  if (absl::Status s = f->write_header(kStateOpen, 0); !s.ok()) return s;
   return f;
 }
 
-absl::Status IdFilter::mark_complete() { return write_header(kStateOpen, 0); }
+absl::StatusOr<uint32_t> IdFilter::load_bits() {
+  // Reads only the file's data ranges (holes are zeros, already so in
+  // memory), checksumming as it goes; holes are checksummed arithmetically.
+  uint32_t crc = 0;
+  const off_t end = off_t(kHeaderBytes + bytes_);
+  off_t pos = off_t(kHeaderBytes);
+  uint8_t* dst = reinterpret_cast<uint8_t*>(bits_) - kHeaderBytes;  // dst + file offset
+  while (pos < end) {
+    off_t data = ::lseek(fd_, pos, SEEK_DATA);
+    if (data < 0) data = errno == ENXIO ? end : pos;  // no more data, or no SEEK_DATA here: read it all
+    data = std::min(data, end);
+    if (data > pos) {
+      crc = crc32c_extend_zeros(crc, uint64_t(data - pos));
+      pos = data;
+      if (pos >= end) break;
+    }
+    off_t hole = ::lseek(fd_, pos, SEEK_HOLE);
+    if (hole <= pos || hole > end) hole = end;
+    while (pos < hole) {
+      const ssize_t r = ::pread(fd_, dst + pos, size_t(hole - pos), pos);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return absl::InternalError(absl::StrCat("id filter: read failed: ", r < 0 ? errno_text(errno) : "short file"));
+      crc = crc32c_extend(crc, dst + pos, size_t(r));
+      pos += r;
+    }
+  }
+  return crc;
+}
+
+absl::Status IdFilter::mark_complete() { return absl::OkStatus(); }
 
 absl::Status IdFilter::close_clean() {
-  if (::msync(bits_, bytes_, MS_SYNC) != 0)
-    return absl::InternalError(absl::StrCat("id filter: msync: ", errno_text(errno)));
-  return write_header(kStateClean, bits_crc());
+  // The file is rewritten sparse: only 64 KiB chunks holding a set bit are
+  // written; the rest stays a hole (zeros), so a young filter costs little.
+  if (::ftruncate(fd_, 0) != 0 || ::ftruncate(fd_, off_t(kHeaderBytes + bytes_)) != 0)
+    return absl::InternalError(absl::StrCat("id filter: cannot size its file: ", errno_text(errno)));
+  if (absl::Status s = write_header(kStateBuilding, 0); !s.ok()) return s;
+  constexpr size_t kChunk = 64 * 1024;
+  const uint8_t* src = reinterpret_cast<const uint8_t*>(bits_);
+  uint32_t crc = 0;
+  for (size_t off = 0; off < bytes_; off += kChunk) {
+    const size_t n = std::min(kChunk, bytes_ - off);
+    const uint64_t* w = reinterpret_cast<const uint64_t*>(src + off);
+    bool zero = true;
+    for (size_t i = 0; i < n / 8 && zero; ++i) zero = w[i] == 0;
+    if (zero) {
+      crc = crc32c_extend_zeros(crc, n);
+      continue;
+    }
+    crc = crc32c_extend(crc, src + off, n);
+    for (size_t done = 0; done < n;) {
+      const ssize_t r = ::pwrite(fd_, src + off + done, n - done, off_t(kHeaderBytes + off + done));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return absl::InternalError(absl::StrCat("id filter: write failed: ", errno_text(errno)));
+      done += size_t(r);
+    }
+  }
+  if (::fdatasync(fd_) != 0) return absl::InternalError(absl::StrCat("id filter: fdatasync: ", errno_text(errno)));
+  // The bits are durable before the header calls them clean.
+  return write_header(kStateClean, crc);
 }
 
 IdFilter::~IdFilter() {
-  if (map_ != nullptr) ::munmap(map_, map_bytes_);
+  if (bits_ != nullptr) ::munmap(bits_, bytes_);
   if (fd_ >= 0) ::close(fd_);
 }
 

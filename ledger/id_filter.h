@@ -4,24 +4,22 @@
 // so a duplicate check costs one cache line instead of a RocksDB lookup; an id
 // it may hold is looked up in RocksDB, so answers stay exact.
 //
-// Layout of DIR/index/filter: a 4 KiB header, then `bytes` of blocked Bloom
-// filter (64-byte blocks, one bit in each of a block's eight 64-bit words per
-// id). The file is mmap'ed MAP_SHARED: its size is fixed by configuration, so
-// memory (page cache pages it touches) is bounded by the flag whatever the
-// number of ids; past ~bytes*8/10 ids the false-positive rate rises and more
-// lookups fall through to RocksDB, but no answer becomes wrong.
+// DIR/index/filter holds a 4 KiB header, then `bytes` of blocked Bloom filter
+// (64-byte blocks, one bit in each of a block's eight 64-bit words per id).
+// In use, the bits live in anonymous memory of exactly `bytes` (the flag's
+// size, whatever the number of ids: past ~bytes*8/10 ids the false-positive
+// rate rises and more lookups fall through to RocksDB, but no answer becomes
+// wrong). The file is read at open and written back at a clean stop.
 //
 // Trust rules (the filter must hold every id the index holds, never fewer):
 //  - bits are only ever set, and set before the ids' RocksDB write;
-//  - a file closed cleanly carries a CRC-32C of its bits, checked at open;
-//  - a file left open by a process that died (kill -9) is trusted only when
-//    the machine has not rebooted since (same /proc boot id): the page cache,
-//    which holds every bit that process set, survived; after a power cut or
-//    reboot it is rebuilt;
-//  - the header names the RocksDB database it belongs to (its identity), so a
-//    filter next to another index is never used.
-// Anything else (missing, wrong size, torn header, CRC mismatch, a rebuild that
-// did not finish) is zeroed and rebuilt from the index.
+//  - the file is trusted only when it was closed cleanly: its header says so,
+//    names the RocksDB database it belongs to (the index's identity), has
+//    this size, and the CRC-32C of the bits matches;
+//  - opening marks the file "in use" (durably) before anything else, so a
+//    process that dies (kill -9, power cut) leaves it untrusted.
+// Anything else (missing, wrong size, torn header, CRC mismatch, another
+// index's) starts empty and is rebuilt from the index.
 #pragma once
 
 #include <absl/status/statusor.h>
@@ -60,11 +58,11 @@ class IdFilter {
   // Prefetches ahead: one memory round trip per id, overlapped.
   void may_contain_batch(std::span<const Hash32> ids, uint8_t* maybe) const;
 
-  // Every indexed id has been added (after a rebuild): the file becomes
-  // trustworthy for a restart on this boot.
+  // Every indexed id has been added (after a rebuild). Nothing to write: the
+  // caller starts answering from it; the file is written by close_clean().
   absl::Status mark_complete();
-  // A clean stop: bits written back, CRC stored, state clean (trusted at the
-  // next open, whatever happened to the machine in between).
+  // A clean stop: bits written (sparse) and fdatasync'ed, then the header
+  // with their CRC and state clean (trusted at the next open).
   absl::Status close_clean();
 
   size_t bytes() const { return bytes_; }
@@ -80,21 +78,16 @@ class IdFilter {
   };
   Pos pos(const Hash32& id) const;
   bool test(const Pos& p) const;
-  absl::Status write_header(uint32_t state, uint32_t crc);
-  uint32_t bits_crc() const;
+  absl::Status write_header(uint32_t state, uint32_t crc);  // pwrite + fdatasync
+  absl::StatusOr<uint32_t> load_bits();  // file -> memory; the CRC of the bits
 
   int fd_ = -1;
-  uint8_t* map_ = nullptr;  // header, then the bits
-  size_t map_bytes_ = 0;
-  uint64_t* bits_ = nullptr;
+  uint64_t* bits_ = nullptr;  // anonymous memory, bytes_ long
   size_t bytes_ = 0;
   size_t blocks_ = 0;
   uint64_t seed_ = 0;
   std::string owner_;
   std::atomic<uint64_t> added_{0};
 };
-
-// This machine's boot id (/proc/sys/kernel/random/boot_id), "" when unknown.
-std::string current_boot_id();
 
 }  // namespace bg

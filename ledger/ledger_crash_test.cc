@@ -195,8 +195,8 @@ TEST(LedgerCrash, KillNineNeverLosesACommittedBlock) {
           ASSERT_TRUE(loc && loc->height == h && loc->index == i)
               << "cycle " << cycle << ": acknowledged transaction " << i << " of height " << h
               << " not found at its place through the index";
-          // The duplicate check (through the id filter the kill left behind,
-          // trusted on this boot, or RocksDB while it is rebuilt) sees it.
+          // The duplicate check sees it (RocksDB while the id filter, which a
+          // kill leaves untrusted, is rebuilt in the background; then the filter).
           ASSERT_TRUE((*l)->contains_id(id)) << "cycle " << cycle << ": acknowledged transaction " << i
                                              << " of height " << h << " not seen by the duplicate check";
           auto tx = (*l)->read_tx(id);
