@@ -143,6 +143,9 @@ absl::StatusOr<std::unique_ptr<IdFilter>> IdFilter::open(const std::string& path
   void* m = ::mmap(nullptr, f->bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (m == MAP_FAILED) return absl::ResourceExhaustedError(absl::StrCat("id filter: cannot map ", f->bytes_, " bytes"));
   ::madvise(m, f->bytes_, MADV_HUGEPAGE);
+  // Faulted in now, writable: the configured memory is taken at open (no page
+  // faults on the writer's path later). Best effort on kernels before 5.14.
+  ::madvise(m, f->bytes_, MADV_POPULATE_WRITE);
   f->bits_ = static_cast<uint64_t*>(m);
   struct stat st;
   if (::fstat(f->fd_, &st) != 0) return absl::InternalError(absl::StrCat("cannot stat ", path, ": ", errno_text(errno)));
@@ -182,7 +185,7 @@ absl::StatusOr<std::unique_ptr<IdFilter>> IdFilter::open(const std::string& path
       if (!crc.ok()) return crc.status();
       if (*crc != get32(kOffCrc)) {
         *why = "checksum mismatch";
-        ::madvise(f->bits_, f->bytes_, MADV_DONTNEED);  // back to zeros
+        std::memset(f->bits_, 0, f->bytes_);  // back to zeros
       } else {
         *trusted = true;
         f->seed_ = get64(kOffSeed);
