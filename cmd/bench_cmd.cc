@@ -163,14 +163,7 @@ struct HashRow {
   int reps = 0;
 };
 
-std::string human(double per_s) {
-  char buf[32];
-  if (per_s >= 1e9) std::snprintf(buf, sizeof buf, "%.2fG", per_s / 1e9);
-  else if (per_s >= 1e6) std::snprintf(buf, sizeof buf, "%.2fM", per_s / 1e6);
-  else if (per_s >= 1e3) std::snprintf(buf, sizeof buf, "%.1fk", per_s / 1e3);
-  else std::snprintf(buf, sizeof buf, "%.1f", per_s);
-  return buf;
-}
+std::string human(double per_s) { return timing::human_rate(per_s); }
 
 std::string variant_label(const std::string& backend, const std::string& scheme, const std::array<int, 4>& v) {
   if (backend == "cpu") return "ref";
@@ -408,21 +401,24 @@ int run(const Opts& o) {
   std::printf("blockgate bench: CPU %s, %u threads; GPU %s\n", cpu_model().c_str(),
               std::thread::hardware_concurrency(), gpu_line.c_str());
   for (const std::string& s : skipped) std::printf("skipped %s\n", s.c_str());
-  std::printf("\n%-15s %-10s %-8s %8s %11s %12s %11s %12s %13s %8s\n", "backend", "scheme", "variant", "batch",
-              "verify/s", "latency ms", "kernel/s", "kernel ms", "ref 1-core/s", "x ref");
-  for (const VerifyRow& r : vrows) {
-    std::printf("%-15s %-10s %-8s %8zu %11s %12.3f %11s %12s %13s %8.2f\n", r.backend.c_str(), r.scheme.c_str(),
-                r.scheme == "mixed" ? "mixed" : r.variant.c_str(), r.batch, human(r.per_s).c_str(), r.latency_ms,
-                r.backend == "gpu" ? human(r.kernel_per_s).c_str() : "-",
-                r.backend == "gpu" ? absl::StrCat(r.kernel_ms).c_str() : "-", human(r.ref_1core_per_s).c_str(),
-                r.per_s / r.ref_1core_per_s);
-  }
-  std::printf("\n%-15s %-12s %8s %11s %12s %12s %13s %8s\n", "backend", "what", "n", "per s", "latency ms",
-              "kernel ms", "ref 1-core/s", "x ref");
+  // host/timing.h's rate table, as gpu_check prints it.
+  timing::RateTable vt{{"backend", "scheme", "variant", "batch", "verify/s", "latency ms", "kernel/s", "kernel ms",
+                        "ref 1-core/s", "x ref"},
+                       3};
+  for (const VerifyRow& r : vrows)
+    vt.add({r.backend, r.scheme, r.scheme == "mixed" ? "mixed" : r.variant, std::to_string(r.batch), human(r.per_s),
+            timing::fixed(r.latency_ms, 3), r.backend == "gpu" ? human(r.kernel_per_s) : "-",
+            r.backend == "gpu" ? timing::fixed(r.kernel_ms, 3) : "-", human(r.ref_1core_per_s),
+            timing::fixed(r.per_s / r.ref_1core_per_s, 2)});
+  std::printf("\n");
+  vt.print(stdout);
+  timing::RateTable ht{{"backend", "what", "n", "per s", "latency ms", "kernel ms", "ref 1-core/s", "x ref"}, 2};
   for (const HashRow& r : hrows)
-    std::printf("%-15s %-12s %8zu %11s %12.3f %12s %13s %8.2f\n", r.backend.c_str(), r.what.c_str(), r.n,
-                human(r.per_s).c_str(), r.latency_ms, r.backend == "gpu" ? absl::StrCat(r.kernel_ms).c_str() : "-",
-                human(r.ref_1core_per_s).c_str(), r.per_s / r.ref_1core_per_s);
+    ht.add({r.backend, r.what, std::to_string(r.n), human(r.per_s), timing::fixed(r.latency_ms, 3),
+            r.backend == "gpu" ? timing::fixed(r.kernel_ms, 3) : "-", human(r.ref_1core_per_s),
+            timing::fixed(r.per_s / r.ref_1core_per_s, 2)});
+  std::printf("\n");
+  ht.print(stdout);
   return 0;
 }
 

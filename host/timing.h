@@ -3,11 +3,14 @@
 // as fit a budget, and the median. Header-only, standard C++ only, so the
 // nvcc-only gpu_check build uses it unchanged. What a "run" is and how it is
 // clocked (steady_clock on the host, CUDA events on the device) is the
-// caller's `once` function, which returns the run's milliseconds.
+// caller's `once` function, which returns the run's milliseconds. The rate
+// table both print (RateTable, human_rate) is here too.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <string>
 #include <vector>
 
 namespace bg::timing {
@@ -61,5 +64,56 @@ double median_host_ms(F run, int max_reps, double budget_ms, int* reps_out = nul
       },
       max_reps, budget_ms, reps_out);
 }
+
+// A rate: "3.10 M" for 3.1e6 per second (G, M, k; plain below a thousand).
+inline std::string human_rate(double per_s) {
+  char buf[32];
+  if (per_s >= 1e9) std::snprintf(buf, sizeof buf, "%.2f G", per_s / 1e9);
+  else if (per_s >= 1e6) std::snprintf(buf, sizeof buf, "%.2f M", per_s / 1e6);
+  else if (per_s >= 1e3) std::snprintf(buf, sizeof buf, "%.1f k", per_s / 1e3);
+  else std::snprintf(buf, sizeof buf, "%.1f", per_s);
+  return buf;
+}
+
+// printf("%.*f") as a string, for table cells.
+inline std::string fixed(double v, int digits) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+// The rate table of `blockgate bench` and gpu_check: a header and rows of
+// text cells, printed with every column as wide as its widest cell, the first
+// `left_columns` columns left-aligned (names) and the rest right-aligned
+// (numbers), two spaces apart.
+struct RateTable {
+  std::vector<std::string> header;
+  size_t left_columns = 1;
+  std::vector<std::vector<std::string>> rows;
+
+  void add(std::vector<std::string> row) { rows.push_back(std::move(row)); }
+
+  void print(FILE* out) const {
+    std::vector<size_t> width(header.size(), 0);
+    auto widen = [&](const std::vector<std::string>& r) {
+      for (size_t c = 0; c < r.size() && c < width.size(); ++c) width[c] = std::max(width[c], r[c].size());
+    };
+    widen(header);
+    for (const auto& r : rows) widen(r);
+    auto line = [&](const std::vector<std::string>& r) {
+      std::string s;
+      for (size_t c = 0; c < width.size(); ++c) {
+        const std::string cell = c < r.size() ? r[c] : "";
+        const std::string pad(width[c] - cell.size(), ' ');
+        if (c) s += "  ";
+        s += c < left_columns ? cell + pad : pad + cell;
+      }
+      while (!s.empty() && s.back() == ' ') s.pop_back();
+      std::fprintf(out, "%s\n", s.c_str());
+    };
+    line(header);
+    for (const auto& r : rows) line(r);
+  }
+};
 
 }  // namespace bg::timing

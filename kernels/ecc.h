@@ -21,6 +21,7 @@
 //   than products, and secp256k1's field reduction is cheaper than P-256's.
 #pragma once
 
+#include "kernels/ec_jacobian.h"
 #include "kernels/fp256.h"
 
 // Big read-only tables: global memory on the device (too big for __constant__
@@ -61,99 +62,22 @@ BG_HD JacobianPoint<C> ec_from_affine(const AffinePoint<C>& a) {
   return JacobianPoint<C>{a.x, a.y, fp_one<typename C::Field>()};
 }
 
-// 2P; infinity maps to infinity (Z3 has the factor Z1). No point of order 2
-// exists on these prime-order curves, so Y = 0 never occurs.
-// a = 0 (dbl-2009-l): 2M + 5S.  a = -3 (dbl-2001-b): 3M + 5S.
+// The point formulas (kernels/ec_jacobian.h, shared with v2; costs there):
+// 2P (infinity maps to infinity); P + A, A affine; P + Q. The additions
+// handle infinity, P = +-A and P = +-Q.
 template <class C>
 BG_HD JacobianPoint<C> ec_double(const JacobianPoint<C>& p) {
-  using F = typename C::Field;
-  JacobianPoint<C> r;
-  if constexpr (C::Consts::kA == 0) {
-    const Fp<F> a = fp_sqr(p.x);
-    const Fp<F> b = fp_sqr(p.y);
-    const Fp<F> c = fp_sqr(b);
-    Fp<F> d = fp_sub(fp_sub(fp_sqr(fp_add(p.x, b)), a), c);
-    d = fp_add(d, d);
-    const Fp<F> e = fp_add(fp_add(a, a), a);
-    const Fp<F> f = fp_sqr(e);
-    r.x = fp_sub(f, fp_add(d, d));
-    Fp<F> c8 = fp_add(c, c);
-    c8 = fp_add(c8, c8);
-    c8 = fp_add(c8, c8);
-    r.y = fp_sub(fp_mul(e, fp_sub(d, r.x)), c8);
-    const Fp<F> yz = fp_mul(p.y, p.z);
-    r.z = fp_add(yz, yz);
-  } else {
-    static_assert(C::Consts::kA == -3, "only a = 0 and a = -3 are implemented");
-    const Fp<F> delta = fp_sqr(p.z);
-    const Fp<F> gamma = fp_sqr(p.y);
-    const Fp<F> beta = fp_mul(p.x, gamma);
-    const Fp<F> t = fp_mul(fp_sub(p.x, delta), fp_add(p.x, delta));
-    const Fp<F> alpha = fp_add(fp_add(t, t), t);
-    Fp<F> beta4 = fp_add(beta, beta);
-    beta4 = fp_add(beta4, beta4);
-    r.x = fp_sub(fp_sqr(alpha), fp_add(beta4, beta4));
-    r.z = fp_sub(fp_sub(fp_sqr(fp_add(p.y, p.z)), gamma), delta);
-    Fp<F> g8 = fp_sqr(gamma);
-    g8 = fp_add(g8, g8);
-    g8 = fp_add(g8, g8);
-    g8 = fp_add(g8, g8);
-    r.y = fp_sub(fp_mul(alpha, fp_sub(beta4, r.x)), g8);
-  }
-  return r;
+  return jacobian_double<FpOps<typename C::Field>, C::Consts::kA>(p);
 }
 
-// P + A with A affine (never infinity). madd-2007-bl: 7M + 4S; falls back to
-// doubling when P = A and returns infinity when P = -A.
 template <class C>
 BG_HD JacobianPoint<C> ec_add_mixed_var(const JacobianPoint<C>& p, const AffinePoint<C>& a) {
-  using F = typename C::Field;
-  if (ec_is_infinity(p)) return ec_from_affine(a);
-  const Fp<F> z1z1 = fp_sqr(p.z);
-  const Fp<F> u2 = fp_mul(a.x, z1z1);
-  const Fp<F> s2 = fp_mul(fp_mul(a.y, p.z), z1z1);
-  const Fp<F> h = fp_sub(u2, p.x);
-  Fp<F> rr = fp_sub(s2, p.y);
-  if (fp_is_zero(h)) return fp_is_zero(rr) ? ec_double(p) : ec_infinity<C>();
-  rr = fp_add(rr, rr);
-  const Fp<F> hh = fp_sqr(h);
-  Fp<F> i = fp_add(hh, hh);
-  i = fp_add(i, i);
-  const Fp<F> j = fp_mul(h, i);
-  const Fp<F> v = fp_mul(p.x, i);
-  JacobianPoint<C> r;
-  r.x = fp_sub(fp_sub(fp_sqr(rr), j), fp_add(v, v));
-  const Fp<F> y1j = fp_mul(p.y, j);
-  r.y = fp_sub(fp_mul(rr, fp_sub(v, r.x)), fp_add(y1j, y1j));
-  r.z = fp_sub(fp_sub(fp_sqr(fp_add(p.z, h)), z1z1), hh);
-  return r;
+  return jacobian_add_mixed<FpOps<typename C::Field>, C::Consts::kA>(p, a);
 }
 
-// P + Q, both Jacobian. add-2007-bl: 11M + 5S; handles infinity, P = Q, P = -Q.
 template <class C>
 BG_HD JacobianPoint<C> ec_add_var(const JacobianPoint<C>& p, const JacobianPoint<C>& q) {
-  using F = typename C::Field;
-  if (ec_is_infinity(p)) return q;
-  if (ec_is_infinity(q)) return p;
-  const Fp<F> z1z1 = fp_sqr(p.z);
-  const Fp<F> z2z2 = fp_sqr(q.z);
-  const Fp<F> u1 = fp_mul(p.x, z2z2);
-  const Fp<F> u2 = fp_mul(q.x, z1z1);
-  const Fp<F> s1 = fp_mul(fp_mul(p.y, q.z), z2z2);
-  const Fp<F> s2 = fp_mul(fp_mul(q.y, p.z), z1z1);
-  const Fp<F> h = fp_sub(u2, u1);
-  Fp<F> rr = fp_sub(s2, s1);
-  if (fp_is_zero(h)) return fp_is_zero(rr) ? ec_double(p) : ec_infinity<C>();
-  rr = fp_add(rr, rr);
-  const Fp<F> i = fp_sqr(fp_add(h, h));
-  const Fp<F> j = fp_mul(h, i);
-  const Fp<F> v = fp_mul(u1, i);
-  JacobianPoint<C> r;
-  r.x = fp_sub(fp_sub(fp_sqr(rr), j), fp_add(v, v));
-  const Fp<F> s1j = fp_mul(s1, j);
-  r.y = fp_sub(fp_mul(rr, fp_sub(v, r.x)), fp_add(s1j, s1j));
-  r.z = fp_mul(fp_sub(fp_sub(fp_sqr(fp_add(p.z, q.z)), z1z1), z2z2), h);
-  return r;
+  return jacobian_add<FpOps<typename C::Field>, C::Consts::kA>(p, q);
 }
 
 template <class C>

@@ -35,6 +35,7 @@
 // products, each ~4 such products plus compare/select carries.
 #pragma once
 
+#include "kernels/ec_jacobian.h"
 #include "kernels/fp8x32.h"
 #include "kernels/p256.h"
 #include "kernels/secp256k1.h"
@@ -72,98 +73,23 @@ BG_HD Jacobian<C> ec_from_affine(const Affine<C>& a) {
   return Jacobian<C>{a.x, a.y, fe_one<FieldOf<C>>()};
 }
 
-// 2P; infinity (Z = 0) maps to infinity (Z3 carries the factor Z1), so the
-// joint loop doubles without a test. a = 0: 2M + 5S; a = -3: 3M + 5S.
+// The point formulas (kernels/ec_jacobian.h, shared with v1; costs there):
+// 2P (infinity maps to infinity, so the joint loop doubles without a test);
+// P + A, A affine; P + Q. The additions keep the exceptional cases' correct
+// branches (infinity, P = +-A, P = +-Q).
 template <class C>
 BG_HD Jacobian<C> ec_double(const Jacobian<C>& p) {
-  using F = FieldOf<C>;
-  Jacobian<C> r;
-  if constexpr (C::Consts::kA == 0) {
-    const Fe<F> a = fe_sqr(p.x);
-    const Fe<F> b = fe_sqr(p.y);
-    const Fe<F> c = fe_sqr(b);
-    Fe<F> d = fe_sub(fe_sub(fe_sqr(fe_add(p.x, b)), a), c);
-    d = fe_add(d, d);
-    const Fe<F> e = fe_add(fe_add(a, a), a);
-    const Fe<F> f = fe_sqr(e);
-    r.x = fe_sub(f, fe_add(d, d));
-    Fe<F> c8 = fe_add(c, c);
-    c8 = fe_add(c8, c8);
-    c8 = fe_add(c8, c8);
-    r.y = fe_sub(fe_mul(e, fe_sub(d, r.x)), c8);
-    const Fe<F> yz = fe_mul(p.y, p.z);
-    r.z = fe_add(yz, yz);
-  } else {
-    static_assert(C::Consts::kA == -3, "only a = 0 and a = -3 are implemented");
-    const Fe<F> delta = fe_sqr(p.z);
-    const Fe<F> gamma = fe_sqr(p.y);
-    const Fe<F> beta = fe_mul(p.x, gamma);
-    const Fe<F> t = fe_mul(fe_sub(p.x, delta), fe_add(p.x, delta));
-    const Fe<F> alpha = fe_add(fe_add(t, t), t);
-    Fe<F> beta4 = fe_add(beta, beta);
-    beta4 = fe_add(beta4, beta4);
-    r.x = fe_sub(fe_sqr(alpha), fe_add(beta4, beta4));
-    r.z = fe_sub(fe_sub(fe_sqr(fe_add(p.y, p.z)), gamma), delta);
-    Fe<F> g8 = fe_sqr(gamma);
-    g8 = fe_add(g8, g8);
-    g8 = fe_add(g8, g8);
-    g8 = fe_add(g8, g8);
-    r.y = fe_sub(fe_mul(alpha, fe_sub(beta4, r.x)), g8);
-  }
-  return r;
+  return jacobian_double<FeOps<FieldOf<C>>, C::Consts::kA>(p);
 }
 
-// P + A, A affine (never infinity). madd-2007-bl: 7M + 4S; doubles when
-// P = A, returns infinity when P = -A.
 template <class C>
 BG_HD Jacobian<C> ec_add_mixed(const Jacobian<C>& p, const Affine<C>& a) {
-  using F = FieldOf<C>;
-  if (ec_is_infinity(p)) return ec_from_affine(a);
-  const Fe<F> z1z1 = fe_sqr(p.z);
-  const Fe<F> u2 = fe_mul(a.x, z1z1);
-  const Fe<F> s2 = fe_mul(fe_mul(a.y, p.z), z1z1);
-  const Fe<F> h = fe_sub(u2, p.x);
-  Fe<F> rr = fe_sub(s2, p.y);
-  if (fe_is_zero(h)) return fe_is_zero(rr) ? ec_double(p) : ec_infinity<C>();
-  rr = fe_add(rr, rr);
-  const Fe<F> hh = fe_sqr(h);
-  Fe<F> i = fe_add(hh, hh);
-  i = fe_add(i, i);
-  const Fe<F> j = fe_mul(h, i);
-  const Fe<F> v = fe_mul(p.x, i);
-  Jacobian<C> r;
-  r.x = fe_sub(fe_sub(fe_sqr(rr), j), fe_add(v, v));
-  const Fe<F> y1j = fe_mul(p.y, j);
-  r.y = fe_sub(fe_mul(rr, fe_sub(v, r.x)), fe_add(y1j, y1j));
-  r.z = fe_sub(fe_sub(fe_sqr(fe_add(p.z, h)), z1z1), hh);
-  return r;
+  return jacobian_add_mixed<FeOps<FieldOf<C>>, C::Consts::kA>(p, a);
 }
 
-// P + Q, both Jacobian. add-2007-bl: 11M + 5S; handles infinity, P = Q, P = -Q.
 template <class C>
 BG_HD Jacobian<C> ec_add(const Jacobian<C>& p, const Jacobian<C>& q) {
-  using F = FieldOf<C>;
-  if (ec_is_infinity(p)) return q;
-  if (ec_is_infinity(q)) return p;
-  const Fe<F> z1z1 = fe_sqr(p.z);
-  const Fe<F> z2z2 = fe_sqr(q.z);
-  const Fe<F> u1 = fe_mul(p.x, z2z2);
-  const Fe<F> u2 = fe_mul(q.x, z1z1);
-  const Fe<F> s1 = fe_mul(fe_mul(p.y, q.z), z2z2);
-  const Fe<F> s2 = fe_mul(fe_mul(q.y, p.z), z1z1);
-  const Fe<F> h = fe_sub(u2, u1);
-  Fe<F> rr = fe_sub(s2, s1);
-  if (fe_is_zero(h)) return fe_is_zero(rr) ? ec_double(p) : ec_infinity<C>();
-  rr = fe_add(rr, rr);
-  const Fe<F> i = fe_sqr(fe_add(h, h));
-  const Fe<F> j = fe_mul(h, i);
-  const Fe<F> v = fe_mul(u1, i);
-  Jacobian<C> r;
-  r.x = fe_sub(fe_sub(fe_sqr(rr), j), fe_add(v, v));
-  const Fe<F> s1j = fe_mul(s1, j);
-  r.y = fe_sub(fe_mul(rr, fe_sub(v, r.x)), fe_add(s1j, s1j));
-  r.z = fe_mul(fe_sub(fe_sub(fe_sqr(fe_add(p.z, q.z)), z1z1), z2z2), h);
-  return r;
+  return jacobian_add<FeOps<FieldOf<C>>, C::Consts::kA>(p, q);
 }
 
 // SEC1 compressed point (02|03 || x) as libsecp256k1's pubkey_parse and

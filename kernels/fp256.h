@@ -15,6 +15,7 @@
 // reduction; fp_sqr needs 10 instead of 16 before the reduction.
 #pragma once
 
+#include "kernels/field_generic.h"
 #include "kernels/u256.h"
 
 namespace bg::k {
@@ -191,26 +192,26 @@ BG_HD U256 fp_from_mont(const Fp<P>& a) {
   }
 }
 
-// a^e, left to right with a fixed 4-bit window: 14M for the table, then 256
-// squarings and at most 64 products (~330M for a full-size exponent).
+// This layer's ops for the shared field and point algorithms
+// (kernels/field_generic.h, kernels/ec_jacobian.h).
+template <class P>
+struct FpOps {
+  using Elem = Fp<P>;
+  using Exp = U256;
+  static BG_HD Elem one() { return fp_one<P>(); }
+  static BG_HD Elem zero() { return fp_zero<P>(); }
+  static BG_HD Elem mul(const Elem& a, const Elem& b) { return fp_mul(a, b); }
+  static BG_HD Elem sqr(const Elem& a) { return fp_sqr(a); }
+  static BG_HD Elem add(const Elem& a, const Elem& b) { return fp_add(a, b); }
+  static BG_HD Elem sub(const Elem& a, const Elem& b) { return fp_sub(a, b); }
+  static BG_HD bool is_zero(const Elem& a) { return fp_is_zero(a); }
+  static BG_HD uint32_t bits(const Exp& e, int pos, int width) { return u256_bits(e, pos, width); }
+};
+
+// a^e with a fixed 4-bit window (~330M for a full-size exponent).
 template <class P>
 BG_HD Fp<P> fp_pow_var(const Fp<P>& a, const U256& e) {
-  Fp<P> table[16];
-  table[0] = fp_one<P>();
-  table[1] = a;
-  for (int i = 2; i < 16; ++i) table[i] = fp_mul(table[i - 1], a);
-  Fp<P> r = fp_one<P>();
-  for (int pos = 252; pos >= 0; pos -= 4) {
-    if (pos != 252) {
-      r = fp_sqr(r);
-      r = fp_sqr(r);
-      r = fp_sqr(r);
-      r = fp_sqr(r);
-    }
-    const uint32_t d = u256_bits(e, pos, 4);
-    if (d != 0) r = fp_mul(r, table[d]);
-  }
-  return r;
+  return field_pow_window4<FpOps<P>>(a, e);
 }
 
 // a^-1 by Fermat (a^(m-2)); m must be prime. 0 maps to 0. ~330M.

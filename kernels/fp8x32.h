@@ -28,6 +28,7 @@
 #pragma once
 
 #include "kernels/carry.h"
+#include "kernels/field_generic.h"
 
 namespace bg::k::v2 {
 
@@ -460,25 +461,26 @@ BG_HD U8x32 fe_from_mont(const Fe<P>& a) {
   return x;
 }
 
-// a^e, left to right with a fixed 4-bit window: 14M for the table, then 252
-// squarings and at most 64 products (~330M for a full-size exponent). The
-// branches depend on e only (a constant wherever this is called).
+// This layer's ops for the shared field and point algorithms
+// (kernels/field_generic.h, kernels/ec_jacobian.h).
+template <class P>
+struct FeOps {
+  using Elem = Fe<P>;
+  using Exp = U8x32;
+  static BG_HD Elem one() { return fe_one<P>(); }
+  static BG_HD Elem zero() { return fe_zero<P>(); }
+  static BG_HD Elem mul(const Elem& a, const Elem& b) { return fe_mul(a, b); }
+  static BG_HD Elem sqr(const Elem& a) { return fe_sqr(a); }
+  static BG_HD Elem add(const Elem& a, const Elem& b) { return fe_add(a, b); }
+  static BG_HD Elem sub(const Elem& a, const Elem& b) { return fe_sub(a, b); }
+  static BG_HD bool is_zero(const Elem& a) { return fe_is_zero(a); }
+  static BG_HD uint32_t bits(const Exp& e, int pos, int width) { return u8x32_bits(e, pos, width); }
+};
+
+// a^e with a fixed 4-bit window (~330M for a full-size exponent).
 template <class P>
 BG_HD Fe<P> fe_pow_var(const Fe<P>& a, const U8x32& e) {
-  Fe<P> table[16];
-  table[0] = fe_one<P>();
-  table[1] = a;
-  for (int i = 2; i < 16; ++i) table[i] = fe_mul(table[i - 1], a);
-  Fe<P> r = table[u8x32_bits(e, 252, 4)];
-  for (int pos = 248; pos >= 0; pos -= 4) {
-    r = fe_sqr(r);
-    r = fe_sqr(r);
-    r = fe_sqr(r);
-    r = fe_sqr(r);
-    const uint32_t d = u8x32_bits(e, pos, 4);
-    if (d != 0) r = fe_mul(r, table[d]);
-  }
-  return r;
+  return field_pow_window4<FeOps<P>>(a, e);
 }
 
 // a^-1 = a^(m-2) (m prime); 0 maps to 0. ~330M.

@@ -16,27 +16,13 @@ batch=${4:-500}
 conns=${5:-8}
 backend=${BACKEND:-cpu}
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/bg-bench-XXXXXX")
-server_pid=
-cleanup() {
-  if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/bench-lib.sh"
+bench_init bg-bench
 
-echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_header
 "$bin" loadgen --out "$work/txs.jsonl" --transactions "$n" --scheme ed25519 2>/dev/null
 
-"$bin" serve --data "$work/data" --listen 127.0.0.1:0 --backend "$backend" >"$work/serve.log" 2>&1 &
-server_pid=$!
-url=
-for _ in $(seq 100); do
-  url=$(grep -so 'http://[0-9.:]*' "$work/serve.log" | head -1 || true)
-  [[ -n "$url" ]] && break
-  sleep 0.1
-done
-[[ -n "$url" ]] || { echo "server did not start:"; cat "$work/serve.log"; exit 1; }
+bench_serve "$bin" --backend "$backend"
 
 tck=$(getconf CLK_TCK)
 server_cpu() { awk -v t="$tck" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$server_pid/stat"; }

@@ -16,26 +16,12 @@ batch=${3:-1000}
 conns=${4:-8}
 reps=${5:-3}
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/bg-stages-XXXXXX")
-server_pid=
-cleanup() {
-  if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/bench-lib.sh"
+bench_init bg-stages
 
-echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_header
 
-"$bin" serve --data "$work/data" --listen 127.0.0.1:0 --backend test-accept-all ${SERVE_FLAGS:-} >"$work/serve.log" 2>&1 &
-server_pid=$!
-url=
-for _ in $(seq 100); do
-  url=$(grep -so 'http://[0-9.:]*' "$work/serve.log" | head -1 || true)
-  [[ -n "$url" ]] && break
-  sleep 0.1
-done
-[[ -n "$url" ]] || { echo "server did not start:"; cat "$work/serve.log"; exit 1; }
+bench_serve "$bin" --backend test-accept-all ${SERVE_FLAGS:-}
 
 tck=$(getconf CLK_TCK)
 # "name ticks" per thread of the server (comm may not contain spaces here).

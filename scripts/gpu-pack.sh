@@ -1,65 +1,91 @@
 #!/usr/bin/env bash
-# Prepares out/gpu/, the one folder a GPU check carries to the lent machine
-# (docs/GPU.md §7): the corpus with reference verdicts, gpu_check built here
-# (CMake, from the backend's own kernel objects), the backend's device test and
-# `blockgate` (for `blockgate bench` there), with the shared libraries they
-# need in out/gpu/lib (that machine has no Abseil, Boost, libsodium,
-# libsecp256k1, RocksDB or OpenSSL 3). gpu_check itself must need none of
-# them: checked with ldd. The pack must stay under PACK_LIMIT_MIB (40).
+# Prepares what a GPU check carries to the lent machine (docs/GPU.md §7): the
+# folder out/gpu/ and the one file that travels, out/gpu.tar.xz (scripts/
+# gpu-check.sh unpacks it there). out/gpu/ holds the corpus with reference
+# verdicts, gpu_check built here (CMake, from the backend's own kernel
+# objects), its CPU twin gpu_check_cpu (the dry run, scripts/gpu-check.sh
+# --cpu), the backend's device test and `blockgate` (for `blockgate bench`
+# there), every binary stripped, and in out/gpu/lib one copy of each shared
+# library they need beyond the bare image (that machine has glibc, libstdc++
+# and the CUDA driver, and no Abseil, Boost, libsodium, libsecp256k1, RocksDB,
+# NATS or OpenSSL 3). gpu_check and gpu_check_cpu themselves need none of
+# them. Checked with readelf: every DT_NEEDED of every carried ELF file is
+# either in out/gpu/lib or on the bare-image list below. The pack fails when
+# out/gpu.tar.xz is over PACK_LIMIT_MIB (40).
 #
 #   scripts/gpu-pack.sh [--no-prebuilt]     (BUILD_DIR defaults to build, a CUDA build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 PACK=out/gpu
+ARCHIVE=out/gpu.tar.xz
 LIMIT=${PACK_LIMIT_MIB:-40}
+# What the bare GPU image provides (glibc, the GCC runtime, the CUDA driver
+# that the static CUDA runtime loads with dlopen): never carried.
+BARE='^(libc|libm|libpthread|libdl|librt|libresolv|ld-linux-x86-64|libstdc\+\+|libgcc_s|libcuda)\.so'
 
-targets=(make_gpu_corpus host_gpu_gpu_backend_test blockgate)
-[[ "${1:-}" != "--no-prebuilt" ]] && targets+=(gpu_check)
+prebuilt=1
+[[ "${1:-}" == "--no-prebuilt" ]] && prebuilt=0
+targets=(make_gpu_corpus gpu_check_cpu host_gpu_gpu_backend_test blockgate)
+((prebuilt)) && targets+=(gpu_check)
 cmake --build "$BUILD_DIR" -j2 --target "${targets[@]}"
-rm -rf "$PACK"
+rm -rf "$PACK" "$ARCHIVE"
 mkdir -p "$PACK/lib" "$PACK/backend_test/testvectors" "$PACK/bench"
 "$BUILD_DIR/tools/gpu_check/make_gpu_corpus" --out "$PACK/corpus.bin" | head -1
 
-# Libraries ldd lists, except the C/C++ runtime (the GPU machine has it, in a
-# newer version), into the shared lib folder.
+# One copy of each library ldd lists that the bare image lacks.
 carry_libs() {
-  ldd "$1" | awk '$3 ~ /^\// { print $3 }' |
-    grep -Ev '/(libc|libm|libstdc\+\+|libgcc_s|libpthread|libdl|librt)\.so' |
-    while read -r lib; do [[ -f "$PACK/lib/$(basename "$lib")" ]] || cp -L "$lib" "$PACK/lib/"; done
+  ldd "$1" | awk '$3 ~ /^\// { print $3 }' | while read -r lib; do
+    [[ "$(basename "$lib")" =~ $BARE ]] && continue
+    [[ -f "$PACK/lib/$(basename "$lib")" ]] || cp -L "$lib" "$PACK/lib/"
+  done
 }
 
-if [[ "${1:-}" != "--no-prebuilt" ]]; then
+if ((prebuilt)); then
   cp "$BUILD_DIR/tools/gpu_check/gpu_check" "$PACK/gpu_check"
-  strip "$PACK/gpu_check"
-  if ldd "$PACK/gpu_check" | grep -Ei 'absl|boost|sodium|secp256k1|gtest|rocksdb|nats|libssl|libcrypto|libz\.'; then
-    echo "gpu-pack: gpu_check needs a library the GPU machine lacks (above)" >&2
-    exit 1
-  fi
 fi
-
+cp "$BUILD_DIR/tools/gpu_check/gpu_check_cpu" "$PACK/gpu_check_cpu"
 cp "$BUILD_DIR/host/gpu/host_gpu_gpu_backend_test" "$PACK/backend_test/"
-strip "$PACK/backend_test/host_gpu_gpu_backend_test"
 carry_libs "$BUILD_DIR/host/gpu/host_gpu_gpu_backend_test"
 cp "$BUILD_DIR/blockgate" "$PACK/bench/blockgate"
-strip "$PACK/bench/blockgate"
 carry_libs "$BUILD_DIR/blockgate"
-vectors=tests/vectors
-cp "$vectors"/blockgate_wycheproof.jsonl "$vectors"/blockgate_speccheck.jsonl "$PACK/backend_test/testvectors/"
+strip "$PACK"/gpu_check* "$PACK/backend_test/host_gpu_gpu_backend_test" "$PACK/bench/blockgate"
+strip --strip-unneeded "$PACK"/lib/*
+cp tests/vectors/blockgate_wycheproof.jsonl tests/vectors/blockgate_speccheck.jsonl "$PACK/backend_test/testvectors/"
 
-# Every carried program must find all its libraries in the pack (what the
-# bare GPU machine will see), and the whole pack must fit its limit.
-for p in "$PACK/backend_test/host_gpu_gpu_backend_test" "$PACK/bench/blockgate" ${PACK}/gpu_check; do
-  [[ -x "$p" ]] || continue
-  if LD_LIBRARY_PATH="$PACK/lib" ldd "$p" | grep 'not found'; then
-    echo "gpu-pack: $p misses a library" >&2
-    exit 1
-  fi
-done
-du -sh "$PACK" "$PACK"/*
-size=$(du -sm "$PACK" | cut -f1)
-if (( size > LIMIT )); then
-  echo "gpu-pack: $PACK is ${size} MiB, over the ${LIMIT} MiB limit" >&2
+# Every carried ELF file: each library it names is in lib/ or on the bare
+# list; the check programs need nothing from lib/ at all.
+fail=0
+while read -r f; do
+  needed=$(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+  for lib in $needed; do
+    if [[ "$lib" =~ $BARE ]]; then continue; fi
+    case "$f" in */gpu_check|*/gpu_check_cpu)
+      echo "gpu-pack: $f needs $lib; the check programs must need only glibc, libstdc++ and the driver" >&2
+      fail=1; continue ;;
+    esac
+    [[ -f "$PACK/lib/$lib" ]] || { echo "gpu-pack: $f needs $lib, which is neither carried nor on the bare image" >&2; fail=1; }
+  done
+done < <(find "$PACK" -type f -exec sh -c 'head -c 4 "$1" | grep -q ELF' _ {} \; -print)
+((fail)) && exit 1
+glibc=$(find "$PACK" -type f -exec sh -c 'head -c 4 "$1" | grep -q ELF && objdump -T "$1"' _ {} \; 2>/dev/null |
+        grep -o 'GLIBC_2\.[0-9]*' | sort -t. -k2 -n -u | tail -1)
+glibcxx=$(find "$PACK" -type f -exec sh -c 'head -c 4 "$1" | grep -q ELF && objdump -T "$1"' _ {} \; 2>/dev/null |
+          grep -o 'GLIBCXX_3\.4\.[0-9]*' | sort -t. -k3 -n -u | tail -1)
+echo "gpu-pack: the carried programs need at most $glibc and $glibcxx of the GPU machine"
+
+# One solid xz archive: the three programs embed the same kernels (~15 MB
+# of device code each), next to each other in the archive so the second and
+# third copies cost almost nothing.
+members=(gpu/gpu_check_cpu)
+((prebuilt)) && members+=(gpu/gpu_check)
+members+=(gpu/backend_test gpu/bench gpu/lib gpu/corpus.bin)
+tar -C out -cf - "${members[@]}" | xz -9 -T1 -c >"$ARCHIVE"
+du -sh "$PACK"/* "$PACK" "$ARCHIVE"
+size=$(stat -c %s "$ARCHIVE")
+mib=$(( (size + 1048575) / 1048576 ))
+if (( size > LIMIT * 1048576 )); then
+  echo "gpu-pack: $ARCHIVE is ${mib} MiB, over the ${LIMIT} MiB limit" >&2
   exit 1
 fi
-echo "gpu-pack: $PACK ${size} MiB (limit ${LIMIT} MiB)"
+echo "gpu-pack: $ARCHIVE $size bytes (${mib} MiB, limit ${LIMIT} MiB); unpacked $(du -sm "$PACK" | cut -f1) MiB"

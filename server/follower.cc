@@ -5,6 +5,7 @@
 // without waiting for its fsync, so fetch, verify and commit overlap.
 #include "server/follower.h"
 
+
 #include <absl/container/flat_hash_set.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
@@ -13,6 +14,7 @@
 #include <iostream>
 
 #include "ledger/validate.h"
+#include "server/metrics.h"
 
 namespace bg {
 namespace {
@@ -316,29 +318,29 @@ FollowerStats Follower::stats() const {
 std::string Follower::render_metrics() const {
   const FollowerStats s = stats();
   std::string out;
-  auto gauge = [&out](const char* name, const char* help, double v) {
-    absl::StrAppend(&out, "# HELP ", name, " ", help, "\n# TYPE ", name, " gauge\n", name, " ", v, "\n");
-  };
-  auto counter = [&out](const char* name, const char* help, uint64_t v) {
-    absl::StrAppend(&out, "# HELP ", name, " ", help, "\n# TYPE ", name, " counter\n", name, " ", v, "\n");
-  };
   absl::StrAppend(&out, "# HELP blockgate_follower_info The upstream this node follows.\n",
-                  "# TYPE blockgate_follower_info gauge\nblockgate_follower_info{upstream=\"", s.upstream, "\"} 1\n");
-  gauge("blockgate_follower_tip_height", "This node's durable tip while following.", double(s.tip));
-  gauge("blockgate_follower_upstream_tip_height", "The upstream's tip when known (-1: unknown).",
-        s.upstream_tip ? double(*s.upstream_tip) : -1.0);
-  gauge("blockgate_follower_lag_blocks", "Blocks the upstream has that this node has not committed.",
-        double(s.lag_blocks));
-  gauge("blockgate_follower_lag_seconds", "Age of this node's tip while it is behind the upstream.", s.lag_seconds);
-  counter("blockgate_follower_reconnects_total", "Reconnections to the upstream.", s.reconnects);
-  counter("blockgate_follower_blocks_verified_total", "Followed blocks verified and committed.", s.blocks_verified);
-  counter("blockgate_follower_transactions_verified_total", "Transactions of followed blocks verified and committed.",
-          s.txs_verified);
-  gauge("blockgate_follower_blocks_per_second", "Followed blocks committed per second, last few seconds.",
-        s.blocks_per_second);
-  gauge("blockgate_follower_connected", "1 while connected to the upstream.", s.connected ? 1 : 0);
-  gauge("blockgate_follower_failed", "1 once following stopped on a block that failed validation.",
-        s.failed ? 1 : 0);
+                  "# TYPE blockgate_follower_info gauge\nblockgate_follower_info{upstream=\"", escape_label(s.upstream),
+                  "\"} 1\n");
+  append_metric(out, "blockgate_follower_tip_height", "gauge", "This node's durable tip while following.",
+                uint64_t(s.tip));
+  append_metric(out, "blockgate_follower_upstream_tip_height", "gauge", "The upstream's tip when known (-1: unknown).",
+                s.upstream_tip ? double(*s.upstream_tip) : -1.0);
+  append_metric(out, "blockgate_follower_lag_blocks", "gauge",
+                "Blocks the upstream has that this node has not committed.", uint64_t(s.lag_blocks));
+  append_metric(out, "blockgate_follower_lag_seconds", "gauge", "Age of this node's tip while it is behind the upstream.",
+                double(s.lag_seconds));
+  append_metric(out, "blockgate_follower_reconnects_total", "counter", "Reconnections to the upstream.",
+                uint64_t(s.reconnects));
+  append_metric(out, "blockgate_follower_blocks_verified_total", "counter", "Followed blocks verified and committed.",
+                uint64_t(s.blocks_verified));
+  append_metric(out, "blockgate_follower_transactions_verified_total", "counter",
+                "Transactions of followed blocks verified and committed.", uint64_t(s.txs_verified));
+  append_metric(out, "blockgate_follower_blocks_per_second", "gauge",
+                "Followed blocks committed per second, last few seconds.", double(s.blocks_per_second));
+  append_metric(out, "blockgate_follower_connected", "gauge", "1 while connected to the upstream.",
+                uint64_t(s.connected ? 1 : 0));
+  append_metric(out, "blockgate_follower_failed", "gauge", "1 once following stopped on a block that failed validation.",
+                uint64_t(s.failed ? 1 : 0));
   return out;
 }
 

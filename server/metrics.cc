@@ -17,6 +17,15 @@ std::vector<double> exponential(double start, double factor, int n) {
 
 std::string fmt_double(double v) { return absl::StrFormat("%.9g", v); }
 
+constexpr std::array<std::string_view, 4> kOutcomeNames = {"committed", "verified", "rejected", "unavailable"};
+
+void append_header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  absl::StrAppend(&out, "# HELP ", std::string(name), " ", std::string(help), "\n# TYPE ", std::string(name), " ",
+                  std::string(type), "\n");
+}
+
+}  // namespace
+
 // Label values: escape backslash, quote and newline (exposition format).
 std::string escape_label(std::string_view s) {
   std::string out;
@@ -31,9 +40,17 @@ std::string escape_label(std::string_view s) {
   return out;
 }
 
-constexpr std::array<std::string_view, 4> kOutcomeNames = {"committed", "verified", "rejected", "unavailable"};
+void append_metric(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+                   uint64_t value) {
+  append_header(out, name, type, help);
+  absl::StrAppend(&out, std::string(name), " ", value, "\n");
+}
 
-}  // namespace
+void append_metric(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+                   double value) {
+  append_header(out, name, type, help);
+  absl::StrAppend(&out, std::string(name), " ", fmt_double(value), "\n");
+}
 
 Histogram::Histogram(std::vector<double> upper_bounds)
     : bounds_(std::move(upper_bounds)), counts_(bounds_.size() + 1, 0) {}
@@ -65,8 +82,7 @@ double Histogram::quantile(double q) const {
 
 void Histogram::render(std::string& out, std::string_view name, std::string_view help) const {
   std::lock_guard lk(mu_);
-  absl::StrAppend(&out, "# HELP ", std::string(name), " ", std::string(help), "\n# TYPE ", std::string(name),
-                  " histogram\n");
+  append_header(out, name, "histogram", help);
   uint64_t cumulative = 0;
   for (size_t i = 0; i < bounds_.size(); ++i) {
     cumulative += counts_[i];
@@ -77,8 +93,8 @@ void Histogram::render(std::string& out, std::string_view name, std::string_view
 }
 
 Metrics::Metrics()
-    : batch_size(exponential(1, 2, 19)),             // 1 .. 262144
-      verify_seconds(exponential(1e-5, 2.5, 16)),    // 10 µs .. ~9 s
+    : batch_size(exponential(1, 2, 19)),                 // 1 .. 262144
+      verify_seconds(exponential(1e-5, 2.5, 16)),        // 10 µs .. ~9 s
       commit_latency_seconds(exponential(1e-4, 2, 18)),  // 100 µs .. ~13 s
       block_commit_seconds(exponential(1e-4, 2, 18)),
       fsync_seconds(exponential(1e-5, 2.5, 16)),
@@ -120,107 +136,77 @@ double Metrics::recent_tx_rate() {
 std::string Metrics::render(const MetricsSnapshot& snap) const {
   std::string out;
   out.reserve(8192);
-  out += "# HELP blockgate_http_requests_total HTTP requests answered, by route and status code.\n"
-         "# TYPE blockgate_http_requests_total counter\n";
+  append_header(out, "blockgate_http_requests_total", "counter", "HTTP requests answered, by route and status code.");
   {
     std::lock_guard lk(mu_);
     for (const auto& [key, n] : requests_)
-      absl::StrAppend(&out, "blockgate_http_requests_total{path=\"", escape_label(key.first), "\",code=\"",
-                      key.second, "\"} ", n, "\n");
+      absl::StrAppend(&out, "blockgate_http_requests_total{path=\"", escape_label(key.first), "\",code=\"", key.second,
+                      "\"} ", n, "\n");
   }
-  out += "# HELP blockgate_transactions_total Submitted transactions by final outcome.\n"
-         "# TYPE blockgate_transactions_total counter\n";
+  append_header(out, "blockgate_transactions_total", "counter", "Submitted transactions by final outcome.");
   for (size_t i = 0; i < kOutcomeNames.size(); ++i)
     absl::StrAppend(&out, "blockgate_transactions_total{outcome=\"", std::string(kOutcomeNames[i]), "\"} ",
                     tx_outcomes_[i].load(), "\n");
-  out += "# HELP blockgate_transactions_rejected_total Rejected transactions by error code.\n"
-         "# TYPE blockgate_transactions_rejected_total counter\n";
+  append_header(out, "blockgate_transactions_rejected_total", "counter", "Rejected transactions by error code.");
   for (uint8_t c = uint8_t(ErrorCode::kMalformed); c <= uint8_t(ErrorCode::kNotExtendingTip); ++c)
     absl::StrAppend(&out, "blockgate_transactions_rejected_total{error=\"", std::string(error_name(ErrorCode(c))),
                     "\"} ", rejected_[c].load(), "\n");
-  absl::StrAppend(&out,
-                  "# HELP blockgate_blocks_committed_total Blocks made durable, sealed here or POSTed whole.\n"
-                  "# TYPE blockgate_blocks_committed_total counter\n"
-                  "blockgate_blocks_committed_total{source=\"sealed\"} ", blocks_sealed_.load(), "\n",
+  append_header(out, "blockgate_blocks_committed_total", "counter",
+                "Blocks made durable, sealed here or POSTed whole.");
+  absl::StrAppend(&out, "blockgate_blocks_committed_total{source=\"sealed\"} ", blocks_sealed_.load(), "\n",
                   "blockgate_blocks_committed_total{source=\"posted\"} ", blocks_posted_.load(), "\n");
-  absl::StrAppend(&out,
-                  "# HELP blockgate_connections_accepted_total TCP connections accepted.\n"
-                  "# TYPE blockgate_connections_accepted_total counter\n"
-                  "blockgate_connections_accepted_total ", connections_accepted.load(), "\n",
-                  "# HELP blockgate_connections_refused_total Connections refused over --max-connections.\n"
-                  "# TYPE blockgate_connections_refused_total counter\n"
-                  "blockgate_connections_refused_total ", connections_refused.load(), "\n",
-                  "# HELP blockgate_accept_backoffs_total Accept pauses (100 ms) for want of file descriptors.\n"
-                  "# TYPE blockgate_accept_backoffs_total counter\n"
-                  "blockgate_accept_backoffs_total ", accept_backoffs.load(), "\n",
-                  "# HELP blockgate_requests_shed_total Requests answered 503 because a queue was full.\n"
-                  "# TYPE blockgate_requests_shed_total counter\n"
-                  "blockgate_requests_shed_total ", shed_requests.load(), "\n",
-                  "# HELP blockgate_connections_open Open client connections.\n"
-                  "# TYPE blockgate_connections_open gauge\n"
-                  "blockgate_connections_open ", connections_open.load(), "\n",
-                  "# HELP blockgate_streams_open Open /v1/stream consumers.\n"
-                  "# TYPE blockgate_streams_open gauge\n"
-                  "blockgate_streams_open ", streams_open.load(), "\n");
-  absl::StrAppend(&out,
-                  "# HELP blockgate_ledger_height Height of the durable tip.\n"
-                  "# TYPE blockgate_ledger_height gauge\n"
-                  "blockgate_ledger_height ", snap.ledger_height, "\n",
-                  "# HELP blockgate_pending_transactions Transactions admitted and not yet final.\n"
-                  "# TYPE blockgate_pending_transactions gauge\n"
-                  "blockgate_pending_transactions ", snap.pending_txs, "\n",
-                  "# HELP blockgate_pending_blocks POSTed blocks waiting for the writer.\n"
-                  "# TYPE blockgate_pending_blocks gauge\n"
-                  "blockgate_pending_blocks ", snap.pending_blocks, "\n",
-                  "# HELP blockgate_ledger_fsyncs_total fsync calls by the ledger writer.\n"
-                  "# TYPE blockgate_ledger_fsyncs_total counter\n"
-                  "blockgate_ledger_fsyncs_total ", snap.fsyncs, "\n",
-                  "# HELP blockgate_ledger_written_bytes_total Bytes appended to the ledger.\n"
-                  "# TYPE blockgate_ledger_written_bytes_total counter\n"
-                  "blockgate_ledger_written_bytes_total ", snap.bytes_written, "\n",
-                  "# HELP blockgate_ledger_index_size_bytes Transaction index on disk (RocksDB tables + heights file).\n"
-                  "# TYPE blockgate_ledger_index_size_bytes gauge\n"
-                  "blockgate_ledger_index_size_bytes ", snap.ledger.index_size_bytes, "\n",
-                  "# HELP blockgate_ledger_index_cache_hit_ratio Index block cache hits / lookups since start.\n"
-                  "# TYPE blockgate_ledger_index_cache_hit_ratio gauge\n"
-                  "blockgate_ledger_index_cache_hit_ratio ", fmt_double(snap.ledger.index_cache_hit_ratio), "\n",
-                  "# HELP blockgate_ledger_index_cache_bytes Index block cache in use (bounded by --index-cache-mb).\n"
-                  "# TYPE blockgate_ledger_index_cache_bytes gauge\n"
-                  "blockgate_ledger_index_cache_bytes ", snap.ledger.index_cache_bytes, "\n",
-                  "# HELP blockgate_ledger_index_covered_height Highest height the index covers.\n"
-                  "# TYPE blockgate_ledger_index_covered_height gauge\n"
-                  "blockgate_ledger_index_covered_height ", snap.ledger.index_covered_height, "\n",
-                  "# HELP blockgate_ledger_index_catchup_blocks Blocks indexed by the start-up scan (the unindexed tail).\n"
-                  "# TYPE blockgate_ledger_index_catchup_blocks gauge\n"
-                  "blockgate_ledger_index_catchup_blocks ", snap.ledger.index_catchup_blocks, "\n",
-                  "# HELP blockgate_ledger_index_catchup_seconds Duration of the start-up indexing scan.\n"
-                  "# TYPE blockgate_ledger_index_catchup_seconds gauge\n"
-                  "blockgate_ledger_index_catchup_seconds ", fmt_double(snap.ledger.index_catchup_seconds), "\n",
-                  "# HELP blockgate_ledger_index_rebuilt 1 when the start-up found no usable index and rebuilt it.\n"
-                  "# TYPE blockgate_ledger_index_rebuilt gauge\n"
-                  "blockgate_ledger_index_rebuilt ", snap.ledger.index_rebuilt ? 1 : 0, "\n",
-                  "# HELP blockgate_ready 1 when the server accepts writes (/readyz).\n"
-                  "# TYPE blockgate_ready gauge\n"
-                  "blockgate_ready ", snap.ready ? 1 : 0, "\n",
-                  "# HELP blockgate_uptime_seconds Seconds since the server started.\n"
-                  "# TYPE blockgate_uptime_seconds gauge\n"
-                  "blockgate_uptime_seconds ", fmt_double(uptime_seconds()), "\n",
-                  "# HELP blockgate_backend_info The verification backend in use.\n"
-                  "# TYPE blockgate_backend_info gauge\n"
-                  "blockgate_backend_info{backend=\"", escape_label(snap.backend), "\",description=\"",
-                  escape_label(snap.backend_description), "\"} 1\n",
-                  "# HELP blockgate_backend_active The backend answering now (cpu while a failed device is re-created).\n"
-                  "# TYPE blockgate_backend_active gauge\n"
-                  "blockgate_backend_active{backend=\"", escape_label(snap.backend_active), "\"} 1\n",
-                  "# HELP blockgate_backend_fallbacks_total Device failures whose work moved to the cpu backend.\n"
-                  "# TYPE blockgate_backend_fallbacks_total counter\n"
-                  "blockgate_backend_fallbacks_total ", snap.backend_fallbacks, "\n",
-                  "# HELP blockgate_verify_batches_in_flight Transaction verify batches in the backend now.\n"
-                  "# TYPE blockgate_verify_batches_in_flight gauge\n"
-                  "blockgate_verify_batches_in_flight ", batches_in_flight.load(), "\n",
-                  "# HELP blockgate_block_signatures_in_flight Signatures of POSTed blocks queued or verifying.\n"
-                  "# TYPE blockgate_block_signatures_in_flight gauge\n"
-                  "blockgate_block_signatures_in_flight ", block_sigs_in_flight.load(), "\n");
+  append_metric(out, "blockgate_connections_accepted_total", "counter", "TCP connections accepted.",
+                uint64_t(connections_accepted.load()));
+  append_metric(out, "blockgate_connections_refused_total", "counter", "Connections refused over --max-connections.",
+                uint64_t(connections_refused.load()));
+  append_metric(out, "blockgate_accept_backoffs_total", "counter",
+                "Accept pauses (100 ms) for want of file descriptors.", uint64_t(accept_backoffs.load()));
+  append_metric(out, "blockgate_requests_shed_total", "counter", "Requests answered 503 because a queue was full.",
+                uint64_t(shed_requests.load()));
+  append_metric(out, "blockgate_connections_open", "gauge", "Open client connections.",
+                uint64_t(connections_open.load()));
+  append_metric(out, "blockgate_streams_open", "gauge", "Open /v1/stream consumers.", uint64_t(streams_open.load()));
+  append_metric(out, "blockgate_ledger_height", "gauge", "Height of the durable tip.", uint64_t(snap.ledger_height));
+  append_metric(out, "blockgate_pending_transactions", "gauge", "Transactions admitted and not yet final.",
+                uint64_t(snap.pending_txs));
+  append_metric(out, "blockgate_pending_blocks", "gauge", "POSTed blocks waiting for the writer.",
+                uint64_t(snap.pending_blocks));
+  append_metric(out, "blockgate_ledger_fsyncs_total", "counter", "fsync calls by the ledger writer.",
+                uint64_t(snap.fsyncs));
+  append_metric(out, "blockgate_ledger_written_bytes_total", "counter", "Bytes appended to the ledger.",
+                uint64_t(snap.bytes_written));
+  append_metric(out, "blockgate_ledger_index_size_bytes", "gauge",
+                "Transaction index on disk (RocksDB tables + heights file).", uint64_t(snap.ledger.index_size_bytes));
+  append_metric(out, "blockgate_ledger_index_cache_hit_ratio", "gauge", "Index block cache hits / lookups since start.",
+                double(snap.ledger.index_cache_hit_ratio));
+  append_metric(out, "blockgate_ledger_index_cache_bytes", "gauge",
+                "Index block cache in use (bounded by --index-cache-mb).", uint64_t(snap.ledger.index_cache_bytes));
+  append_metric(out, "blockgate_ledger_index_covered_height", "gauge", "Highest height the index covers.",
+                uint64_t(snap.ledger.index_covered_height));
+  append_metric(out, "blockgate_ledger_index_catchup_blocks", "gauge",
+                "Blocks indexed by the start-up scan (the unindexed tail).",
+                uint64_t(snap.ledger.index_catchup_blocks));
+  append_metric(out, "blockgate_ledger_index_catchup_seconds", "gauge", "Duration of the start-up indexing scan.",
+                double(snap.ledger.index_catchup_seconds));
+  append_metric(out, "blockgate_ledger_index_rebuilt", "gauge",
+                "1 when the start-up found no usable index and rebuilt it.",
+                uint64_t(snap.ledger.index_rebuilt ? 1 : 0));
+  append_metric(out, "blockgate_ready", "gauge", "1 when the server accepts writes (/readyz).",
+                uint64_t(snap.ready ? 1 : 0));
+  append_metric(out, "blockgate_uptime_seconds", "gauge", "Seconds since the server started.",
+                double(uptime_seconds()));
+  append_header(out, "blockgate_backend_info", "gauge", "The verification backend in use.");
+  absl::StrAppend(&out, "blockgate_backend_info{backend=\"", escape_label(snap.backend), "\",description=\"",
+                  escape_label(snap.backend_description), "\"} 1\n");
+  append_header(out, "blockgate_backend_active", "gauge",
+                "The backend answering now (cpu while a failed device is re-created).");
+  absl::StrAppend(&out, "blockgate_backend_active{backend=\"", escape_label(snap.backend_active), "\"} 1\n");
+  append_metric(out, "blockgate_backend_fallbacks_total", "counter",
+                "Device failures whose work moved to the cpu backend.", uint64_t(snap.backend_fallbacks));
+  append_metric(out, "blockgate_verify_batches_in_flight", "gauge", "Transaction verify batches in the backend now.",
+                uint64_t(batches_in_flight.load()));
+  append_metric(out, "blockgate_block_signatures_in_flight", "gauge",
+                "Signatures of POSTed blocks queued or verifying.", uint64_t(block_sigs_in_flight.load()));
   batch_size.render(out, "blockgate_verify_batch_size", "Signatures per verify_batch call.");
   verify_seconds.render(out, "blockgate_verify_seconds", "Wall time of one verify_batch call.");
   commit_latency_seconds.render(out, "blockgate_commit_latency_seconds",

@@ -21,6 +21,15 @@
 
 namespace bg {
 
+// The exposition of one unlabelled sample with its HELP and TYPE lines
+// (`type` is "counter" or "gauge"); doubles print with 9 significant digits.
+void append_metric(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+                   uint64_t value);
+void append_metric(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+                   double value);
+// A label value escaped for the exposition format (backslash, quote, newline).
+std::string escape_label(std::string_view s);
+
 class Histogram {
  public:
   explicit Histogram(std::vector<double> upper_bounds);

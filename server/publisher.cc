@@ -3,6 +3,7 @@
 // block at that height (same hash), else it is not ours and we stop.
 #include "server/publisher.h"
 
+
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
 
@@ -10,6 +11,7 @@
 #include <iostream>
 
 #include "host/block.h"
+#include "server/metrics.h"
 
 namespace bg {
 namespace {
@@ -82,17 +84,15 @@ std::string Publisher::render_metrics(uint64_t tip) const {
   std::string out;
   const double published = s.any_published ? double(s.published_height) : -1.0;
   const uint64_t lag = s.any_published ? tip - std::min(tip, s.published_height) : tip + 1;
-  absl::StrAppend(&out, "# HELP blockgate_publish_height Highest height in the JetStream stream (-1: none yet).\n",
-                  "# TYPE blockgate_publish_height gauge\nblockgate_publish_height ", published, "\n");
-  absl::StrAppend(&out, "# HELP blockgate_publish_lag_blocks Durable blocks not yet in the stream.\n",
-                  "# TYPE blockgate_publish_lag_blocks gauge\nblockgate_publish_lag_blocks ", lag, "\n");
-  absl::StrAppend(&out, "# HELP blockgate_publish_errors_total Failed publishes and connection attempts.\n",
-                  "# TYPE blockgate_publish_errors_total counter\nblockgate_publish_errors_total ", s.errors, "\n");
-  absl::StrAppend(&out, "# HELP blockgate_publish_reconnects_total Reconnections to NATS.\n",
-                  "# TYPE blockgate_publish_reconnects_total counter\nblockgate_publish_reconnects_total ",
-                  s.reconnects, "\n");
-  absl::StrAppend(&out, "# HELP blockgate_publish_stopped 1 once publishing stopped for good (see the log).\n",
-                  "# TYPE blockgate_publish_stopped gauge\nblockgate_publish_stopped ", s.stopped ? 1 : 0, "\n");
+  append_metric(out, "blockgate_publish_height", "gauge", "Highest height in the JetStream stream (-1: none yet).",
+                published);
+  append_metric(out, "blockgate_publish_lag_blocks", "gauge", "Durable blocks not yet in the stream.", uint64_t(lag));
+  append_metric(out, "blockgate_publish_errors_total", "counter", "Failed publishes and connection attempts.",
+                uint64_t(s.errors));
+  append_metric(out, "blockgate_publish_reconnects_total", "counter", "Reconnections to NATS.",
+                uint64_t(s.reconnects));
+  append_metric(out, "blockgate_publish_stopped", "gauge", "1 once publishing stopped for good (see the log).",
+                uint64_t(s.stopped ? 1 : 0));
   return out;
 }
 

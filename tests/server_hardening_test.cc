@@ -37,6 +37,16 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
+// Under AddressSanitizer the server's RSS also holds the allocator's
+// quarantine (freed blocks kept back to catch use-after-free) and shadow
+// memory, so the RSS bounds are asserted in the plain build only; the
+// sanitizer build drives the same traffic to look for memory errors.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kRssBoundsApply = false;
+#else
+constexpr bool kRssBoundsApply = true;
+#endif
+
 // kB of a /proc/<pid>/status field (VmRSS, VmHWM).
 uint64_t proc_status_kb(pid_t pid, const std::string& field) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/status");
@@ -169,7 +179,7 @@ TEST(ServerHardeningTest, EndlessChunkExtensionIsCutWithBoundedMemory) {
   EXPECT_NE(got.find("Connection: close"), std::string::npos);
   EXPECT_TRUE(closed);
   const uint64_t hwm = proc_status_kb(s->pid(), "VmHWM");
-  EXPECT_LT(hwm, rss0 + 16 * 1024) << "peak RSS " << hwm << " kB from " << rss0 << " kB";
+  if (kRssBoundsApply) EXPECT_LT(hwm, rss0 + 16 * 1024) << "peak RSS " << hwm << " kB from " << rss0 << " kB";
 
   // A chunk header that ends but carries over 4 KiB of extensions: 400.
   Conn d(s->port());
@@ -187,7 +197,7 @@ TEST(ServerHardeningTest, EndlessChunkExtensionIsCutWithBoundedMemory) {
   }
   const std::string got3 = e.recv(milliseconds(5000), SIZE_MAX, &closed);
   EXPECT_TRUE(got3.rfind("HTTP/1.1 400", 0) == 0 || got3.rfind("HTTP/1.1 431", 0) == 0) << got3.substr(0, 200);
-  EXPECT_LT(proc_status_kb(s->pid(), "VmHWM"), rss0 + 16 * 1024);
+  if (kRssBoundsApply) EXPECT_LT(proc_status_kb(s->pid(), "VmHWM"), rss0 + 16 * 1024);
 }
 
 // Item 2: the answer cannot be blown up from a small body: items per request
@@ -235,7 +245,7 @@ TEST(ServerHardeningTest, TooManyItemsIs413WithBoundedMemory) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->status, 413);
   const uint64_t hwm = proc_status_kb(big->pid(), "VmHWM");
-  EXPECT_LT(hwm, rss0 + 80 * 1024) << "peak RSS " << hwm << " kB from " << rss0 << " kB";
+  if (kRssBoundsApply) EXPECT_LT(hwm, rss0 + 80 * 1024) << "peak RSS " << hwm << " kB from " << rss0 << " kB";
 }
 
 // Item 4: admitted work and bodies being read are bounded in bytes (503 +
@@ -280,6 +290,12 @@ TEST(ServerHardeningTest, PendingBytesAndBodyBytesAreBudgeted) {
 // Item 6: out of file descriptors, accept backs off instead of spinning, and
 // connected clients are still served.
 TEST(ServerHardeningTest, AcceptBacksOffWhenOutOfDescriptors) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizer runtime probes memory through a pipe, which cannot be
+  // opened while the process is out of descriptors: its reports here are
+  // about itself. The plain build runs this test.
+  GTEST_SKIP() << "out-of-descriptor behaviour is checked in the non-sanitizer build";
+#endif
   TempDir dir;
   // A server whose hard open-file limit is 64.
   int out[2];
@@ -367,7 +383,7 @@ TEST(ServerHardeningTest, ClosedStreamsLeaveNoWaiters) {
   }
   EXPECT_EQ(waiters, 0u);
   EXPECT_EQ(open, 0u);
-  EXPECT_LT(proc_status_kb(s->pid(), "VmRSS"), rss0 + 16 * 1024);
+  if (kRssBoundsApply) EXPECT_LT(proc_status_kb(s->pid(), "VmRSS"), rss0 + 16 * 1024);
 }
 
 // Item 8: streams have their own limit, do not take connection slots, get
@@ -441,7 +457,8 @@ TEST(ServerHardeningTest, SlowBlockReadersShareABoundedBudget) {
   }
   std::this_thread::sleep_for(milliseconds(1000));
   const uint64_t rss = proc_status_kb(s->pid(), "VmRSS");
-  EXPECT_LT(rss, rss0 + 100 * 1024) << "RSS " << rss << " kB from " << rss0 << " kB with 20 readers of a 12 MB block";
+  if (kRssBoundsApply)
+    EXPECT_LT(rss, rss0 + 100 * 1024) << "RSS " << rss << " kB from " << rss0 << " kB with 20 readers of a 12 MB block";
   int ok = 0, refused = 0;
   for (auto& rd : readers) {
     const std::string head = rd->recv(milliseconds(2000), 12).substr(0, 12);

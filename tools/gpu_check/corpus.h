@@ -2,14 +2,22 @@
 // reference libraries) and read on the GPU machine by gpu_check, which has
 // only the CUDA toolkit. Little-endian throughout; layout in docs/GPU.md:
 //
-//   magic "BGGPUCK1" | u32 version=1 | u64 expand_seed | u32 n_tx | u32 n_hash | u32 n_merkle
-//   n_tx    × { u8 scheme, u8 expected_valid, u8 damage, u8 origin, u32 source, u32 payload_len,
-//               key[kMaxPublicKeySize], sig[kMaxSignatureSize], id[32], payload[payload_len] }
+//   magic "BGGPUCK1" | u32 version=2 | u64 expand_seed | u32 n_tx | u32 n_hash | u32 n_merkle
+//   n_tx    × { u8 scheme, u8 expected_valid, u8 damage, u8 origin, u32 source,
+//               key[kMaxPublicKeySize], sig[kMaxSignatureSize], id[32], bytes payload }
 //   (kernels/schemes.h: 33 and 64 bytes with today's schemes; a scheme with
 //   larger keys or signatures changes the layout and needs a new version)
-//   n_hash  × { u32 len, digest[32], bytes[len] }
-//   n_merkle× { u32 n, root[32], ids[32 n] }
+//   n_hash  × { digest[32], bytes message }
+//   n_merkle× { root[32], bytes ids (32 n) }
 //   sha256 of every byte above [32]
+//
+// where `bytes` is u8 form, u32 len, then form 0: len bytes as they are;
+// form 1: u64 seed, the bytes being generated_bytes(seed, len). The generator
+// draws its random payloads, hash messages and Merkle ids that way, so most of
+// them travel as 13 bytes; a payload that damage changed (a flipped bit, an
+// appended byte) no longer matches its seed's stream and travels as it is.
+// Every expected verdict, digest and root is still computed here, by the
+// reference libraries, on the expanded bytes.
 #pragma once
 
 #include <cstdint>
@@ -24,11 +32,26 @@
 namespace bg::gpucheck {
 
 constexpr char kCorpusMagic[8] = {'B', 'G', 'G', 'P', 'U', 'C', 'K', '1'};
-constexpr uint32_t kCorpusVersion = 1;
+constexpr uint32_t kCorpusVersion = 2;
 
 enum Origin : uint8_t { kWycheproof = 0, kSpeccheck = 1, kRandom = 2 };
 inline const char* origin_name(uint8_t o) {
   return o == kWycheproof ? "wycheproof" : o == kSpeccheck ? "speccheck" : o == kRandom ? "random" : "?";
+}
+
+// The bytes a form-1 field stands for: splitmix64(seed) words, little-endian.
+// A stream, so generated_bytes(s, n) is a prefix of generated_bytes(s, n + k).
+inline std::vector<uint8_t> generated_bytes(uint64_t seed, size_t len) {
+  std::vector<uint8_t> out(len);
+  uint64_t s = seed;
+  for (size_t i = 0; i < len; i += 8) {
+    uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    for (size_t j = 0; j < 8 && i + j < len; ++j) out[i + j] = uint8_t(z >> (8 * j));
+  }
+  return out;
 }
 
 struct CorpusTx {
@@ -41,6 +64,7 @@ struct CorpusTx {
   uint8_t sig[kMaxSignatureSize] = {};  // first signature_size(scheme) bytes used
   uint8_t id[32] = {};         // OpenSSL SHA-256 of the canonical encoding
   std::vector<uint8_t> payload;
+  uint64_t payload_seed = 0;   // nonzero: payload was drawn as generated_bytes(payload_seed, len)
 
   size_t key_len() const { return public_key_size(Scheme(scheme)); }
   size_t sig_len() const { return signature_size(Scheme(scheme)); }
@@ -61,11 +85,13 @@ struct CorpusTx {
 
 struct HashVector {
   std::vector<uint8_t> message;
+  uint64_t seed = 0;  // nonzero: message was drawn as generated_bytes(seed, len)
   uint8_t digest[32] = {};
 };
 
 struct MerkleCase {
   std::vector<uint8_t> ids;  // 32 bytes each
+  uint64_t seed = 0;         // nonzero: ids were drawn as generated_bytes(seed, 32 n)
   uint8_t root[32] = {};
   size_t count() const { return ids.size() / 32; }
 };
@@ -83,6 +109,17 @@ inline void put32(std::vector<uint8_t>& o, uint32_t v) {
 }
 inline void put64(std::vector<uint8_t>& o, uint64_t v) {
   for (int i = 0; i < 8; ++i) o.push_back(uint8_t(v >> (8 * i)));
+}
+// A `bytes` field: form 1 (seed) when the bytes are exactly the seed's
+// stream, else form 0 (the bytes themselves).
+inline void put_bytes(std::vector<uint8_t>& o, const std::vector<uint8_t>& b, uint64_t seed) {
+  bool generated = seed != 0 && generated_bytes(seed, b.size()) == b;
+  o.push_back(generated ? 1 : 0);
+  put32(o, uint32_t(b.size()));
+  if (generated)
+    put64(o, seed);
+  else
+    o.insert(o.end(), b.begin(), b.end());
 }
 struct Reader {
   const uint8_t* p;
@@ -102,7 +139,25 @@ struct Reader {
   uint64_t u64() { uint64_t lo = u32(); return lo | uint64_t(u32()) << 32; }
   uint8_t u8() { const uint8_t* b = take(1); return b ? *b : 0; }
   void copy(uint8_t* dst, size_t n) { const uint8_t* b = take(n); if (b) std::memcpy(dst, b, n); }
+  // A `bytes` field, at most max_len long (the counts come from the file).
+  bool bytes(std::vector<uint8_t>* out, uint64_t* seed, size_t max_len) {
+    uint8_t form = u8();
+    uint32_t len = u32();
+    if (!ok || form > 1 || len > max_len) return ok = false;
+    if (form == 1) {
+      *seed = u64();
+      if (!ok) return false;
+      *out = generated_bytes(*seed, len);
+      return true;
+    }
+    if (len > left) return ok = false;
+    out->assign(p, p + len);
+    take(len);
+    return true;
+  }
 };
+// Largest field a corpus may hold (a payload, a message, a Merkle case's ids).
+constexpr size_t kMaxCorpusField = size_t(1) << 28;
 }  // namespace detail
 
 inline std::vector<uint8_t> serialize_corpus(const Corpus& c) {
@@ -118,21 +173,18 @@ inline std::vector<uint8_t> serialize_corpus(const Corpus& c) {
     o.push_back(t.damage);
     o.push_back(t.origin);
     detail::put32(o, t.source);
-    detail::put32(o, uint32_t(t.payload.size()));
     o.insert(o.end(), t.key, t.key + sizeof t.key);
     o.insert(o.end(), t.sig, t.sig + sizeof t.sig);
     o.insert(o.end(), t.id, t.id + 32);
-    o.insert(o.end(), t.payload.begin(), t.payload.end());
+    detail::put_bytes(o, t.payload, t.payload_seed);
   }
   for (const HashVector& h : c.hashes) {
-    detail::put32(o, uint32_t(h.message.size()));
     o.insert(o.end(), h.digest, h.digest + 32);
-    o.insert(o.end(), h.message.begin(), h.message.end());
+    detail::put_bytes(o, h.message, h.seed);
   }
   for (const MerkleCase& m : c.merkle) {
-    detail::put32(o, uint32_t(m.count()));
     o.insert(o.end(), m.root, m.root + 32);
-    o.insert(o.end(), m.ids.begin(), m.ids.end());
+    detail::put_bytes(o, m.ids, m.seed);
   }
   uint8_t sum[32];
   bg::k::sha256(o.data(), o.size(), sum);
@@ -166,29 +218,20 @@ inline bool parse_corpus(const std::vector<uint8_t>& file, Corpus* c, std::strin
     t.damage = r.u8();
     t.origin = r.u8();
     t.source = r.u32();
-    uint32_t len = r.u32();
     r.copy(t.key, sizeof t.key);
     r.copy(t.sig, sizeof t.sig);
     r.copy(t.id, 32);
-    if (!r.ok || len > r.left) break;
-    t.payload.assign(r.p, r.p + len);
-    r.take(len);
+    if (!r.bytes(&t.payload, &t.payload_seed, detail::kMaxCorpusField)) break;
   }
   c->hashes.resize(r.ok ? n_hash : 0);
   for (HashVector& h : c->hashes) {
-    uint32_t len = r.u32();
     r.copy(h.digest, 32);
-    if (!r.ok || len > r.left) break;
-    h.message.assign(r.p, r.p + len);
-    r.take(len);
+    if (!r.bytes(&h.message, &h.seed, detail::kMaxCorpusField)) break;
   }
   c->merkle.resize(r.ok ? n_merkle : 0);
   for (MerkleCase& m : c->merkle) {
-    uint32_t n = r.u32();
     r.copy(m.root, 32);
-    if (!r.ok || size_t(n) * 32 > r.left) { r.ok = false; break; }
-    m.ids.assign(r.p, r.p + size_t(n) * 32);
-    r.take(size_t(n) * 32);
+    if (!r.bytes(&m.ids, &m.seed, detail::kMaxCorpusField) || m.ids.size() % 32 != 0) { r.ok = false; break; }
   }
   if (!r.ok || r.left != 0) {
     *err = "corpus structure is inconsistent with its counts";

@@ -117,6 +117,7 @@ bool parse_args(int argc, char** argv, Options* o) {
     else if (a == "--tuning") o->tuning = val();
     else if (a == "--cpu-rates") o->cpu_rates = val();
     else if (a == "--carry-cases") o->carry_cases = std::stoul(val());
+    else if (a == "--corpus-limit") o->corpus_limit = std::stoul(val());
     else if (a == "--no-timing") o->timing = false;
     else if (a == "--quick") {
       // Small enough for compute-sanitizer: every code path, few items.
@@ -133,7 +134,7 @@ bool parse_args(int argc, char** argv, Options* o) {
                    "usage: gpu_check [--corpus F] [--expand N] [--cpu-sample N] [--sizes a,b,..] [--big N]\n"
                    "                 [--reps N] [--budget-ms MS] [--deadline-s S] [--threads T] [--threads-list a,b]\n"
                    "                 [--small-sizes a,b] [--tsv F] [--tuning F] [--cpu-rates ed25519=R,...]\n"
-                   "                 [--carry-cases N]\n"
+                   "                 [--carry-cases N] [--corpus-limit N (per scheme and origin)]\n"
                    "                 [--no-timing] [--quick]\n");
       return false;
     }
@@ -199,32 +200,26 @@ struct Row {
   int threads = 0;
 };
 
-std::string human(double per_s) {
-  char buf[32];
-  if (per_s >= 1e9) std::snprintf(buf, sizeof buf, "%.2f G", per_s / 1e9);
-  else if (per_s >= 1e6) std::snprintf(buf, sizeof buf, "%.2f M", per_s / 1e6);
-  else if (per_s >= 1e3) std::snprintf(buf, sizeof buf, "%.1f k", per_s / 1e3);
-  else std::snprintf(buf, sizeof buf, "%.0f", per_s);
-  return buf;
-}
+std::string human(double per_s) { return timing::human_rate(per_s); }
 
+// The rate table (host/timing.h's, as `blockgate bench` prints it) and the
+// same rows as numbers in --tsv.
 void print_table(const std::vector<Row>& rows, const std::string& engine, const std::string& tsv) {
   std::printf("\nTABLE  %s\n", engine.c_str());
-  std::printf("%-46s %9s %11s %12s %11s %12s %5s\n", "what", "batch", "kernel ms", "kernel /s", "e2e ms", "e2e /s",
-              "reps");
+  timing::RateTable table{{"what", "batch", "kernel ms", "kernel /s", "e2e ms", "e2e /s", "reps"}};
   FILE* f = tsv.empty() ? nullptr : std::fopen(tsv.c_str(), "w");
   if (f) std::fprintf(f, "what\tbatch\tkernel_ms\tkernel_per_s\te2e_ms\te2e_per_s\treps\n");
   for (const Row& r : rows) {
     double kr = r.t.kernel_ms > 0 ? r.batch / (r.t.kernel_ms / 1e3) : 0;
     double er = r.t.total_ms > 0 ? r.batch / (r.t.total_ms / 1e3) : 0;
-    char total[32] = "-";
-    if (r.has_total) std::snprintf(total, sizeof total, "%.3f", r.t.total_ms);
-    std::printf("%-46s %9zu %11.3f %12s %11s %12s %5d\n", r.what.c_str(), r.batch, r.t.kernel_ms, human(kr).c_str(),
-                total, r.has_total ? human(er).c_str() : "-", r.t.reps);
+    table.add({r.what, std::to_string(r.batch), timing::fixed(r.t.kernel_ms, 3), human(kr),
+               r.has_total ? timing::fixed(r.t.total_ms, 3) : "-", r.has_total ? human(er) : "-",
+               std::to_string(r.t.reps)});
     if (f)
       std::fprintf(f, "%s\t%zu\t%.4f\t%.0f\t%.4f\t%.0f\t%d\n", r.what.c_str(), r.batch, r.t.kernel_ms, kr,
                    r.has_total ? r.t.total_ms : 0.0, r.has_total ? er : 0.0, r.t.reps);
   }
+  table.print(stdout);
   if (f) std::fclose(f);
 }
 

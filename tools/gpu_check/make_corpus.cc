@@ -44,8 +44,10 @@ Transaction tx_of(const TxParts& p) {
   return tx;
 }
 
-CorpusTx corpus_tx(const Transaction& tx, uint8_t origin, uint32_t source, uint8_t damage) {
+CorpusTx corpus_tx(const Transaction& tx, uint8_t origin, uint32_t source, uint8_t damage,
+                   uint64_t payload_seed = 0) {
   CorpusTx c;
+  c.payload_seed = payload_seed;
   c.scheme = uint8_t(tx.scheme);
   c.origin = origin;
   c.source = source;
@@ -137,14 +139,16 @@ int run(int argc, char** argv) {
     }
     TxParts donor = parts_of(sign_transaction(keys[0], Bytes{1, 2, 3}));
     for (size_t i = 0; i < per_scheme; ++i) {
-      Bytes payload(payload_length(rng));
-      for (auto& b : payload) b = uint8_t(rng.next());
+      // Drawn from a seed, so the corpus carries the seed (corpus.h).
+      size_t len = payload_length(rng);
+      uint64_t payload_seed = rng.next() | 1;
+      Bytes payload = generated_bytes(payload_seed, len);
       Transaction tx = sign_transaction(keys[rng.below(uint32_t(keys.size()))], payload);
       uint8_t damage = pick_damage(rng);
       TxParts parts = parts_of(tx);
       apply_damage(parts, damage, donor, rng);
       if (damage == kNone) donor = parts;  // the next damaged tx borrows from a recent valid one
-      CorpusTx ct = corpus_tx(tx_of(parts), kRandom, uint32_t(i), damage);
+      CorpusTx ct = corpus_tx(tx_of(parts), kRandom, uint32_t(i), damage, payload_seed);
       auto& k = by_kind[{int(s), damage}];
       ++k[0];
       if (!ct.expected_valid) ++k[1];
@@ -167,8 +171,8 @@ int run(int argc, char** argv) {
   for (size_t n : {511, 512, 513, 1000, 4095, 4096, 4097, 65535, 65536, 100000}) lens.push_back(n);
   for (size_t n : lens) {
     HashVector h;
-    h.message.resize(n);
-    for (auto& b : h.message) b = uint8_t(rng.next());
+    h.seed = rng.next() | 1;
+    h.message = generated_bytes(h.seed, n);
     Hash32 d = sha256(h.message);
     std::memcpy(h.digest, d.data(), 32);
     c.hashes.push_back(std::move(h));
@@ -180,11 +184,11 @@ int run(int argc, char** argv) {
   sizes.push_back(1000);
   sizes.push_back(65537);
   for (size_t n : sizes) {
-    std::vector<Hash32> ids(n);
-    for (auto& id : ids)
-      for (auto& b : id) b = uint8_t(rng.next());
     MerkleCase m;
-    for (const auto& id : ids) m.ids.insert(m.ids.end(), id.begin(), id.end());
+    m.seed = rng.next() | 1;
+    m.ids = generated_bytes(m.seed, 32 * n);
+    std::vector<Hash32> ids(n);
+    for (size_t i = 0; i < n; ++i) std::memcpy(ids[i].data(), m.ids.data() + 32 * i, 32);
     Hash32 root = merkle_root(ids);
     std::memcpy(m.root, root.data(), 32);
     c.merkle.push_back(std::move(m));
