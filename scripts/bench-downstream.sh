@@ -5,10 +5,15 @@
 #     its start to its tip = the leader's; compared with `blockgate verify`
 #     on the very same transactions (extracted from the leader's blocks) in
 #     the same run;
-#  2. publish: a fresh JetStream stream filled by serve --publish from the
-#     same ledger, against bench/nats_publish (raw synchronous publishes of
-#     messages of the average block size);
-#  3. end-to-end latency leader commit -> follower commit under load.
+#  2. publish: 2 * RUNS + 1 fresh JetStream streams, each filled by serve --publish
+#     from a copy of the same ledger, alternating with bench/nats_publish
+#     (raw publishes of messages of the average block size: synchronous, and
+#     with the publisher's window of 64 unacknowledged);
+#  3. end-to-end latency: a leader publishing to JetStream, one follower
+#     over http:// and one over nats://; a light loadgen (one connection)
+#     then a saturating one on the leader; each follower's own seal-to-commit
+#     quantiles per phase (leader's block timestamp to durable on the
+#     follower, /v1/status).
 # Usage: scripts/bench-downstream.sh [BUILD_DIR] [COUNT] [RUNS]   (defaults: build 20000 3)
 set -euo pipefail
 build=${1:-build}
@@ -19,7 +24,11 @@ for b in "$bin" "$build/bench/nats_publish"; do
   [[ -x $b ]] || { echo "bench-downstream: $b is missing (cmake --build $build --target blockgate nats_publish)" >&2; exit 1; }
 done
 tmp=$(mktemp -d)
-cleanup() { for p in "$tmp"/*.pid; do [[ -f $p ]] && kill -9 "$(cat "$p")" 2>/dev/null; done; rm -rf "$tmp"; }
+cleanup() {
+  for p in "$tmp"/*.pid; do [[ -f $p ]] && { kill -9 "$(cat "$p")" 2>/dev/null || true; }; done
+  sleep 0.3  # the killed servers let go of their directories
+  rm -rf "$tmp" 2>/dev/null || true
+}
 trap cleanup EXIT
 
 now() { date +%s.%N; }
@@ -68,16 +77,14 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 echo $! >"$tmp/nats.pid"
 sleep 1
 nats=nats://127.0.0.1:$port
-# Publish the leader's ledger (a copy, with --publish) once, timed.
-cp -r "$tmp/leader" "$tmp/pub"
-pub=$(serve "$tmp/pub" --publish "$nats" --max-block-bytes 1000000)
-# The publisher's own measure: its "caught up" log line (first publish to the
-# last block of the backlog), free of this script's polling.
-for _ in $(seq 1 30000); do grep -q 'publish: caught up' "$tmp/pub.err" && break; sleep 0.02; done
-pub_line=$(grep 'publish: caught up' "$tmp/pub.err" | head -1)
 blocks=$((tip + 1))
 seg_bytes=$(cat "$tmp/leader"/segment-*.log | wc -c)
 avg=$((seg_bytes / blocks))
+# The stream the nats:// followers read: a --publish copy of the ledger.
+cp -r "$tmp/leader" "$tmp/src"
+serve "$tmp/src" --publish "$nats" --max-block-bytes 1000000 >/dev/null
+for _ in $(seq 1 30000); do grep -q 'publish: caught up' "$tmp/src.err" && break; sleep 0.02; done
+kill -TERM "$(cat "$tmp/src.pid")"
 
 for ((r = 0; r < runs; ++r)); do
   t0=$(now)
@@ -96,6 +103,7 @@ for ((r = 0; r < runs; ++r)); do
     # upstream's tip (its "caught up" log line), free of this script's polling.
     for _ in $(seq 1 500); do grep -q 'caught up' "$dir.err" && break; sleep 0.02; done
     rate=$(sed -n 's/.*caught up with height .* (\([0-9]*\) tx\/s).*/\1/p' "$dir.err" | head -1)
+    grep -h 'caught up' "$dir.err" | head -1 | sed "s/^blockgate: follow: /bench-downstream:   $src run $r: /"
     cpu=$(cpu_s "$(cat "$dir.pid")")
     if [[ $src == http ]]; then follow_rates+=($rate); follow_cpu+=($cpu); else nats_rates+=($rate); nats_cpu+=($cpu); fi
     kill -TERM "$(cat "$dir.pid")"
@@ -107,38 +115,72 @@ echo "bench-downstream: blockgate verify:            ${verify_rates[*]} tx/s (me
 echo "bench-downstream: follower CPU s (http): ${follow_cpu[*]}; (nats): ${nats_cpu[*]}"
 echo "bench-downstream: follower from http://leader: ${follow_rates[*]} tx/s (median $mf, $(python3 -c "print(f'{$mf/$mv:.2f}')") of verify)"
 echo "bench-downstream: follower from nats://:       ${nats_rates[*]} tx/s (median $mn, $(python3 -c "print(f'{$mn/$mv:.2f}')") of verify)"
-echo "bench-downstream: serve --publish: ${pub_line#*publish: }"
-"$build/bench/nats_publish" "$nats" RAWBENCH "$blocks" "$avg"
 
-# End-to-end latency under load: leader commit -> follower commit.
-f=$(serve "$tmp/follower-lat" --follow "$leader")
-wait_height "$f" "$tip" "$tmp/follower-lat"
-"$bin" loadgen --url "$leader" --scheme ed25519 --transactions $((count * 5)) --seed 99 --binary >"$tmp/load2.out" 2>&1 &
-load=$!
-python3 - "$leader" "$f" <<'PY'
-import json, sys, time, urllib.request
-leader, follower = sys.argv[1], sys.argv[2]
-def get(url):
-    with urllib.request.urlopen(url, timeout=10) as r:
-        return json.load(r)
-lat = []
-last = get(leader + "/v1/status")["height"]
-deadline = time.time() + 10
-while time.time() < deadline and len(lat) < 200:
-    h = get(leader + "/v1/status")["height"]
-    if h > last:
-        t0 = time.time()
-        while get(follower + "/v1/status")["height"] < h:
-            time.sleep(0.001)
-        lat.append((time.time() - t0) * 1000)
-        last = h
-    time.sleep(0.002)
-lat.sort()
-if lat:
-    p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
-    print(f"bench-downstream: leader commit seen -> follower commit: {len(lat)} blocks, p50 {p(0.5):.1f} ms, p99 {p(0.99):.1f} ms")
-PY
-if ! wait "$load"; then
-  echo "bench-downstream: the background loadgen failed:" >&2
-  tail -5 "$tmp/load2.out" >&2
-fi
+# Publishing: the publisher's own measure is its "caught up" log line (first
+# publish to the last acknowledgement of the backlog), free of polling.
+pub_rates=(); sync_rates=(); async_rates=()
+echo "bench-downstream: publish $blocks blocks of $avg bytes on average; load $(cut -d' ' -f1-3 /proc/loadavg)"
+# Each publish run lasts a fraction of a second, so there are 2 * RUNS + 1.
+for ((r = 0; r < 2 * runs + 1; ++r)); do
+  rm -rf "$tmp/pub"; cp -r "$tmp/leader" "$tmp/pub"
+  serve "$tmp/pub" --publish "$nats" --nats-stream "PUB$r" --nats-subject "pub$r.blocks" --max-block-bytes 1000000 >/dev/null
+  for _ in $(seq 1 30000); do grep -q 'publish: caught up' "$tmp/pub.err" && break; sleep 0.02; done
+  line=$(grep 'publish: caught up' "$tmp/pub.err" | head -1)
+  echo "bench-downstream:   serve --publish: ${line#*publish: }"
+  pub_rates+=($(sed -n 's/.* s (\([0-9]*\) blocks\/s.*/\1/p' <<<"$line"))
+  kill -TERM "$(cat "$tmp/pub.pid")"; wait "$(cat "$tmp/pub.pid")" 2>/dev/null || true
+  out=$("$build/bench/nats_publish" "$nats" "RAWS$r" "$blocks" "$avg"); echo "bench-downstream:   $out"
+  sync_rates+=($(sed -n 's/.*: \([0-9]*\) msg\/s.*/\1/p' <<<"$out"))
+  out=$("$build/bench/nats_publish" "$nats" "RAWA$r" "$blocks" "$avg" 64); echo "bench-downstream:   $out"
+  async_rates+=($(sed -n 's/.*: \([0-9]*\) msg\/s.*/\1/p' <<<"$out"))
+done
+mp=$(median "${pub_rates[@]}"); ms=$(median "${sync_rates[@]}"); ma=$(median "${async_rates[@]}")
+echo "bench-downstream: serve --publish ${pub_rates[*]} blocks/s (median $mp); raw window 64: ${async_rates[*]} (median $ma): $(python3 -c "print(f'{$mp/$ma:.2f}')"); raw synchronous: ${sync_rates[*]} (median $ms): $(python3 -c "print(f'{$mp/$ms:.2f}')")"
+
+# End-to-end latency under load: a leader that publishes, a follower over
+# http:// and one over nats://, loadgen on the leader. Each follower keeps
+# the quantiles of (leader's block timestamp -> durable here) over the blocks
+# it committed once caught up.
+rm -rf "$tmp/lead2"; cp -r "$tmp/leader" "$tmp/lead2"
+lead2=$(serve "$tmp/lead2" --max-block-txs 100 --publish "$nats" --nats-stream LAT --nats-subject lat.blocks --max-block-bytes 1000000)
+fh=$(serve "$tmp/lat-http" --follow "$lead2")
+fn=$(serve "$tmp/lat-nats" --follow "$nats" --nats-stream LAT --nats-subject lat.blocks)
+wait_height "$fh" "$tip" "$tmp/lat-http"
+wait_height "$fn" "$tip" "$tmp/lat-nats"
+# quantiles FOLLOWER_URL NAME: the follower's seal-to-commit line
+quantiles() {
+  curl -s "$1/v1/status" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["follower"]["seal_to_commit_ms"]
+n, p50, p99 = s["samples"], s["p50"], s["p99"]
+print(f"bench-downstream:   leader seal -> follower durable via {sys.argv[1]}: {n} blocks, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+' "$2"
+}
+# Two loads: a light one (one connection waiting for each commit: the
+# pipeline's own latency) and a saturating one (8 connections: three
+# verifiers on two cores, so the followers fall behind and the figure is
+# their backlog). The followers restart between the two (they resume from
+# their tips) so that each phase's quantiles are its own.
+lat_count=$((count * 2 < 60000 ? count * 2 : 60000))
+for phase in light heavy; do
+  if [[ $phase == light ]]; then n=$((lat_count / 6)); args=(--connections 1 --batch 100 --seed 98)
+  else n=$lat_count; args=(--seed 99)
+    for d in lat-http lat-nats; do kill -TERM "$(cat "$tmp/$d.pid")"; done; sleep 1
+    fh=$(serve "$tmp/lat-http" --follow "$lead2")
+    fn=$(serve "$tmp/lat-nats" --follow "$nats" --nats-stream LAT --nats-subject lat.blocks)
+    for d in lat-http lat-nats; do
+      for _ in $(seq 1 1500); do grep -q 'caught up' "$tmp/$d.err" && break; sleep 0.02; done
+    done
+  fi
+  echo "bench-downstream: latency, $phase load ($n ed25519 transactions, ${args[*]}); load $(cut -d' ' -f1-3 /proc/loadavg)"
+  if ! "$bin" loadgen --url "$lead2" --scheme ed25519 --transactions "$n" --binary "${args[@]}" >"$tmp/load-$phase.out" 2>&1; then
+    echo "bench-downstream: the loadgen failed:" >&2; tail -5 "$tmp/load-$phase.out" >&2; exit 1
+  fi
+  grep -h 'tx/s\|p50' "$tmp/load-$phase.out" | sed 's/^/bench-downstream:   /' | head -2
+  tip2=$(height "$lead2")
+  wait_height "$fh" "$tip2" "$tmp/lat-http"
+  wait_height "$fn" "$tip2" "$tmp/lat-nats"
+  quantiles "$fh" http
+  quantiles "$fn" nats
+done
+echo "bench-downstream: done; load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -597,6 +597,9 @@ void Api::get_status(RouteCall& c) {
                            {"reconnects", f.reconnects},
                            {"blocks_verified", f.blocks_verified},
                            {"blocks_per_second", f.blocks_per_second},
+                           {"seal_to_commit_ms", boost::json::object{{"samples", f.seal_to_commit_samples},
+                                                                     {"p50", f.seal_to_commit_p50_ms},
+                                                                     {"p99", f.seal_to_commit_p99_ms}}},
                            {"connected", f.connected},
                            {"failed", f.failed}};
     if (f.upstream_tip) fo["upstream_tip"] = *f.upstream_tip;

@@ -1,8 +1,10 @@
-// Follower: a fetch thread fills a byte-bounded queue; a verify thread takes
-// as many queued blocks as fit one backend batch, checks each against the
-// tip the previous one makes (ids, Merkle root, link, duplicates), verifies
-// all their signatures in one call and submits the good prefix to the ledger
-// without waiting for its fsync, so fetch, verify and commit overlap.
+// Follower: a fetch thread fills a byte-bounded queue; a prepare thread takes
+// as many queued blocks as fit one backend batch and checks each against the
+// tip the previous one makes (ids, Merkle root, link, duplicates); verify
+// threads (--verify-depth of them) each verify a prepared batch's signatures
+// in one call while the next batch is prepared, and submit the good prefix
+// to the ledger in batch order without waiting for its fsync, so fetch,
+// prepare, verify and commit overlap.
 #include "server/follower.h"
 
 
@@ -13,6 +15,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "host/thread_pool.h"
 #include "ledger/validate.h"
 #include "server/metrics.h"
 
@@ -54,7 +57,9 @@ absl::Status Follower::start() {
   start_height_ = next_fetch_ - 1;
   started_ = Clock::now();
   fetch_thread_ = std::thread([this] { fetch_loop(); });
-  verify_thread_ = std::thread([this] { verify_loop(); });
+  prepare_thread_ = std::thread([this] { prepare_loop(); });
+  for (size_t i = 0; i < std::max<size_t>(1, opts_.verify_depth); ++i)
+    verify_threads_.emplace_back([this] { verify_loop(); });
   return absl::OkStatus();
 }
 
@@ -65,7 +70,9 @@ void Follower::stop() {
     cv_.notify_all();
   }
   if (fetch_thread_.joinable()) fetch_thread_.join();
-  if (verify_thread_.joinable()) verify_thread_.join();
+  if (prepare_thread_.joinable()) prepare_thread_.join();
+  for (std::thread& t : verify_threads_)
+    if (t.joinable()) t.join();
   // Submitted blocks finish in the ledger's writer; wait for their callbacks.
   while (in_flight_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
@@ -86,6 +93,7 @@ void Follower::fail(uint64_t height, std::string code, std::string detail) {
     stats_.error = detail;
     queue_.clear();
     queued_bytes_ = 0;
+    prepared_.reset();
     cv_.notify_all();
   }
   std::cerr << "blockgate: follow: stopped following " << opts_.source.url << " at height " << height << ": " << code
@@ -94,6 +102,7 @@ void Follower::fail(uint64_t height, std::string code, std::string detail) {
 }
 
 void Follower::fetch_loop() {
+  set_thread_name("bg-follow-fetch");
   auto backoff = kMinBackoff;
   std::string last_logged;
   bool first = true;
@@ -116,16 +125,25 @@ void Follower::fetch_loop() {
         stats_.connected = true;
       }
       for (;;) {
+        const auto t0 = Clock::now();
         auto b = source_->next(kPoll);
+        const double fetch_s = std::chrono::duration<double>(Clock::now() - t0).count();
         if (!b.ok()) {
           st = b.status();
           break;
         }
         const std::optional<uint64_t> up = source_->upstream_tip();
+        const uint64_t durable = ledger_.durable_tip().height;
         std::unique_lock lk(mu_);
         if (up) stats_.upstream_tip = up;
+        if (!caught_up_logged_ && up && *up <= durable && queue_.empty() && !prepared_ && in_flight_.load() == 0) {
+          // Nothing to catch up (a restart at the upstream's tip).
+          caught_up_logged_ = true;
+          std::cerr << "blockgate: follow: caught up with height " << durable << ": nothing to fetch\n";
+        }
         if (stopping_ || stats_.failed) return;
         if (!*b) continue;
+        times_.fetch += fetch_s;
         const uint64_t bytes = block_bytes_estimate((*b)->block);
         cv_.wait(lk, [&] {
           return stopping_ || stats_.failed || queue_.empty() || queued_bytes_ + bytes <= opts_.max_queued_bytes;
@@ -152,8 +170,11 @@ void Follower::fetch_loop() {
   }
 }
 
-void Follower::verify_loop() {
-  for (;;) {
+void Follower::prepare_loop() {
+  set_thread_name("bg-follow-prep");
+  TipInfo tip = ledger_.pending_tip();
+  std::deque<InFlightIds> in_flight;
+  for (uint64_t seq = 1;; ++seq) {
     std::vector<Queued> batch;
     {
       std::unique_lock lk(mu_);
@@ -168,41 +189,63 @@ void Follower::verify_loop() {
       }
       cv_.notify_all();  // room for the fetcher
     }
-    verify_and_commit(std::move(batch));
+    const auto t0 = Clock::now();
+    Prepared p = prepare(std::move(batch), seq, tip, in_flight);
+    const bool failed = p.failure.has_value();
+    std::unique_lock lk(mu_);
+    times_.prepare += std::chrono::duration<double>(Clock::now() - t0).count();
+    cv_.wait(lk, [this] { return stopping_ || stats_.failed || !prepared_; });
+    if (stopping_ || stats_.failed) return;
+    prepared_.emplace(std::move(p));
+    cv_.notify_all();
+    // Nothing past a block that failed can be appended: verify takes the
+    // good prefix and then stops following.
+    if (failed) return;
   }
 }
 
-void Follower::verify_and_commit(std::vector<Queued> batch) {
+Follower::Prepared Follower::prepare(std::vector<Queued> batch, uint64_t seq, TipInfo& tip,
+                                     std::deque<InFlightIds>& in_flight) {
+  Prepared p;
+  p.seq = seq;
+  p.batch = std::move(batch);
   // Ids of every transaction of the batch in one backend call.
   std::vector<Bytes> encodings;
-  std::vector<size_t> first_tx(batch.size() + 1, 0);
-  for (size_t i = 0; i < batch.size(); ++i) {
-    first_tx[i + 1] = first_tx[i] + batch[i].block.txs.size();
-    for (const Transaction& tx : batch[i].block.txs) encodings.push_back(tx.encode());
+  p.first_tx.assign(p.batch.size() + 1, 0);
+  for (size_t i = 0; i < p.batch.size(); ++i) {
+    p.first_tx[i + 1] = p.first_tx[i] + p.batch[i].block.txs.size();
+    for (const Transaction& tx : p.batch[i].block.txs) encodings.push_back(tx.encode());
   }
   std::vector<ByteSpan> spans(encodings.begin(), encodings.end());
-  std::vector<Hash32> ids(encodings.size());
+  p.ids.resize(encodings.size());
   for (;;) {
-    absl::Status st = backend_.hash_batch(spans, ids);
+    absl::Status st = backend_.hash_batch(spans, p.ids);
     if (st.ok()) break;
     std::cerr << "blockgate: follow: hashing failed (" << st.message() << "); retrying\n";
-    if (!sleep_for(std::chrono::milliseconds(1000))) return;
+    if (!sleep_for(std::chrono::milliseconds(1000))) return p;  // stopping: verify never sees it
   }
   encodings.clear();
 
-  // Structure, link and duplicates, block by block against the running tip;
-  // the ledger answers for every id of the batch in one batched lookup.
-  TipInfo tip = ledger_.pending_tip();
-  std::vector<uint8_t> committed(ids.size(), 0);
-  ledger_.contains_ids(ids, committed);
-  absl::flat_hash_set<Hash32, Hash32Hasher> seen;
-  size_t good = batch.size();
-  std::optional<std::pair<uint64_t, std::string>> failure;  // height, code
-  std::string detail;
+  // Duplicates: the ledger answers for what has been submitted (batches up to
+  // submitted_seq_, read before asking it); the batches handed to verify
+  // since answer from their own id sets.
+  const uint64_t submitted = submitted_seq_.load(std::memory_order_acquire);
+  while (!in_flight.empty() && in_flight.front().seq <= submitted) in_flight.pop_front();
+  std::vector<uint8_t> committed(p.ids.size(), 0);
+  ledger_.contains_ids(p.ids, committed);
+  for (size_t k = 0; k < p.ids.size(); ++k)
+    for (const InFlightIds& f : in_flight)
+      if (f.ids.contains(p.ids[k])) committed[k] = 1;
+
+  // Structure, link and duplicates, block by block against the running tip
+  // (the last block prepared: if that one fails, this batch is dropped).
+  InFlightIds mine{seq, {}};
+  mine.ids.reserve(p.ids.size());
+  p.good = p.batch.size();
   const uint64_t now = now_ms();
-  for (size_t i = 0; i < batch.size(); ++i) {
-    const Block& b = batch[i].block;
-    std::span<const Hash32> bids(ids.data() + first_tx[i], b.txs.size());
+  for (size_t i = 0; i < p.batch.size(); ++i) {
+    const Block& b = p.batch[i].block;
+    std::span<const Hash32> bids(p.ids.data() + p.first_tx[i], b.txs.size());
     BlockDecodeError e = check_block_without_signatures(b, bids, tip, nullptr);
     if (e.ok() && b.header.timestamp_ms > now && b.header.timestamp_ms - now > opts_.max_future_ms) {
       e.code = ErrorCode::kBadTimestamp;
@@ -210,62 +253,111 @@ void Follower::verify_and_commit(std::vector<Queued> batch) {
     }
     if (e.ok())
       for (size_t t = 0; t < bids.size(); ++t)
-        if (committed[first_tx[i] + t] || !seen.insert(bids[t]).second) {
+        if (committed[p.first_tx[i] + t] || !mine.ids.insert(bids[t]).second) {
           e.code = ErrorCode::kDuplicate;
           e.tx_index = uint32_t(t);
           break;
         }
     if (!e.ok()) {
-      good = i;
-      failure.emplace(b.header.height, std::string(error_name(e.code)));
-      detail = absl::StrCat(e.tx_index ? absl::StrCat("tx_index ", *e.tx_index, " ") : "", e.detail);
+      p.good = i;
+      p.failure.emplace(b.header.height, std::string(error_name(e.code)));
+      p.detail = absl::StrCat(e.tx_index ? absl::StrCat("tx_index ", *e.tx_index, " ") : "", e.detail);
       break;
     }
     tip = TipInfo{b.header.height, b.header.hash(), b.header.timestamp_ms};
   }
+  in_flight.push_back(std::move(mine));
 
-  // Every signature of the good prefix in one call.
-  std::vector<SigItem> items;
-  items.reserve(first_tx[good]);
-  for (size_t i = 0; i < good; ++i)
-    for (const Transaction& tx : batch[i].block.txs) items.push_back(sig_item(tx));
-  std::vector<uint8_t> valid(items.size(), 0);
+  p.items.reserve(p.first_tx[p.good]);
+  for (size_t i = 0; i < p.good; ++i)
+    for (const Transaction& tx : p.batch[i].block.txs) p.items.push_back(sig_item(tx));
+  return p;
+}
+
+void Follower::verify_loop() {
+  set_thread_name("bg-follow-sigs");
   for (;;) {
-    absl::Status st = backend_.verify_batch(items, valid);
+    Prepared p;
+    {
+      std::unique_lock lk(mu_);
+      cv_.wait(lk, [this] { return stopping_ || stats_.failed || prepared_; });
+      if (stopping_ || stats_.failed) return;
+      p = std::move(*prepared_);
+      prepared_.reset();
+      cv_.notify_all();  // room for the next prepared batch
+    }
+    const bool last = p.failure.has_value();
+    verify_and_commit(std::move(p));
+    if (last) return;
+  }
+}
+
+void Follower::verify_and_commit(Prepared p) {
+  // Every signature of the good prefix in one call.
+  const auto t0 = Clock::now();
+  std::vector<uint8_t> valid(p.items.size(), 0);
+  for (;;) {
+    absl::Status st = backend_.verify_batch(p.items, valid);
     if (st.ok()) break;
     std::cerr << "blockgate: follow: verification backend failed (" << st.message() << "); retrying\n";
     if (!sleep_for(std::chrono::milliseconds(1000))) return;
   }
   if (auto bad = std::find(valid.begin(), valid.end(), uint8_t(0)); bad != valid.end()) {
     const size_t k = size_t(bad - valid.begin());
-    const size_t blk = size_t(std::upper_bound(first_tx.begin(), first_tx.end(), k) - first_tx.begin()) - 1;
-    good = blk;
-    failure.emplace(batch[blk].block.header.height, std::string(error_name(ErrorCode::kInvalidSignature)));
-    detail = absl::StrCat("tx_index ", k - first_tx[blk]);
+    const size_t blk = size_t(std::upper_bound(p.first_tx.begin(), p.first_tx.end(), k) - p.first_tx.begin()) - 1;
+    p.good = blk;
+    p.failure.emplace(p.batch[blk].block.header.height, std::string(error_name(ErrorCode::kInvalidSignature)));
+    p.detail = absl::StrCat("tx_index ", k - p.first_tx[blk]);
   }
+  const auto verified = Clock::now();
+  // Batches verify side by side (so that one's last chunk does not leave
+  // cores idle) but are submitted in order: wait for the one before. When it
+  // failed, nothing of this one may be appended.
+  {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] {
+      return stopping_ || stats_.failed || submitted_seq_.load(std::memory_order_acquire) + 1 == p.seq;
+    });
+    if (stopping_ || stats_.failed) return;
+  }
+  const auto t1 = Clock::now();
 
-  // Commit the good prefix; the ledger's writer group-commits it.
-  for (size_t i = 0; i < good; ++i) {
-    Block& b = batch[i].block;
+  // Commit the good prefix; the ledger's writer group-commits it while the
+  // next batches verify.
+  for (size_t i = 0; i < p.good; ++i) {
+    Block& b = p.batch[i].block;
     const uint64_t height = b.header.height;
     const size_t ntx = b.txs.size();
-    std::vector<Hash32> bids(ids.begin() + first_tx[i], ids.begin() + first_tx[i + 1]);
+    const uint64_t sealed_ms = b.header.timestamp_ms;
+    std::vector<Hash32> bids(p.ids.begin() + p.first_tx[i], p.ids.begin() + p.first_tx[i + 1]);
     in_flight_.fetch_add(1);
-    absl::Status st = ledger_.submit_with_ids(std::move(b), std::move(bids), [this, height, ntx](absl::Status s) {
+    absl::Status st = ledger_.submit_with_ids(std::move(b), std::move(bids), [this, height, ntx,
+                                                                               sealed_ms](absl::Status s) {
       if (s.ok()) {
         std::optional<std::string> caught_up;
         {
           std::lock_guard lk(mu_);
+          if (caught_up_logged_) {
+            const uint64_t now = now_ms();
+            const double ms = now > sealed_ms ? double(now - sealed_ms) : 0.0;
+            if (latency_ms_.size() < kLatencySamples) latency_ms_.push_back(ms);
+            else latency_ms_[latency_next_] = ms;
+            latency_next_ = (latency_next_ + 1) % kLatencySamples;
+            ++stats_.seal_to_commit_samples;
+          }
           ++stats_.blocks_verified;
           stats_.txs_verified += ntx;
           if (!caught_up_logged_ && stats_.upstream_tip && height >= *stats_.upstream_tip) {
             caught_up_logged_ = true;
             const double secs = std::chrono::duration<double>(Clock::now() - started_).count();
-            caught_up = absl::StrCat("blockgate: follow: caught up with height ", height, ": ",
-                                     height - start_height_, " blocks, ", stats_.txs_verified, " transactions in ",
-                                     absl::StrFormat("%.3f", secs), " s (",
-                                     absl::StrFormat("%.0f", double(stats_.txs_verified) / std::max(secs, 1e-9)),
-                                     " tx/s)\n");
+            caught_up = absl::StrCat(
+                "blockgate: follow: caught up with height ", height, ": ", height - start_height_, " blocks, ",
+                stats_.txs_verified, " transactions in ", absl::StrFormat("%.3f", secs), " s (",
+                absl::StrFormat("%.0f", double(stats_.txs_verified) / std::max(secs, 1e-9)), " tx/s); ", times_.batches,
+                " batches; busy s: ",
+                absl::StrFormat("fetch %.3f, prepare %.3f, verify %.3f, submit %.3f", times_.fetch,
+                                times_.prepare, times_.verify, times_.submit),
+                "\n");
           }
         }
         if (caught_up) std::cerr << *caught_up;
@@ -281,7 +373,17 @@ void Follower::verify_and_commit(std::vector<Queued> batch) {
       return;
     }
   }
-  if (failure) fail(failure->first, failure->second, detail);
+  // A failure is recorded before the next batch's turn comes: that batch
+  // then sees it and drops its blocks.
+  if (p.failure) fail(p.failure->first, p.failure->second, p.detail);
+  {
+    std::lock_guard lk(mu_);
+    submitted_seq_.store(p.seq, std::memory_order_release);
+    cv_.notify_all();  // the next batch's turn
+    times_.verify += std::chrono::duration<double>(verified - t0).count();
+    ++times_.batches;
+    times_.submit += std::chrono::duration<double>(Clock::now() - t1).count();
+  }
 }
 
 bool Follower::ready(std::string* why) const {
@@ -302,6 +404,13 @@ FollowerStats Follower::stats() const {
     s.lag_blocks = *s.upstream_tip - tip.height;
     const uint64_t now = now_ms();
     s.lag_seconds = now > tip.timestamp_ms ? double(now - tip.timestamp_ms) / 1000.0 : 0.0;
+  }
+  if (!latency_ms_.empty()) {
+    std::vector<double> sorted = latency_ms_;
+    std::sort(sorted.begin(), sorted.end());
+    auto q = [&sorted](double f) { return sorted[std::min(sorted.size() - 1, size_t(f * double(sorted.size())))]; };
+    s.seal_to_commit_p50_ms = q(0.5);
+    s.seal_to_commit_p99_ms = q(0.99);
   }
   // Blocks per second over the last few seconds.
   auto& samples = rate_samples_;
@@ -337,6 +446,12 @@ std::string Follower::render_metrics() const {
                 "Transactions of followed blocks verified and committed.", uint64_t(s.txs_verified));
   append_metric(out, "blockgate_follower_blocks_per_second", "gauge",
                 "Followed blocks committed per second, last few seconds.", double(s.blocks_per_second));
+  append_metric(out, "blockgate_follower_seal_to_commit_p50_seconds", "gauge",
+                "Median time from the leader's block timestamp to durable here (last 4096 blocks once caught up).",
+                double(s.seal_to_commit_p50_ms / 1000));
+  append_metric(out, "blockgate_follower_seal_to_commit_p99_seconds", "gauge",
+                "99th percentile of the leader's block timestamp to durable here (last 4096 blocks once caught up).",
+                double(s.seal_to_commit_p99_ms / 1000));
   append_metric(out, "blockgate_follower_connected", "gauge", "1 while connected to the upstream.",
                 uint64_t(s.connected ? 1 : 0));
   append_metric(out, "blockgate_follower_failed", "gauge", "1 once following stopped on a block that failed validation.",

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "host/bytes.h"
 
@@ -65,8 +66,26 @@ class JetStream {
     kWrongLastSeq  // the stream's last sequence is not `height`: someone else wrote, or our ack was lost
   };
   // Publishes block `height` with expected-last-sequence = height and message
-  // id = hash_hex (JetStream's duplicate window drops a resend).
-  absl::StatusOr<PublishResult> publish_block(uint64_t height, const std::string& hash_hex, ByteSpan block);
+  // id = hash_hex (JetStream's duplicate window drops a resend), without
+  // waiting for the acknowledgement, so that many blocks travel at once. The
+  // stream can take block h only right after h - 1 (a block after one that
+  // failed fails too, with kWrongLastSeq): order and exactly-once hold
+  // however many are in flight. Each publish yields one AsyncResult, in the
+  // order the server answers. Publishes carry no deadline of their own:
+  // a caller that gets no answer for too long drops the connection.
+  struct AsyncResult {
+    uint64_t height = 0;
+    PublishResult result = PublishResult::kPublished;
+    absl::Status status;  // not OK: the server refused it for another reason, or the connection failed
+    uint64_t bytes = 0;
+  };
+  absl::Status publish_block_async(uint64_t height, const std::string& hash_hex, ByteSpan block);
+  // Publishes not yet answered, and their payload bytes.
+  size_t async_in_flight() const;
+  uint64_t async_in_flight_bytes() const;
+  // The results that arrived; waits up to `timeout` for `at_least` of them
+  // (fewer when nothing else is in flight).
+  std::vector<AsyncResult> take_async_results(std::chrono::milliseconds timeout, size_t at_least = 1);
 
   // The message at `sequence`; NotFound when the stream has none there.
   absl::StatusOr<StreamBlock> get(uint64_t sequence);

@@ -1,14 +1,17 @@
 // Publisher: one thread, one JetStream connection at a time. The stream is
 // the ledger's mirror: before publishing, the stream's last block must be our
-// block at that height (same hash), else it is not ours and we stop.
+// block at that height (same hash), else it is not ours and we stop. Blocks
+// are published without waiting for each acknowledgement (a bounded window);
+// expected-last-sequence keeps them in order and the answers are taken in
+// height order.
 #include "server/publisher.h"
-
 
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
 
 #include <algorithm>
 #include <iostream>
+#include <map>
 
 #include "host/block.h"
 #include "server/metrics.h"
@@ -19,6 +22,10 @@ namespace {
 constexpr auto kMinBackoff = std::chrono::milliseconds(100);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(5000);
 constexpr auto kIdleCheck = std::chrono::milliseconds(500);
+// Publishes awaiting their acknowledgement, at most (the first block of a
+// window always goes, whatever its size).
+constexpr uint64_t kWindowBlocks = 64;
+constexpr uint64_t kWindowBytes = 8u << 20;
 
 // Marks a refusal that retrying cannot fix.
 absl::Status permanent(std::string msg) { return absl::FailedPreconditionError(std::move(msg)); }
@@ -192,35 +199,73 @@ absl::Status Publisher::publish_session(JetStream& js) {
   const uint64_t first = next;
   const auto t0 = std::chrono::steady_clock::now();
   uint64_t bytes_sent = 0;
+  double read_s = 0;  // reading blocks back from the ledger
   bool drained_logged = false;
+  // Blocks travel kWindowBlocks / kWindowBytes at a time; `acked` is the
+  // next height whose answer is awaited, in order.
+  uint64_t acked = next;
+  std::map<uint64_t, JetStream::AsyncResult> answers;
+  auto last_answer = std::chrono::steady_clock::now();  // or the first publish after an idle spell
   for (;;) {
-    while (next <= ledger_.durable_tip().height) {
-      {
-        std::lock_guard lk(mu_);
-        if (stopping_) return absl::OkStatus();
-      }
+    {
+      std::lock_guard lk(mu_);
+      if (stopping_) return absl::OkStatus();
+    }
+    const uint64_t tip = ledger_.durable_tip().height;
+    while (next <= tip && (next == acked || (next - acked < kWindowBlocks &&
+                                             js.async_in_flight_bytes() < kWindowBytes))) {
+      const auto r0 = std::chrono::steady_clock::now();
       auto bytes = ledger_.read_block_bytes(next);
+      read_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
       if (!bytes.ok()) return bytes.status();
       auto hash_hex = block_hash_hex(*bytes);
       if (!hash_hex.ok()) return hash_hex.status();
-      auto r = js.publish_block(next, *hash_hex, *bytes);
-      if (!r.ok()) return r.status();
-      if (*r == JetStream::PublishResult::kWrongLastSeq) {
-        // Either our earlier publish of this block was stored but its ack
-        // lost (then the stream's block at next + 1 is ours), or someone else
-        // writes to the stream.
-        auto at = js.get(next + 1);
-        if (!at.ok() && !absl::IsNotFound(at.status())) return at.status();
-        if (!at.ok() || at->hash_hex != *hash_hex)
-          return permanent(absl::StrCat("stream ", cfg_.stream, " refused height ", next,
-                                        " (its last sequence is not ", next,
-                                        "): another writer publishes to it"));
-      }
+      if (next == acked) last_answer = std::chrono::steady_clock::now();
+      if (absl::Status st = js.publish_block_async(next, *hash_hex, *bytes); !st.ok()) return st;
       ++next;
-      bytes_sent += bytes->size();
-      std::lock_guard lk(mu_);
-      stats_.any_published = true;
-      stats_.published_height = next - 1;
+    }
+    if (acked < next) {
+      const uint64_t acked_before = acked;
+      // Refill when half the window has been answered (or the tip is near).
+      const size_t at_least =
+          next <= ledger_.durable_tip().height ? size_t(std::max<uint64_t>(1, (next - acked) / 2)) : 1;
+      for (JetStream::AsyncResult& r : js.take_async_results(kIdleCheck, at_least))
+        answers.emplace(r.height, std::move(r));
+      for (auto it = answers.find(acked); it != answers.end(); it = answers.find(acked)) {
+        JetStream::AsyncResult r = std::move(it->second);
+        answers.erase(it);
+        if (!r.status.ok()) return r.status;
+        if (r.result == JetStream::PublishResult::kWrongLastSeq) {
+          // Every block after this one in the window fails the same way. The
+          // stream's block at acked + 1 tells ours (an earlier session's
+          // publish that landed late: resume from the stream's state) from
+          // another writer's.
+          auto at = js.get(acked + 1);
+          if (!at.ok() && !absl::IsNotFound(at.status())) return at.status();
+          auto ours = ledger_.read_block_bytes(acked);
+          if (!ours.ok()) return ours.status();
+          auto ours_hex = block_hash_hex(*ours);
+          if (!ours_hex.ok()) return ours_hex.status();
+          if (!at.ok() || at->hash_hex != *ours_hex)
+            return permanent(absl::StrCat("stream ", cfg_.stream, " refused height ", acked,
+                                          " (its last sequence is not ", acked, "): another writer publishes to it"));
+          return absl::UnavailableError(absl::StrCat("stream ", cfg_.stream, " already holds height ", acked,
+                                                     "; resuming from its last sequence"));
+        }
+        ++acked;
+        bytes_sent += r.bytes;
+        std::lock_guard lk(mu_);
+        stats_.any_published = true;
+        stats_.published_height = acked - 1;
+      }
+      if (acked < next && !js.connected())
+        return absl::UnavailableError(absl::StrCat("lost the connection to ", cfg_.url));
+      const auto now = std::chrono::steady_clock::now();
+      if (acked != acked_before) last_answer = now;
+      else if (now - last_answer > cfg_.timeout)
+        return absl::DeadlineExceededError(absl::StrCat("no acknowledgement from ", cfg_.url, " for ",
+                                                        cfg_.timeout.count(), " ms (height ", acked, ")"));
+      continue;
     }
     if (!drained_logged && next > first) {
       drained_logged = true;
@@ -228,7 +273,8 @@ absl::Status Publisher::publish_session(JetStream& js) {
       std::cerr << "blockgate: publish: caught up with height " << next - 1 << ": " << next - first << " blocks, "
                 << bytes_sent << " bytes in " << absl::StrFormat("%.3f", secs) << " s ("
                 << absl::StrFormat("%.0f", double(next - first) / std::max(secs, 1e-9)) << " blocks/s, "
-                << absl::StrFormat("%.1f", double(bytes_sent) / std::max(secs, 1e-9) / 1e6) << " MB/s)\n";
+                << absl::StrFormat("%.1f", double(bytes_sent) / std::max(secs, 1e-9) / 1e6) << " MB/s; "
+                << absl::StrFormat("%.3f", read_s) << " s reading the ledger)\n";
     }
     std::unique_lock lk(mu_);
     cv_.wait_for(lk, kIdleCheck, [&] { return stopping_ || ledger_.durable_tip().height >= next; });

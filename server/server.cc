@@ -191,6 +191,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::create(const ServerOptions& opts
     fo.source.max_block_bytes = opts.max_block_bytes;
     fo.source.max_payload_bytes = opts.max_payload_bytes;
     fo.max_future_ms = opts.max_future_ms;
+    fo.max_batch_signatures = opts.max_batch;
+    fo.verify_depth = opts.verify_depth;
     s.follower = std::make_unique<Follower>(*s.ledger, *s.backend, fo, [&s](uint64_t h) { s.on_committed(h); });
   }
 

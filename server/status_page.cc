@@ -22,7 +22,7 @@
 //                           (also read: commit_latency_ms, latencies_ms)
 //   counters        object  name -> number, all shown in a table
 //   follower        object  serve --follow: upstream, tip, upstream_tip, lag_blocks,
-//                           lag_seconds, blocks_per_second, reconnects, connected,
+//                           lag_seconds, blocks_per_second, seal_to_commit_ms, reconnects, connected,
 //                           failed (+ failed_height, failed_code, error)
 //   publisher       object  serve --publish: url, stream, state, published_height,
 //                           lag_blocks, errors, reconnects, stopped
@@ -270,6 +270,9 @@ function renderDownstream(f, p) {
     rows.push(["follower tip / upstream tip", fmtNum(f.tip) + " / " + (f.upstream_tip !== undefined ? fmtNum(f.upstream_tip) : "?")]);
     rows.push(["lag", fmtNum(f.lag_blocks) + " blocks, " + fmtNum(f.lag_seconds, 1) + " s"]);
     rows.push(["blocks verified/s", fmtNum(f.blocks_per_second, 1)]);
+    const sc = f.seal_to_commit_ms;
+    rows.push(["sealed upstream → durable here", sc && sc.samples > 0
+        ? "p50 " + fmtNum(sc.p50, 1) + " ms, p99 " + fmtNum(sc.p99, 1) + " ms" : "-"]);
     rows.push(["reconnects", fmtNum(f.reconnects)]);
     rows.push(["follower state", f.failed ? "stopped at " + f.failed_height + ": " + f.failed_code
                                           : f.connected ? "connected" : "reconnecting"]);
