@@ -238,6 +238,16 @@ absl::StatusOr<uint32_t> IdFilter::load_bits() {
 absl::Status IdFilter::mark_complete() { return absl::OkStatus(); }
 
 absl::Status IdFilter::close_clean() {
+  absl::Status st = write_back();
+  // A write-back that failed (disk full above all) leaves an empty file, which
+  // the next open rebuilds, rather than a partial one holding the space that
+  // the index's own flush needs next.
+  if (!st.ok() && ::ftruncate(fd_, 0) != 0)
+    return absl::InternalError(absl::StrCat(st.message(), "; and cannot empty the file: ", errno_text(errno)));
+  return st;
+}
+
+absl::Status IdFilter::write_back() {
   // The file is rewritten sparse: only 64 KiB chunks holding a set bit are
   // written; the rest stays a hole (zeros), so a young filter costs little.
   if (::ftruncate(fd_, 0) != 0 || ::ftruncate(fd_, off_t(kHeaderBytes + bytes_)) != 0)

@@ -77,6 +77,7 @@ class IdFilter {
     uint32_t h;
   };
   Pos pos(const Hash32& id) const;
+  absl::Status write_back();  // close_clean without the cleanup of a failure
   bool test(const Pos& p) const;
   absl::Status write_header(uint32_t state, uint32_t crc);  // pwrite + fdatasync
   absl::StatusOr<uint32_t> load_bits();  // file -> memory; the CRC of the bits
