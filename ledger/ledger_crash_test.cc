@@ -79,7 +79,9 @@ ChildRun run_and_kill(const std::string& dir, const KillPlan& plan, size_t txs_p
       ++out.reported;
       buf.erase(0, nl + 1);
     }
-    if (eof) EXPECT_TRUE(buf.empty()) << "a partial line: the child writes each line with one write()";
+    if (eof) {
+      EXPECT_TRUE(buf.empty()) << "a partial line: the child writes each line with one write()";
+    }
   };
   using Clock = std::chrono::steady_clock;
   // The trigger time, once known; a 30 s safety net before that.
@@ -164,8 +166,9 @@ TEST(LedgerCrash, KillNineNeverLosesACommittedBlock) {
     // it short.
     const size_t payload = rng() % 2 ? 40 : 1024 + rng() % 16384;
     ChildRun run = run_and_kill(data, plan, txs, payload);
-    if (plan.when != KillPlan::kDuringOpen)
+    if (plan.when != KillPlan::kDuringOpen) {
       ASSERT_TRUE(run.ready) << "cycle " << cycle << ": the child never became ready";
+    }
     committed_tip = std::max(committed_tip, run.max_reported);
 
     // The index as the kill left it (WAL off: some of its last writes may be
