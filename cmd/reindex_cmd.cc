@@ -30,6 +30,8 @@ const FlagTable<ReindexConfig>& reindex_flags() {
           "transaction index block cache, MiB").at_least(1);
     t.add("index-memtable-mb", &ReindexConfig::ledger, &LedgerOptions::index_memtable_mb,
           "transaction index write buffers, MiB").at_least(2);
+    t.add("index-filter-mb", &ReindexConfig::ledger, &LedgerOptions::index_filter_mb,
+          "id filter in front of the transaction index, MiB (0: none)");
     return t;
   }();
   return table;

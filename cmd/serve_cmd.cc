@@ -133,6 +133,8 @@ FlagTable<ServeConfig> make_serve_flags() {
         "transaction index block cache, MiB (data, index and filter blocks)").at_least(1);
   t.add("index-memtable-mb", &ServeConfig::ledger, &LedgerOptions::index_memtable_mb,
         "transaction index write buffers, MiB (also bounds the catch-up after a crash)").at_least(2);
+  t.add("index-filter-mb", &ServeConfig::ledger, &LedgerOptions::index_filter_mb,
+        "id filter in front of the transaction index, MiB (~10 bits per id keeps 1-2 % false positives; 0: none)");
   t.add_custom("verify-on-open", "", "switch", "rescan and re-check every ledger record at start-up, not only the unindexed tail",
                [](ServeConfig& o, std::string_view) {
                  o.ledger.verify_on_open = true;

@@ -82,3 +82,43 @@ uint32_t crc32c_extend(uint32_t crc, const void* data, size_t n) {
 }
 
 }  // namespace bg
+
+namespace bg {
+namespace {
+
+uint32_t gf2_times(const uint32_t* mat, uint32_t vec) {
+  uint32_t sum = 0;
+  for (; vec != 0; vec >>= 1, ++mat)
+    if (vec & 1) sum ^= *mat;
+  return sum;
+}
+
+void gf2_square(uint32_t* square, const uint32_t* mat) {
+  for (int n = 0; n < 32; ++n) square[n] = gf2_times(mat, mat[n]);
+}
+
+}  // namespace
+
+uint32_t crc32c_extend_zeros(uint32_t crc, uint64_t n) {
+  if (n == 0) return crc;
+  // The register (pre/post inverted) moves linearly over zero input: reg' = M^(8n) reg.
+  uint32_t reg = ~crc;
+  uint32_t even[32], odd[32];
+  odd[0] = 0x82F63B78u;  // one zero bit, reflected Castagnoli polynomial
+  for (int i = 1; i < 32; ++i) odd[i] = 1u << (i - 1);
+  gf2_square(even, odd);  // two zero bits
+  gf2_square(odd, even);  // four
+  while (true) {
+    gf2_square(even, odd);  // one zero byte on the first pass, then 4, 16, ...
+    if (n & 1) reg = gf2_times(even, reg);
+    n >>= 1;
+    if (n == 0) break;
+    gf2_square(odd, even);
+    if (n & 1) reg = gf2_times(odd, reg);
+    n >>= 1;
+    if (n == 0) break;
+  }
+  return ~reg;
+}
+
+}  // namespace bg

@@ -61,4 +61,11 @@ TEST(Crc32c, ImplementationsAgreeAndStream) {
 }
 
 }  // namespace
+TEST(Crc32c, ZerosMatchReadingZeros) {
+  std::vector<uint8_t> zeros(1 << 20, 0);
+  for (uint32_t start : {0u, 0xE3069283u, 0x12345678u})
+    for (size_t n : {size_t(0), size_t(1), size_t(3), size_t(8), size_t(4095), size_t(4096), size_t(65537), zeros.size()})
+      EXPECT_EQ(crc32c_extend_zeros(start, n), crc32c_extend(start, zeros.data(), n)) << start << " " << n;
+}
+
 }  // namespace bg

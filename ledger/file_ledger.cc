@@ -26,6 +26,7 @@
 #include "host/fd.h"
 #include "host/hash.h"
 #include "host/status_macros.h"
+#include "ledger/id_filter.h"
 #include "ledger/id_index.h"
 #include "host/thread_pool.h"
 #include "ledger/ledger.h"
@@ -136,6 +137,14 @@ class FileLedger final : public Ledger {
     }
     cv_.notify_all();
     if (writer_.joinable()) writer_.join();
+    filter_stop_ = true;
+    if (filter_builder_.joinable()) filter_builder_.join();
+    if (filter_ && filter_ready_.load(std::memory_order_acquire)) {
+      // Before the index's flush: the filter may be ahead of the index, never behind.
+      if (absl::Status st = filter_->close_clean(); !st.ok())
+        log_line(absl::StrCat("id filter not closed cleanly (rebuilt at the next open): ", st.message()));
+    }
+    filter_.reset();
     index_.reset();  // flushes its memtable: a clean stop leaves no tail to catch up
     read_fds_.clear();
     writer_segments_.reset();
@@ -200,6 +209,13 @@ class FileLedger final : public Ledger {
   // Where block `height` lies; NotFound past the durable tip.
   absl::StatusOr<RecordLoc> record_loc(uint64_t height, int* fd) const;
   std::optional<TxLocation> lookup(const Hash32& id) const;
+  // Opens DIR/index/filter once the index is settled; index_fresh: the index
+  // holds nothing yet (the scan that follows adds every id).
+  absl::Status open_filter(const std::string& idir, bool index_fresh);
+  void build_filter();  // filter_builder_'s body
+  // The ids (indexes into `ids`) that may be durable: all of them without a
+  // ready filter, else the filter's positives.
+  void filter_candidates(std::span<const Hash32> ids, std::vector<uint32_t>* out) const;
   // An index read failed: log once, report through health(); lookups answer
   // "present" from then on (a duplicate refused, never one admitted).
   void index_failed(const absl::Status& st) const;
@@ -213,6 +229,14 @@ class FileLedger final : public Ledger {
   UniqueFd lock_fd_;
   std::string recovery_summary_;
   std::unique_ptr<IdIndex> index_;  // null without an index; thread-safe itself
+  // The id filter: every id is added before its index write. Queried only
+  // once ready (trusted at open, or rebuilt from the index by filter_builder_).
+  std::unique_ptr<IdFilter> filter_;
+  std::atomic<bool> filter_ready_{false};
+  std::atomic<bool> filter_stop_{false};
+  bool filter_populate_ = false;  // init: the builder must fill it from the index
+  std::thread filter_builder_;
+  mutable std::atomic<uint64_t> filter_lookups_{0}, filter_passed_{0};
   IndexMeta index_meta_;            // writer thread (and init) only
   IdIndex::Batch index_batch_;      // writer thread (and init) only
 
@@ -332,8 +356,72 @@ absl::Status FileLedger::init() {
                                          durable_tip_.height, ", nothing to repair");
     }
   }
+  if (filter_populate_) filter_builder_ = std::thread([this] { build_filter(); });
   writer_ = std::thread([this] { writer_loop(); });
   return absl::OkStatus();
+}
+
+absl::Status FileLedger::open_filter(const std::string& idir, bool index_fresh) {
+  if (opts_.index_filter_mb == 0) return absl::OkStatus();
+  bool trusted = false;
+  std::string why;
+  auto f = IdFilter::open(idir + "/filter", opts_.index_filter_mb << 20, index_->identity(), &trusted, &why);
+  if (!f.ok()) return absl::InternalError(absl::StrCat("ledger: id filter: ", f.status().message()));
+  filter_ = std::move(*f);
+  if (trusted) {
+    filter_ready_ = true;
+    return absl::OkStatus();
+  }
+  stats_.index_filter_rebuild_reason = why;
+  if (index_fresh) {
+    // The index is empty: the scan that follows adds every id to both.
+    BG_RETURN_IF_ERROR(filter_->mark_complete());
+    filter_ready_ = true;
+    return absl::OkStatus();
+  }
+  // The index holds ids the filter does not: rebuilt from it in the
+  // background; lookups go to RocksDB until it is complete.
+  log_line(absl::StrCat("the id filter in ", idir, " is not usable (", why,
+                        "): rebuilding it from the index in the background"));
+  filter_populate_ = true;
+  return absl::OkStatus();
+}
+
+void FileLedger::build_filter() {
+  set_thread_name("bg-idfilter");
+  const auto t0 = std::chrono::steady_clock::now();
+  uint64_t n = 0;
+  // Ids the writer commits meanwhile are added by the writer: the filter
+  // exists before the iterator's snapshot, so every id lands in one or both.
+  absl::Status st = index_->for_each_id([&](const Hash32& id) {
+    if (filter_stop_.load(std::memory_order_relaxed)) return false;
+    filter_->add(id);
+    ++n;
+    return true;
+  });
+  if (filter_stop_.load(std::memory_order_relaxed)) return;
+  if (st.ok()) st = filter_->mark_complete();
+  if (!st.ok()) {
+    log_line(absl::StrCat("id filter rebuild failed (duplicate checks keep using the index): ", st.message()));
+    return;
+  }
+  filter_ready_.store(true, std::memory_order_release);
+  log_line(absl::StrCat("id filter rebuilt from the index: ", n, " ids in ",
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), " s"));
+}
+
+void FileLedger::filter_candidates(std::span<const Hash32> ids, std::vector<uint32_t>* out) const {
+  out->clear();
+  if (!filter_ || !filter_ready_.load(std::memory_order_acquire)) {
+    for (uint32_t i = 0; i < ids.size(); ++i) out->push_back(i);
+    return;
+  }
+  std::vector<uint8_t> maybe(ids.size());
+  filter_->may_contain_batch(ids, maybe.data());
+  for (uint32_t i = 0; i < ids.size(); ++i)
+    if (maybe[i]) out->push_back(i);
+  filter_lookups_.fetch_add(ids.size(), std::memory_order_relaxed);
+  filter_passed_.fetch_add(out->size(), std::memory_order_relaxed);
 }
 
 absl::Status FileLedger::init_memory_scan(std::optional<ScanResult>* out) {
@@ -437,6 +525,7 @@ absl::Status FileLedger::init_index_scan(std::optional<ScanResult>* out) {
   } else if (absl::Status st = index_->truncate_heights(index_meta_.covered_height + 1); !st.ok()) {
     return st;
   }
+  BG_RETURN_IF_ERROR(open_filter(idir, !start));
 
   // The scan: the unindexed tail (or everything, to rebuild or when asked to verify).
   const auto t0 = std::chrono::steady_clock::now();
@@ -475,6 +564,7 @@ absl::Status FileLedger::init_index_scan(std::optional<ScanResult>* out) {
         index_batch_.add_block(height, RecordLoc{b.segment, uint32_t(b.block_bytes.size()), b.offset});
         for (uint32_t i = 0; i < b.ids.size(); ++i) {
           const uint64_t off = b.offset + kRecordHeaderSize + uint64_t(b.tx_bytes[i].data() - b.block_bytes.data());
+          if (filter_) filter_->add(b.ids[i]);  // before the index write
           index_batch_.add_tx(b.ids[i], IndexEntry{height, i, off, uint32_t(b.tx_bytes[i].size())});
         }
         index_meta_.covered_height = height;
@@ -557,9 +647,12 @@ bool FileLedger::publish(std::vector<PendingBlock>& batch, const std::vector<Rec
       const PendingBlock& p = batch[i];
       index_batch_.add_block(p.header.height, locs[i]);
       const uint64_t base = locs[i].offset + kRecordHeaderSize;
-      for (uint32_t j = 0; j < p.ids.size(); ++j)
+      for (uint32_t j = 0; j < p.ids.size(); ++j) {
+        // The filter first: it may run ahead of the index, never behind.
+        if (filter_) filter_->add(p.ids[j]);
         index_batch_.add_tx(p.ids[j], IndexEntry{p.header.height, j, base + p.tx_starts[j],
                                                  p.tx_starts[j + 1] - p.tx_starts[j]});
+      }
       index_meta_.covered_height = p.header.height;
       index_meta_.covered_hash = p.hash;
       index_meta_.covered_txs += p.ids.size();
@@ -663,6 +756,8 @@ absl::Status FileLedger::submit_impl(Block block, std::optional<std::vector<Hash
     return absl::AlreadyExistsError(absl::StrCat("duplicate transaction id at tx_index ", *i));
   p.done = std::move(done);
   std::vector<uint8_t> durable;
+  std::vector<uint32_t> candidates;
+  std::vector<Hash32> asked;
   while (true) {
     // The index lookup runs outside the lock. An id that becomes durable
     // after it is in the recent set, checked under the lock below, as long as
@@ -670,13 +765,19 @@ absl::Status FileLedger::submit_impl(Block block, std::optional<std::vector<Hash
     // look again.
     const uint64_t published_before = ids_published_.load(std::memory_order_relaxed);
     if (index_) {
-      durable.assign(p.ids.size(), 0);
-      if (absl::Status st = index_->multi_get(p.ids, durable, nullptr); !st.ok()) {
-        index_failed(st);
-        return absl::InternalError(absl::StrCat("ledger: index lookup failed: ", st.message()));
+      filter_candidates(p.ids, &candidates);
+      if (!candidates.empty()) {
+        asked.resize(candidates.size());
+        for (size_t k = 0; k < candidates.size(); ++k) asked[k] = p.ids[candidates[k]];
+        durable.assign(candidates.size(), 0);
+        if (absl::Status st = index_->multi_get(asked, durable, nullptr); !st.ok()) {
+          index_failed(st);
+          return absl::InternalError(absl::StrCat("ledger: index lookup failed: ", st.message()));
+        }
+        for (size_t k = 0; k < candidates.size(); ++k)
+          if (durable[k])
+            return absl::AlreadyExistsError(absl::StrCat("duplicate transaction id at tx_index ", candidates[k]));
       }
-      for (uint32_t i = 0; i < p.ids.size(); ++i)
-        if (durable[i]) return absl::AlreadyExistsError(absl::StrCat("duplicate transaction id at tx_index ", i));
     }
     {
       std::unique_lock lk(mu_);
@@ -732,6 +833,11 @@ std::optional<TxLocation> FileLedger::lookup(const Hash32& id) const {
     if (it == ids_.end()) return std::nullopt;
     return it->second;
   }
+  if (filter_ && filter_ready_.load(std::memory_order_acquire)) {
+    filter_lookups_.fetch_add(1, std::memory_order_relaxed);
+    if (!filter_->may_contain(id)) return std::nullopt;
+    filter_passed_.fetch_add(1, std::memory_order_relaxed);
+  }
   absl::Status err;
   auto e = index_->get(id, &err);
   if (!err.ok()) index_failed(err);
@@ -766,6 +872,18 @@ void FileLedger::contains_ids(std::span<const Hash32> ids, std::span<uint8_t> pr
   if (ask.empty()) return;
   std::vector<Hash32> q(ask.size());
   for (size_t k = 0; k < ask.size(); ++k) q[k] = ids[ask[k]];
+  // The filter's "certainly not" needs no RocksDB lookup.
+  std::vector<uint32_t> maybe;
+  filter_candidates(q, &maybe);
+  if (maybe.size() < q.size()) {
+    for (size_t k = 0; k < maybe.size(); ++k) {
+      q[k] = q[maybe[k]];
+      ask[k] = ask[maybe[k]];
+    }
+    q.resize(maybe.size());
+    ask.resize(maybe.size());
+    if (q.empty()) return;
+  }
   std::vector<uint8_t> found(ask.size(), 0);
   absl::Status st = index_->multi_get(q, found, nullptr);
   if (!st.ok()) {
@@ -872,6 +990,14 @@ LedgerStats FileLedger::stats() const {
     s.index_cache_bytes = index_->cache_bytes_used();
     std::shared_lock lk(mu_);
     s.index_covered_height = durable_tip_.height;
+  }
+  if (filter_) {
+    s.index_filter_bytes = filter_->bytes();
+    s.index_filter_ready = filter_ready_.load(std::memory_order_acquire);
+    s.index_filter_ids = filter_->ids_added();
+    s.index_filter_fp_rate = filter_->expected_fp_rate(s.index_filter_ids);
+    s.index_filter_lookups = filter_lookups_.load(std::memory_order_relaxed);
+    s.index_filter_passed = filter_passed_.load(std::memory_order_relaxed);
   }
   return s;
 }

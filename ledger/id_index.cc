@@ -357,6 +357,27 @@ absl::Status IdIndex::for_each(const std::function<bool(const Hash32&, const Ind
   return from_rocks(it->status(), "index iteration");
 }
 
+absl::Status IdIndex::for_each_id(const std::function<bool(const Hash32&)>& fn) const {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.readahead_size = 2 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  Hash32 id;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const rocksdb::Slice k = it->key();
+    if (k.size() != 32) continue;  // the meta key
+    std::memcpy(id.data(), k.data(), 32);
+    if (!fn(id)) return absl::OkStatus();
+  }
+  return from_rocks(it->status(), "index iteration");
+}
+
+std::string IdIndex::identity() const {
+  std::string id;
+  if (!db_->GetDbIdentity(id).ok()) return std::string();
+  return id;
+}
+
 absl::Status IdIndex::flush() {
   rocksdb::FlushOptions fo;
   fo.wait = true;

@@ -114,6 +114,12 @@ class IdIndex {
   absl::Status multi_get(std::span<const Hash32> ids, std::span<uint8_t> found, IndexEntry* entries) const;
   // Every entry, in key order (audit: no extra entries). Stops on a false return.
   absl::Status for_each(const std::function<bool(const Hash32&, const IndexEntry&)>& fn) const;
+  // Every id, in key order, without decoding values or filling the block
+  // cache (rebuilding the id filter). Stops on a false return.
+  absl::Status for_each_id(const std::function<bool(const Hash32&)>& fn) const;
+  // The RocksDB database's identity (unique per database created): the id
+  // filter is bound to it.
+  std::string identity() const;
 
   absl::Status flush();
   uint64_t size_on_disk() const;   // SST files + heights file

@@ -6,8 +6,13 @@
 #include <absl/strings/str_cat.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <functional>
 #include <future>
+#include <random>
+#include <thread>
 
 #include "host/backend.h"
 #include "host/hash.h"
@@ -342,6 +347,142 @@ TEST(LedgerIndex, AuditFindsTheFirstDisagreement) {
   rep = audit_ledger(dir.path(), **backend);
   ASSERT_TRUE(rep.ok());
   EXPECT_NE(rep->reason.find("above its covered height 8"), std::string::npos) << rep->reason;
+}
+
+// The id filter (DIR/index/filter) in front of RocksDB.
+
+bool wait_filter_ready(Ledger& l) {
+  for (int i = 0; i < 3000 && !l.stats().index_filter_ready; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return l.stats().index_filter_ready;
+}
+
+std::vector<Hash32> unknown_ids(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<Hash32> ids(n);
+  for (Hash32& id : ids)
+    for (size_t k = 0; k < 32; k += 8) {
+      const uint64_t r = rng();
+      std::memcpy(id.data() + k, &r, 8);
+    }
+  return ids;
+}
+
+// Every committed id is reported present (contains_ids, through the filter),
+// and every transaction is found at its place.
+void expect_filter_right(Ledger& l, const std::vector<Block>& chain) {
+  std::vector<Hash32> committed;
+  for (const Block& b : chain)
+    for (const Transaction& tx : b.txs) committed.push_back(tx.id());
+  std::vector<uint8_t> present(committed.size());
+  l.contains_ids(committed, present);
+  for (size_t i = 0; i < committed.size(); ++i) ASSERT_TRUE(present[i]) << "committed id " << i << " not found";
+  expect_all_found(l, chain);
+  const auto unknown = unknown_ids(4096, 99);
+  present.assign(unknown.size(), 1);
+  l.contains_ids(unknown, present);
+  for (uint8_t p : present) ASSERT_EQ(p, 0);
+}
+
+TEST(LedgerIndex, IdFilterAnswersUnknownIdsWithoutRocksDbAndHasAFixedSize) {
+  TempDir dir;
+  BlockMaker maker(31);
+  LedgerOptions o;
+  o.index_filter_mb = 1;
+  auto chain = grow(dir.path(), maker, 30, o);
+  const std::string filter = dir.path() + "/index/filter";
+  ASSERT_EQ(fs::file_size(filter), 4096u + (1u << 20));
+  auto l = must_open(dir.path(), o);
+  ASSERT_TRUE(l);
+  LedgerStats s = l->stats();
+  EXPECT_TRUE(s.index_filter_ready);
+  EXPECT_EQ(s.index_filter_rebuild_reason, "") << "a clean close leaves a trusted filter";
+  EXPECT_EQ(s.index_filter_bytes, 1u << 20);
+  expect_filter_right(*l, chain);
+  // 4,096 unknown ids: (nearly) none of them reaches RocksDB.
+  const auto unknown = unknown_ids(4096, 7);
+  std::vector<uint8_t> present(unknown.size(), 1);
+  s = l->stats();
+  l->contains_ids(unknown, present);
+  const LedgerStats s2 = l->stats();
+  EXPECT_EQ(s2.index_filter_lookups - s.index_filter_lookups, 4096u);
+  EXPECT_LT(s2.index_filter_passed - s.index_filter_passed, 20u);
+  for (uint8_t p : present) EXPECT_EQ(p, 0);
+  // More blocks: the file does not grow.
+  for (int i = 0; i < 20; ++i) {
+    Block b = maker.next(l->pending_tip(), 5);
+    ASSERT_TRUE(l->append(b).ok());
+    chain.push_back(std::move(b));
+  }
+  expect_filter_right(*l, chain);
+  EXPECT_EQ(fs::file_size(filter), 4096u + (1u << 20));
+  // And without a filter, the same answers from RocksDB alone.
+  l.reset();
+  o.index_filter_mb = 0;
+  l = must_open(dir.path(), o);
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->stats().index_filter_bytes, 0u);
+  expect_filter_right(*l, chain);
+}
+
+TEST(LedgerIndex, IdFilterDeletedCorruptedResizedOrForeignIsRebuiltFromTheIndex) {
+  LedgerOptions small;
+  small.index_filter_mb = 4;
+  TempDir other;
+  BlockMaker other_maker(41);
+  grow(other.path(), other_maker, 3, small);
+  TempDir dir;
+  BlockMaker maker(32);
+  auto chain = grow(dir.path(), maker, 40, small);
+  const std::string filter = dir.path() + "/index/filter";
+  struct Damage {
+    std::string name, reason;
+    std::function<void()> apply;
+    size_t mb = 4;
+  };
+  const std::vector<Damage> damages = {
+      {"deleted", "missing", [&] { fs::remove(filter); }},
+      {"bit flipped", "checksum mismatch",
+       [&] {
+         std::string bytes = testing::read_file(filter);
+         bytes[4096 + 777] ^= 0x04;
+         testing::write_file(filter, bytes);
+       }},
+      {"truncated", "its size", [&] { fs::resize_file(filter, 100000); }},
+      {"another ledger's", "it belongs to another index",
+       [&] { fs::copy_file(other.path() + "/index/filter", filter, fs::copy_options::overwrite_existing); }},
+      {"resized by configuration", "its size", [] {}, 2},
+      {"back to its size", "its size", [] {}, 4},
+  };
+  for (const Damage& d : damages) {
+    SCOPED_TRACE(d.name);
+    d.apply();
+    LedgerOptions o;
+    o.index_filter_mb = d.mb;
+    ::testing::internal::CaptureStderr();
+    auto l = must_open(dir.path(), o);
+    ASSERT_TRUE(l);
+    // Right while the rebuild runs (RocksDB answers) and after it.
+    expect_filter_right(*l, chain);
+    ASSERT_TRUE(wait_filter_ready(*l));
+    const std::string err = ::testing::internal::GetCapturedStderr();
+    EXPECT_NE(err.find("id filter in " + dir.path() + "/index is not usable (" + d.reason), std::string::npos) << err;
+    EXPECT_NE(err.find("rebuilding it from the index"), std::string::npos) << err;
+    EXPECT_NE(err.find("id filter rebuilt from the index: "), std::string::npos) << err;
+    EXPECT_FALSE(l->stats().index_rebuilt) << "only the filter is rebuilt, not the index";
+    expect_filter_right(*l, chain);
+    // Appends after the rebuild land in the filter too.
+    Block b = maker.next(l->pending_tip(), 4);
+    ASSERT_TRUE(l->append(b).ok());
+    chain.push_back(std::move(b));
+    l.reset();
+    // Trusted at the next open.
+    l = must_open(dir.path(), o);
+    ASSERT_TRUE(l);
+    EXPECT_TRUE(l->stats().index_filter_ready);
+    EXPECT_EQ(l->stats().index_filter_rebuild_reason, "");
+    expect_filter_right(*l, chain);
+  }
 }
 
 }  // namespace

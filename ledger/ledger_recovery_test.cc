@@ -80,11 +80,14 @@ TEST(Recovery, TruncationAtEveryOffsetOfTheLastRecord) {
       auto l = Ledger::open(dir.path(), o);
       ASSERT_TRUE(l.ok()) << "cut at " << cut << ": " << l.status();
       ASSERT_EQ((*l)->durable_tip().hash, b.blocks[3].header.hash()) << "cut at " << cut;
-      if (cut > prev_end)
+      if (cut > prev_end) {
         EXPECT_NE((*l)->recovery_summary().find("truncated"), std::string::npos) << (*l)->recovery_summary();
+      }
       ASSERT_EQ(file_size(b.segment), prev_end) << "cut at " << cut;
       // Every few offsets, check the repaired ledger takes new blocks.
-      if (cut % 37 == 0) ASSERT_TRUE((*l)->append(maker.next((*l)->pending_tip(), 1)).ok());
+      if (cut % 37 == 0) {
+        ASSERT_TRUE((*l)->append(maker.next((*l)->pending_tip(), 1)).ok());
+      }
     }
   }
   write_file(b.segment, pristine);

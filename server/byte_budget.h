@@ -13,7 +13,8 @@ namespace bg {
 
 class ByteBudget {
  public:
-  explicit ByteBudget(uint64_t limit = UINT64_MAX) : limit_(limit) {}
+  ByteBudget() = default;  // unlimited until set_limit
+  explicit ByteBudget(uint64_t limit) : limit_(limit) {}
   void set_limit(uint64_t limit) { limit_.store(limit); }
   uint64_t limit() const { return limit_.load(); }
   uint64_t used() const { return used_.load(); }
@@ -28,7 +29,7 @@ class ByteBudget {
   void release(uint64_t n) { used_.fetch_sub(n); }
 
  private:
-  std::atomic<uint64_t> limit_;
+  std::atomic<uint64_t> limit_{UINT64_MAX};
   std::atomic<uint64_t> used_{0};
 };
 

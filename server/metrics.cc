@@ -191,6 +191,22 @@ std::string Metrics::render(const MetricsSnapshot& snap) const {
   append_metric(out, "blockgate_ledger_index_rebuilt", "gauge",
                 "1 when the start-up found no usable index and rebuilt it.",
                 uint64_t(snap.ledger.index_rebuilt ? 1 : 0));
+  append_metric(out, "blockgate_ledger_index_filter_bytes", "gauge",
+                "Memory of the id filter in front of the index (--index-filter-mb).",
+                uint64_t(snap.ledger.index_filter_bytes));
+  append_metric(out, "blockgate_ledger_index_filter_ready", "gauge",
+                "1 when the id filter answers; 0 while it is rebuilt from the index.",
+                uint64_t(snap.ledger.index_filter_ready ? 1 : 0));
+  append_metric(out, "blockgate_ledger_index_filter_ids", "gauge", "Ids added to the id filter.",
+                uint64_t(snap.ledger.index_filter_ids));
+  append_metric(out, "blockgate_ledger_index_filter_fp_rate", "gauge",
+                "Expected false-positive rate of the id filter at its number of ids.",
+                double(snap.ledger.index_filter_fp_rate));
+  append_metric(out, "blockgate_ledger_index_filter_lookups_total", "counter", "Ids asked of the id filter.",
+                uint64_t(snap.ledger.index_filter_lookups));
+  append_metric(out, "blockgate_ledger_index_filter_passed_total", "counter",
+                "Ids the filter could not rule out, looked up in the index.",
+                uint64_t(snap.ledger.index_filter_passed));
   append_metric(out, "blockgate_ready", "gauge", "1 when the server accepts writes (/readyz).",
                 uint64_t(snap.ready ? 1 : 0));
   append_metric(out, "blockgate_uptime_seconds", "gauge", "Seconds since the server started.",

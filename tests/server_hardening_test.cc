@@ -179,7 +179,9 @@ TEST(ServerHardeningTest, EndlessChunkExtensionIsCutWithBoundedMemory) {
   EXPECT_NE(got.find("Connection: close"), std::string::npos);
   EXPECT_TRUE(closed);
   const uint64_t hwm = proc_status_kb(s->pid(), "VmHWM");
-  if (kRssBoundsApply) EXPECT_LT(hwm, rss0 + 16 * 1024) << "peak RSS " << hwm << " kB from " << rss0 << " kB";
+  if (kRssBoundsApply) {
+    EXPECT_LT(hwm, rss0 + 16 * 1024) << "peak RSS " << hwm << " kB from " << rss0 << " kB";
+  }
 
   // A chunk header that ends but carries over 4 KiB of extensions: 400.
   Conn d(s->port());
@@ -197,7 +199,9 @@ TEST(ServerHardeningTest, EndlessChunkExtensionIsCutWithBoundedMemory) {
   }
   const std::string got3 = e.recv(milliseconds(5000), SIZE_MAX, &closed);
   EXPECT_TRUE(got3.rfind("HTTP/1.1 400", 0) == 0 || got3.rfind("HTTP/1.1 431", 0) == 0) << got3.substr(0, 200);
-  if (kRssBoundsApply) EXPECT_LT(proc_status_kb(s->pid(), "VmHWM"), rss0 + 16 * 1024);
+  if (kRssBoundsApply) {
+    EXPECT_LT(proc_status_kb(s->pid(), "VmHWM"), rss0 + 16 * 1024);
+  }
 }
 
 // Item 2: the answer cannot be blown up from a small body: items per request
@@ -245,7 +249,9 @@ TEST(ServerHardeningTest, TooManyItemsIs413WithBoundedMemory) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->status, 413);
   const uint64_t hwm = proc_status_kb(big->pid(), "VmHWM");
-  if (kRssBoundsApply) EXPECT_LT(hwm, rss0 + 80 * 1024) << "peak RSS " << hwm << " kB from " << rss0 << " kB";
+  if (kRssBoundsApply) {
+    EXPECT_LT(hwm, rss0 + 80 * 1024) << "peak RSS " << hwm << " kB from " << rss0 << " kB";
+  }
 }
 
 // Item 4: admitted work and bodies being read are bounded in bytes (503 +
@@ -383,7 +389,9 @@ TEST(ServerHardeningTest, ClosedStreamsLeaveNoWaiters) {
   }
   EXPECT_EQ(waiters, 0u);
   EXPECT_EQ(open, 0u);
-  if (kRssBoundsApply) EXPECT_LT(proc_status_kb(s->pid(), "VmRSS"), rss0 + 16 * 1024);
+  if (kRssBoundsApply) {
+    EXPECT_LT(proc_status_kb(s->pid(), "VmRSS"), rss0 + 16 * 1024);
+  }
 }
 
 // Item 8: streams have their own limit, do not take connection slots, get
@@ -457,8 +465,9 @@ TEST(ServerHardeningTest, SlowBlockReadersShareABoundedBudget) {
   }
   std::this_thread::sleep_for(milliseconds(1000));
   const uint64_t rss = proc_status_kb(s->pid(), "VmRSS");
-  if (kRssBoundsApply)
+  if (kRssBoundsApply) {
     EXPECT_LT(rss, rss0 + 100 * 1024) << "RSS " << rss << " kB from " << rss0 << " kB with 20 readers of a 12 MB block";
+  }
   int ok = 0, refused = 0;
   for (auto& rd : readers) {
     const std::string head = rd->recv(milliseconds(2000), 12).substr(0, 12);
