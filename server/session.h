@@ -35,9 +35,9 @@ struct SessionShared {
   // TLS (--tls-cert/--tls-key): every connection is HTTPS; null: plain HTTP.
   boost::asio::ssl::context* tls = nullptr;
   // Request bodies being read, all connections (--max-body-buffer-bytes).
-  ByteBudget body_bytes;
+  ByteBudget body_bytes{};
   // Large answers and stream chunks being written (--max-response-bytes).
-  ByteBudget response_bytes;
+  ByteBudget response_bytes{};
 };
 
 class Listener : public std::enable_shared_from_this<Listener> {
