@@ -16,22 +16,14 @@
 #include "ledger/crc32c.h"
 #include "testing/files.h"
 #include "testing/temp_dir.h"
+#include "testing/tx_factory.h"
 
 namespace bg {
 namespace {
 
 using testing::TempDir;
 
-std::vector<Hash32> random_ids(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<Hash32> ids(n);
-  for (Hash32& id : ids)
-    for (size_t k = 0; k < 32; k += 8) {
-      const uint64_t r = rng();
-      std::memcpy(id.data() + k, &r, 8);
-    }
-  return ids;
-}
+using testing::random_ids;
 
 std::unique_ptr<IdFilter> open_filter(const std::string& path, size_t bytes, const std::string& owner, bool* trusted,
                                       std::string* why) {

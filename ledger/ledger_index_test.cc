@@ -357,17 +357,6 @@ bool wait_filter_ready(Ledger& l) {
   return l.stats().index_filter_ready;
 }
 
-std::vector<Hash32> unknown_ids(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<Hash32> ids(n);
-  for (Hash32& id : ids)
-    for (size_t k = 0; k < 32; k += 8) {
-      const uint64_t r = rng();
-      std::memcpy(id.data() + k, &r, 8);
-    }
-  return ids;
-}
-
 // Every committed id is reported present (contains_ids, through the filter),
 // and every transaction is found at its place.
 void expect_filter_right(Ledger& l, const std::vector<Block>& chain) {
@@ -378,7 +367,7 @@ void expect_filter_right(Ledger& l, const std::vector<Block>& chain) {
   l.contains_ids(committed, present);
   for (size_t i = 0; i < committed.size(); ++i) ASSERT_TRUE(present[i]) << "committed id " << i << " not found";
   expect_all_found(l, chain);
-  const auto unknown = unknown_ids(4096, 99);
+  const auto unknown = testing::random_ids(4096, 99);
   present.assign(unknown.size(), 1);
   l.contains_ids(unknown, present);
   for (uint8_t p : present) ASSERT_EQ(p, 0);
@@ -400,7 +389,7 @@ TEST(LedgerIndex, IdFilterAnswersUnknownIdsWithoutRocksDbAndHasAFixedSize) {
   EXPECT_EQ(s.index_filter_bytes, 1u << 20);
   expect_filter_right(*l, chain);
   // 4,096 unknown ids: (nearly) none of them reaches RocksDB.
-  const auto unknown = unknown_ids(4096, 7);
+  const auto unknown = testing::random_ids(4096, 7);
   std::vector<uint8_t> present(unknown.size(), 1);
   s = l->stats();
   l->contains_ids(unknown, present);

@@ -2,9 +2,22 @@
 #include "testing/tx_factory.h"
 
 #include <algorithm>
+#include <cstring>
+#include <random>
 #include <boost/json.hpp>
 
 namespace bg::testing {
+
+std::vector<Hash32> random_ids(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<Hash32> ids(n);
+  for (Hash32& id : ids)
+    for (size_t k = 0; k < 32; k += 8) {
+      const uint64_t r = rng();
+      std::memcpy(id.data() + k, &r, 8);
+    }
+  return ids;
+}
 
 KeyPair test_key(uint8_t seed, Scheme scheme) {
   Bytes secret(32, 0);

@@ -15,6 +15,9 @@
 
 namespace bg::testing {
 
+// `n` uniformly random 32-byte ids from `seed` (ids no ledger holds).
+std::vector<Hash32> random_ids(size_t n, uint64_t seed);
+
 // The key of `scheme` whose secret is {seed, 0, ..., 0, scheme id}.
 KeyPair test_key(uint8_t seed, Scheme scheme);
 // One test key per scheme, in scheme order.
