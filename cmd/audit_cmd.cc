@@ -52,6 +52,7 @@ int audit(int argc, char** argv) {
   if (!rep->tail_note.empty()) std::cerr << "note: " << rep->tail_note << "\n";
   if (!rep->index_note.empty()) std::cerr << "note: " << rep->index_note << "\n";
   else std::cerr << "index: " << rep->index_entries_checked << " entries checked against the segments\n";
+  if (!rep->filter_note.empty()) std::cerr << rep->filter_note << "\n";
   std::cerr << "audited " << rep->blocks << " blocks, " << rep->transactions << " transactions, "
             << rep->signatures_checked << " signatures with backend " << (*backend)->name() << " in "
             << rep->seconds << " s\n";

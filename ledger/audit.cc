@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "host/status_macros.h"
+#include "ledger/id_filter.h"
 #include "ledger/id_index.h"
 #include "ledger/record.h"
 #include "ledger/scan.h"
@@ -160,8 +161,27 @@ absl::StatusOr<AuditReport> audit_ledger(const std::string& dir, VerifyBackend& 
       // No other entry: every one is inside the covered range, and there are
       // exactly as many as those blocks hold.
       uint64_t n = 0;
-      absl::Status st = index->for_each([&](const Hash32& id, const IndexEntry& e) {
+      // The id filter, if the next open would trust it: every indexed id
+      // must pass it (a false negative would admit a duplicate).
+      std::unique_ptr<IdFilter> filter;
+      {
+        const std::string fpath = dir + "/index/filter";
+        std::string why;
+        auto f = IdFilter::open_read_only(fpath, index->identity(), &why);
+        if (absl::IsNotFound(f.status())) {
+          rep.filter_note = "no id filter (the server builds it at start-up)";
+        } else if (!f.ok()) {
+          index_fault = ChainFault{0, absl::StrCat("index: id filter: ", f.status().message())};
+        } else if (*f == nullptr) {
+          rep.filter_note = absl::StrCat("id filter not checked: the next start-up rebuilds it (", why, ")");
+        } else {
+          filter = std::move(*f);
+        }
+      }
+      std::optional<ChainFault> filter_miss;  // reported after the index's own checks
+      absl::Status st = index_fault ? absl::OkStatus() : index->for_each([&](const Hash32& id, const IndexEntry& e) {
         ++n;
+        if (filter && !filter_miss && !filter->may_contain(id)) filter_miss = ChainFault{e.height, to_hex(id)};
         if (e.height > meta->covered_height) {
           index_fault = ChainFault{e.height, absl::StrCat("index: extra entry for ", to_hex(id), " at height ",
                                                           e.height, ", above its covered height ",
@@ -176,6 +196,12 @@ absl::StatusOr<AuditReport> audit_ledger(const std::string& dir, VerifyBackend& 
                                  absl::StrCat("index: ", n, " entries where blocks 0..", meta->covered_height,
                                               " hold ", index_expected, " transactions")};
       rep.index_entries_checked = n;
+      if (filter_miss && !index_fault)
+        index_fault = ChainFault{filter_miss->height,
+                                 absl::StrCat("index: id filter: indexed id ", filter_miss->reason,
+                                              " is missing from DIR/index/filter, which the next start-up would "
+                                              "trust (delete the file to rebuild it)")};
+      if (filter && !index_fault) rep.filter_note = absl::StrCat("id filter: all ", n, " indexed ids pass it");
     }
   }
 

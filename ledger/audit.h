@@ -39,6 +39,11 @@ struct AuditReport {
   // A disagreement fails the audit ("index: ..."); no index at all is a note.
   std::string index_note;
   uint64_t index_entries_checked = 0;
+  // The id filter (DIR/index/filter), when the index is there and checked:
+  // a filter the next open would trust must hold every indexed id (a
+  // missing one fails the audit: "index: id filter ..."). filter_note says
+  // what was checked, or why not (absent, or not trusted: rebuilt at open).
+  std::string filter_note;
   double seconds = 0;
 };
 

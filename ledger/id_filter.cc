@@ -146,14 +146,38 @@ absl::Status IdFilter::write_header(uint32_t state, uint32_t crc) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::unique_ptr<IdFilter>> IdFilter::open_read_only(const std::string& path, const std::string& owner,
+                                                                  std::string* why) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return absl::NotFoundError(absl::StrCat("no id filter at ", path));
+    return absl::InternalError(absl::StrCat("cannot stat ", path, ": ", errno_text(errno)));
+  }
+  if (uint64_t(st.st_size) <= kHeaderBytes) {
+    *why = "it is empty";
+    return nullptr;
+  }
+  bool trusted = false;
+  auto f = open_impl(path, size_t(st.st_size) - kHeaderBytes, owner, /*read_only=*/true, &trusted, why);
+  if (!f.ok()) return f.status();
+  if (!trusted) return nullptr;
+  return f;
+}
+
 absl::StatusOr<std::unique_ptr<IdFilter>> IdFilter::open(const std::string& path, size_t bytes,
                                                         const std::string& owner, bool* trusted, std::string* why) {
+  return open_impl(path, bytes, owner, /*read_only=*/false, trusted, why);
+}
+
+absl::StatusOr<std::unique_ptr<IdFilter>> IdFilter::open_impl(const std::string& path, size_t bytes,
+                                                             const std::string& owner, bool read_only, bool* trusted,
+                                                             std::string* why) {
   std::unique_ptr<IdFilter> f(new IdFilter);
   f->bytes_ = std::max(kMinBytes, bytes / kBlockBytes * kBlockBytes);
   f->blocks_ = f->bytes_ / kBlockBytes;
   f->owner_ = owner.substr(0, kOwnerMax);
   *trusted = false;
-  f->fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  f->fd_ = ::open(path.c_str(), read_only ? O_RDONLY | O_CLOEXEC : O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (f->fd_ < 0) return absl::InternalError(absl::StrCat("cannot open ", path, ": ", errno_text(errno)));
   // The bits live in anonymous memory (huge pages where the kernel gives
   // them): no file-system work on the hot path.
@@ -210,6 +234,7 @@ absl::StatusOr<std::unique_ptr<IdFilter>> IdFilter::open(const std::string& path
       }
     }
   }
+  if (read_only) return f;  // the caller looks at *trusted; nothing is written
   if (!*trusted) {
     if (::getrandom(&f->seed_, sizeof f->seed_, 0) != sizeof f->seed_)
       return absl::InternalError(absl::StrCat("getrandom: ", errno_text(errno)));

@@ -47,6 +47,10 @@ class IdFilter {
   // indexed id and then calls mark_complete().
   static absl::StatusOr<std::unique_ptr<IdFilter>> open(const std::string& path, size_t bytes,
                                                         const std::string& owner, bool* trusted, std::string* why);
+  // For `audit`: reads the file as it is (its own size) and writes nothing.
+  // NotFound without a file; nullptr with *why when it would not be trusted.
+  static absl::StatusOr<std::unique_ptr<IdFilter>> open_read_only(const std::string& path, const std::string& owner,
+                                                                  std::string* why);
   ~IdFilter();  // unmaps; does not mark the file clean (close_clean does)
   IdFilter(const IdFilter&) = delete;
   IdFilter& operator=(const IdFilter&) = delete;
@@ -81,6 +85,9 @@ class IdFilter {
   Pos pos(const Hash32& id) const;
   absl::Status write_back();  // close_clean without the cleanup of a failure
   bool test(const Pos& p) const;
+  static absl::StatusOr<std::unique_ptr<IdFilter>> open_impl(const std::string& path, size_t bytes,
+                                                             const std::string& owner, bool read_only, bool* trusted,
+                                                             std::string* why);
   void set(const Pos& p);
   absl::Status write_header(uint32_t state, uint32_t crc);  // pwrite + fdatasync
   absl::StatusOr<uint32_t> load_bits();  // file -> memory; the CRC of the bits

@@ -19,6 +19,7 @@
 #include "host/backend.h"
 #include "host/hash.h"
 #include "ledger/audit.h"
+#include "ledger/id_filter.h"
 #include "ledger/id_index.h"
 #include "ledger/ledger.h"
 #include "ledger/record.h"
@@ -323,6 +324,73 @@ TEST(LedgerIndex, ResubmittedIdsAreRefusedWhileTheyBecomeDurable) {
   while (left.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   EXPECT_EQ(refused, 2000);
   EXPECT_GT(l->stats().index_ingested_files, 20u);
+}
+
+// audit checks the id filter the next start-up would trust: every indexed
+// id must pass it. An empty filter marked clean (a false negative for every
+// id) fails the audit; an untrusted one is only a note.
+TEST(LedgerIndex, AuditChecksTheIdFilter) {
+  TempDir dir;
+  BlockMaker maker(43);
+  LedgerOptions o;
+  o.index_filter_mb = 1;
+  auto chain = grow(dir.path(), maker, 12, o);
+  auto backend = make_backend("cpu");
+  ASSERT_TRUE(backend.ok());
+  auto rep = audit_ledger(dir.path(), **backend, AuditOptions{});
+  ASSERT_TRUE(rep.ok()) << rep.status();
+  EXPECT_TRUE(rep->ok) << audit_last_line(*rep);
+  EXPECT_NE(rep->filter_note.find("all " + std::to_string(rep->index_entries_checked) + " indexed ids pass it"),
+            std::string::npos)
+      << rep->filter_note;
+
+  // A clean, empty filter bound to the same index, copied over the real one.
+  std::string owner;
+  {
+    bool created = false;
+    auto ix = IdIndex::open(dir.path() + "/index", IndexTuning{}, &created, /*read_only=*/true);
+    ASSERT_TRUE(ix.ok()) << ix.status();
+    owner = (*ix)->identity();
+  }
+  const std::string forged = dir.path() + "/forged-filter";
+  {
+    bool trusted = true;
+    std::string why;
+    auto f = IdFilter::open(forged, size_t(1) << 20, owner, &trusted, &why);
+    ASSERT_TRUE(f.ok()) << f.status();
+    ASSERT_FALSE(trusted);
+    ASSERT_TRUE((*f)->mark_complete().ok());
+    ASSERT_TRUE((*f)->close_clean().ok());
+  }
+  fs::copy_file(forged, dir.path() + "/index/filter", fs::copy_options::overwrite_existing);
+  rep = audit_ledger(dir.path(), **backend, AuditOptions{});
+  ASSERT_TRUE(rep.ok()) << rep.status();
+  EXPECT_FALSE(rep->ok);
+  EXPECT_NE(rep->reason.find("index: id filter: indexed id"), std::string::npos) << rep->reason;
+
+  // Opened by a process that did not stop cleanly: not trusted, not checked.
+  {
+    bool trusted = false;
+    std::string why;
+    auto f = IdFilter::open(dir.path() + "/index/filter", size_t(1) << 20, owner, &trusted, &why);
+    ASSERT_TRUE(f.ok()) << f.status();
+    EXPECT_TRUE(trusted);
+  }  // dropped without close_clean(): left "in use"
+  rep = audit_ledger(dir.path(), **backend, AuditOptions{});
+  ASSERT_TRUE(rep.ok()) << rep.status();
+  EXPECT_TRUE(rep->ok) << audit_last_line(*rep);
+  EXPECT_NE(rep->filter_note.find("not checked"), std::string::npos) << rep->filter_note;
+  // And the server's next open rebuilds it, after which the audit checks it again.
+  auto l = must_open(dir.path(), o);
+  ASSERT_TRUE(l);
+  for (int i = 0; i < 500 && !l->stats().index_filter_ready; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(l->stats().index_filter_ready);
+  l.reset();
+  rep = audit_ledger(dir.path(), **backend, AuditOptions{});
+  ASSERT_TRUE(rep.ok()) << rep.status();
+  EXPECT_TRUE(rep->ok) << audit_last_line(*rep);
+  EXPECT_NE(rep->filter_note.find("indexed ids pass it"), std::string::npos) << rep->filter_note;
 }
 
 TEST(LedgerIndex, ReadTxChecksTheBytes) {
