@@ -26,6 +26,14 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kMinBackoff = std::chrono::milliseconds(100);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(5000);
 constexpr auto kPoll = std::chrono::milliseconds(500);
+// A batch takes at most half of the signatures queued (and at most
+// --max-batch), but never fewer than this when that many are queued. During
+// a catch-up the batches stay large while the queue is long and shrink
+// geometrically as it drains, so the last batch is small: its verification
+// and its commit (the ledger's writer alone on one core) are the tail that
+// nothing overlaps. One batch taking all of a long queue made that tail
+// tens of milliseconds on two cores.
+constexpr size_t kMinBatchSignatures = 2048;
 
 uint64_t block_bytes_estimate(const Block& b) {
   uint64_t n = kHeaderSize;
@@ -93,6 +101,7 @@ void Follower::fail(uint64_t height, std::string code, std::string detail) {
     stats_.error = detail;
     queue_.clear();
     queued_bytes_ = 0;
+    queued_sigs_ = 0;
     prepared_.reset();
     cv_.notify_all();
   }
@@ -151,6 +160,7 @@ void Follower::fetch_loop() {
         if (stopping_ || stats_.failed) return;
         if (!stats_.upstream_tip || *stats_.upstream_tip < (*b)->height) stats_.upstream_tip = (*b)->height;
         queued_bytes_ += bytes;
+        queued_sigs_ += (*b)->block.txs.size();
         next_fetch_ = (*b)->height + 1;
         queue_.push_back(Queued{std::move((*b)->block), bytes});
         cv_.notify_all();
@@ -181,9 +191,12 @@ void Follower::prepare_loop() {
       cv_.wait(lk, [this] { return stopping_ || stats_.failed || !queue_.empty(); });
       if (stopping_ || stats_.failed) return;
       size_t sigs = 0;
-      while (!queue_.empty() && (batch.empty() || sigs + queue_.front().block.txs.size() <= opts_.max_batch_signatures)) {
+      const size_t limit = std::min<size_t>(opts_.max_batch_signatures,
+                                            std::max<uint64_t>(kMinBatchSignatures, (queued_sigs_ + 1) / 2));
+      while (!queue_.empty() && (batch.empty() || sigs + queue_.front().block.txs.size() <= limit)) {
         sigs += queue_.front().block.txs.size();
         queued_bytes_ -= queue_.front().bytes;
+        queued_sigs_ -= queue_.front().block.txs.size();
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }

@@ -129,6 +129,7 @@ class Follower {
   std::condition_variable cv_;  // queue, stop, failure
   std::deque<Queued> queue_;
   uint64_t queued_bytes_ = 0;
+  uint64_t queued_sigs_ = 0;  // transactions in queue_
   std::optional<Prepared> prepared_;  // prepare → verify, one batch
   std::atomic<uint64_t> submitted_seq_{0};  // every block of batches up to this one is submitted
   StageTimes times_;
