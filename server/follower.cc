@@ -76,6 +76,7 @@ void Follower::stop() {
     std::lock_guard lk(mu_);
     stopping_ = true;
     cv_.notify_all();
+    queue_cv_.notify_all();
   }
   if (fetch_thread_.joinable()) fetch_thread_.join();
   if (prepare_thread_.joinable()) prepare_thread_.join();
@@ -104,6 +105,7 @@ void Follower::fail(uint64_t height, std::string code, std::string detail) {
     queued_sigs_ = 0;
     prepared_.reset();
     cv_.notify_all();
+    queue_cv_.notify_all();
   }
   std::cerr << "blockgate: follow: stopped following " << opts_.source.url << " at height " << height << ": " << code
             << (detail.empty() ? "" : " (") << detail << (detail.empty() ? "" : ")")
@@ -162,8 +164,9 @@ void Follower::fetch_loop() {
         queued_bytes_ += bytes;
         queued_sigs_ += (*b)->block.txs.size();
         next_fetch_ = (*b)->height + 1;
+        const bool was_empty = queue_.empty();
         queue_.push_back(Queued{std::move((*b)->block), bytes});
-        cv_.notify_all();
+        if (was_empty) queue_cv_.notify_one();  // prepare waits only for an empty queue
       }
     }
     {
@@ -188,7 +191,7 @@ void Follower::prepare_loop() {
     std::vector<Queued> batch;
     {
       std::unique_lock lk(mu_);
-      cv_.wait(lk, [this] { return stopping_ || stats_.failed || !queue_.empty(); });
+      queue_cv_.wait(lk, [this] { return stopping_ || stats_.failed || !queue_.empty(); });
       if (stopping_ || stats_.failed) return;
       size_t sigs = 0;
       const size_t limit = std::min<size_t>(opts_.max_batch_signatures,

@@ -126,7 +126,12 @@ class Follower {
   std::unique_ptr<BlockSource> source_;
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;  // queue, stop, failure
+  std::condition_variable cv_;  // room in the queue, prepared batch, turn to submit, stop, failure
+  // The queue became non-empty (prepare waits on it), stop, failure: its own
+  // variable, so that a fetched block wakes the prepare thread only, and only
+  // when it waits for one (a wake-up of every waiter per block cost a context
+  // switch or more per block).
+  std::condition_variable queue_cv_;
   std::deque<Queued> queue_;
   uint64_t queued_bytes_ = 0;
   uint64_t queued_sigs_ = 0;  // transactions in queue_
