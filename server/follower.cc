@@ -34,6 +34,8 @@ constexpr auto kPoll = std::chrono::milliseconds(500);
 // nothing overlaps. One batch taking all of a long queue made that tail
 // tens of milliseconds on two cores.
 constexpr size_t kMinBatchSignatures = 2048;
+// The prepare thread keeps its hashing buffer up to this size between batches.
+constexpr size_t kKeepScratchBytes = 16u << 20;
 
 uint64_t block_bytes_estimate(const Block& b) {
   uint64_t n = kHeaderSize;
@@ -187,6 +189,7 @@ void Follower::prepare_loop() {
   set_thread_name("bg-follow-prep");
   TipInfo tip = ledger_.pending_tip();
   std::deque<InFlightIds> in_flight;
+  HashScratch scratch;
   for (uint64_t seq = 1;; ++seq) {
     std::vector<Queued> batch;
     {
@@ -206,7 +209,7 @@ void Follower::prepare_loop() {
       cv_.notify_all();  // room for the fetcher
     }
     const auto t0 = Clock::now();
-    Prepared p = prepare(std::move(batch), seq, tip, in_flight);
+    Prepared p = prepare(std::move(batch), seq, tip, in_flight, scratch);
     const bool failed = p.failure.has_value();
     std::unique_lock lk(mu_);
     times_.prepare += std::chrono::duration<double>(Clock::now() - t0).count();
@@ -221,7 +224,7 @@ void Follower::prepare_loop() {
 }
 
 Follower::Prepared Follower::prepare(std::vector<Queued> batch, uint64_t seq, TipInfo& tip,
-                                     std::deque<InFlightIds>& in_flight) {
+                                     std::deque<InFlightIds>& in_flight, HashScratch& scratch) {
   Prepared p;
   p.seq = seq;
   p.batch = std::move(batch);
@@ -233,16 +236,19 @@ Follower::Prepared Follower::prepare(std::vector<Queued> batch, uint64_t seq, Ti
     p.first_tx[i + 1] = p.first_tx[i] + p.batch[i].block.txs.size();
     for (const Transaction& tx : p.batch[i].block.txs) enc_bytes += tx.encoded_size();
   }
-  Bytes encodings;
+  Bytes& encodings = scratch.encodings;
+  encodings.clear();
   encodings.reserve(enc_bytes);
-  std::vector<size_t> ends;
+  std::vector<size_t>& ends = scratch.ends;
+  ends.clear();
   ends.reserve(p.first_tx.back());
   for (const Queued& q : p.batch)
     for (const Transaction& tx : q.block.txs) {
       tx.append_encoding(encodings);
       ends.push_back(encodings.size());
     }
-  std::vector<ByteSpan> spans;
+  std::vector<ByteSpan>& spans = scratch.spans;
+  spans.clear();
   spans.reserve(ends.size());
   for (size_t k = 0, begin = 0; k < ends.size(); begin = ends[k++])
     spans.emplace_back(encodings.data() + begin, ends[k] - begin);
@@ -253,7 +259,11 @@ Follower::Prepared Follower::prepare(std::vector<Queued> batch, uint64_t seq, Ti
     std::cerr << "blockgate: follow: hashing failed (" << st.message() << "); retrying\n";
     if (!sleep_for(std::chrono::milliseconds(1000))) return p;  // stopping: verify never sees it
   }
-  Bytes().swap(encodings);
+  if (encodings.capacity() > kKeepScratchBytes) {
+    Bytes().swap(encodings);
+    std::vector<size_t>().swap(ends);
+    std::vector<ByteSpan>().swap(spans);
+  }
 
   // Duplicates: the ledger answers for what has been submitted (batches up to
   // submitted_seq_, read before asking it); the batches handed to verify
