@@ -22,7 +22,11 @@ int main(int argc, char** argv) {
   const uint64_t seed = std::strtoull(argv[2], nullptr, 10);
   const size_t txs = std::strtoull(argv[3], nullptr, 10);
   const size_t payload = std::strtoull(argv[4], nullptr, 10);
-  auto ledger = bg::Ledger::open(dir);
+  // A small index write buffer: ingestions into RocksDB happen every few
+  // dozen blocks, so that kills land during them too.
+  bg::LedgerOptions opts;
+  opts.index_buffer_ids = 64;
+  auto ledger = bg::Ledger::open(dir, opts);
   if (!ledger.ok()) {
     std::fprintf(stderr, "crash child: %s\n", std::string(ledger.status().message()).c_str());
     return 1;

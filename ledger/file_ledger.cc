@@ -114,12 +114,6 @@ struct PendingBlock {
   CommitCallback done;
 };
 
-// Ids committed lately, kept in two generations of kRecentGeneration: the
-// last kRecentGeneration ids published are always in one of them. Answers
-// "is it durable?" for a retried id without touching the index, and covers
-// the window between submit()'s index lookup and its lock (see submit_impl).
-constexpr size_t kRecentGeneration = 1 << 16;
-
 // Index writes during the open-time scan: this many transactions per RocksDB write.
 constexpr size_t kScanBatchTxs = 1 << 16;
 
@@ -220,8 +214,6 @@ class FileLedger final : public Ledger {
   // An index read failed: log once, report through health(); lookups answer
   // "present" from then on (a duplicate refused, never one admitted).
   void index_failed(const absl::Status& st) const;
-  void remember_recent(const Hash32& id);  // mu_ held exclusively
-  bool recent_contains(const Hash32& id) const { return recent_cur_.contains(id) || recent_prev_.contains(id); }
 
   const std::string dir_;
   const LedgerOptions opts_;
@@ -252,7 +244,8 @@ class FileLedger final : public Ledger {
   std::vector<RecordLoc> heights_;
   absl::flat_hash_map<Hash32, TxLocation, Hash32Hasher> ids_;
   absl::flat_hash_map<Hash32, uint32_t, Hash32Hasher> pending_ids_;  // id -> count
-  absl::flat_hash_set<Hash32, Hash32Hasher> recent_cur_, recent_prev_;
+  // Ids that left pending_ids_ (became durable and indexed): submit_impl
+  // re-checks the write buffer when this moved during its index lookup.
   std::atomic<uint64_t> ids_published_{0};
   std::deque<PendingBlock> queue_;
   TipInfo durable_tip_, pending_tip_;
@@ -478,6 +471,7 @@ absl::Status FileLedger::init_index_scan(std::optional<ScanResult>* out) {
   IndexTuning tuning;
   tuning.cache_mb = opts_.index_cache_mb;
   tuning.memtable_mb = opts_.index_memtable_mb;
+  tuning.buffer_ids = opts_.index_buffer_ids;
   bool created = false;
   std::string reason;  // why the index is rebuilt
   std::optional<ScanStart> start;
@@ -631,14 +625,6 @@ absl::Status FileLedger::write_batch(const std::vector<PendingBlock>& batch, std
   return absl::OkStatus();
 }
 
-void FileLedger::remember_recent(const Hash32& id) {
-  if (recent_cur_.size() >= kRecentGeneration) {
-    recent_prev_.swap(recent_cur_);
-    recent_cur_.clear();
-  }
-  recent_cur_.insert(id);
-}
-
 bool FileLedger::publish(std::vector<PendingBlock>& batch, const std::vector<RecordLoc>& locs) {
   absl::Status index_st;
   if (index_) {
@@ -648,9 +634,9 @@ bool FileLedger::publish(std::vector<PendingBlock>& batch, const std::vector<Rec
       const PendingBlock& p = batch[i];
       index_batch_.add_block(p.header.height, locs[i]);
       const uint64_t base = locs[i].offset + kRecordHeaderSize;
+      // The filter first: it may run ahead of the index, never behind.
+      if (filter_) filter_->add_batch(p.ids);
       for (uint32_t j = 0; j < p.ids.size(); ++j) {
-        // The filter first: it may run ahead of the index, never behind.
-        if (filter_) filter_->add(p.ids[j]);
         index_batch_.add_tx(p.ids[j], IndexEntry{p.header.height, j, base + p.tx_starts[j],
                                                  p.tx_starts[j + 1] - p.tx_starts[j]});
       }
@@ -675,9 +661,8 @@ bool FileLedger::publish(std::vector<PendingBlock>& batch, const std::vector<Rec
       if (!index_st.ok()) continue;
       auto it = pending_ids_.find(p.ids[j]);
       if (it != pending_ids_.end() && --it->second == 0) pending_ids_.erase(it);
-      if (index_) remember_recent(p.ids[j]);
     }
-    ids_published_.fetch_add(p.ids.size(), std::memory_order_relaxed);
+    ids_published_.fetch_add(p.ids.size(), std::memory_order_release);
     durable_tip_ = TipInfo{p.header.height, p.hash, p.header.timestamp_ms};
     stats_.blocks_committed++;
     stats_.txs_committed += p.ids.size();
@@ -760,11 +745,13 @@ absl::Status FileLedger::submit_impl(Block block, std::optional<std::vector<Hash
   std::vector<uint32_t> candidates;
   std::vector<Hash32> asked;
   while (true) {
-    // The index lookup runs outside the lock. An id that becomes durable
-    // after it is in the recent set, checked under the lock below, as long as
-    // fewer than kRecentGeneration ids were published meanwhile; otherwise
-    // look again.
-    const uint64_t published_before = ids_published_.load(std::memory_order_relaxed);
+    // The index lookup runs outside the lock. An id that was pending then
+    // and became durable meanwhile is in the index's write buffer (publish()
+    // writes it there before it leaves pending_ids_): re-checked under the
+    // lock below when ids were published meanwhile. Unless a buffer was
+    // ingested meanwhile too (it could have passed through): look again.
+    const uint64_t published_before = ids_published_.load(std::memory_order_acquire);
+    const uint64_t ingested_before = index_ ? index_->ingested_files() : 0;
     if (index_) {
       filter_candidates(p.ids, &candidates);
       if (!candidates.empty()) {
@@ -782,7 +769,11 @@ absl::Status FileLedger::submit_impl(Block block, std::optional<std::vector<Hash
     }
     {
       std::unique_lock lk(mu_);
-      if (index_ && ids_published_.load(std::memory_order_relaxed) - published_before > kRecentGeneration) continue;
+      if (index_ && ids_published_.load(std::memory_order_acquire) != published_before) {
+        if (index_->ingested_files() != ingested_before) continue;
+        if (auto k = index_->first_staged(p.ids))
+          return absl::AlreadyExistsError(absl::StrCat("duplicate transaction id at tx_index ", *k));
+      }
       if (!writer_error_.ok())
         return absl::InternalError(absl::StrCat("ledger writer stopped: ", writer_error_.message()));
       if (stopping_) return absl::FailedPreconditionError("ledger is closing");
@@ -799,7 +790,7 @@ absl::Status FileLedger::submit_impl(Block block, std::optional<std::vector<Hash
             absl::StrCat("tx_count ", h.tx_count, " but ", block.txs.size(), " transactions"));
       for (uint32_t i = 0; i < p.ids.size(); ++i) {
         const Hash32& id = p.ids[i];
-        if (pending_ids_.contains(id) || (index_ ? recent_contains(id) : ids_.contains(id)))
+        if (pending_ids_.contains(id) || (!index_ && ids_.contains(id)))
           return absl::AlreadyExistsError(absl::StrCat("duplicate transaction id at tx_index ", i));
       }
       for (const Hash32& id : p.ids) ++pending_ids_[id];
@@ -854,13 +845,13 @@ std::optional<TxLocation> FileLedger::lookup(const Hash32& id) const {
 std::optional<TxLocation> FileLedger::find_tx(const Hash32& id) const { return lookup(id); }
 
 void FileLedger::contains_ids(std::span<const Hash32> ids, std::span<uint8_t> present) const {
-  // Pending and recent first, then the index: an id published in between was
-  // written to the index before it left the pending set.
+  // Pending first, then the index: an id published in between was written to
+  // the index (its write buffer) before it left the pending set.
   std::vector<uint32_t> ask;
   {
     std::shared_lock lk(mu_);
     for (size_t i = 0; i < ids.size(); ++i) {
-      const bool known = pending_ids_.contains(ids[i]) || (index_ ? recent_contains(ids[i]) : ids_.contains(ids[i]));
+      const bool known = pending_ids_.contains(ids[i]) || (!index_ && ids_.contains(ids[i]));
       present[i] = known ? 1 : 0;
       if (!known && index_) ask.push_back(uint32_t(i));
     }
@@ -1044,6 +1035,8 @@ LedgerStats FileLedger::stats() const {
     s.index_size_bytes = index_->size_on_disk();
     s.index_cache_hit_ratio = index_->cache_hit_ratio();
     s.index_cache_bytes = index_->cache_bytes_used();
+    s.index_staged_ids = index_->staged_ids();
+    s.index_ingested_files = index_->ingested_files();
     std::shared_lock lk(mu_);
     s.index_covered_height = durable_tip_.height;
   }

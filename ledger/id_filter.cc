@@ -69,8 +69,7 @@ bool IdFilter::test(const Pos& p) const {
   return true;
 }
 
-void IdFilter::add(const Hash32& id) {
-  const Pos p = pos(id);
+void IdFilter::set(const Pos& p) {
   uint64_t* w = bits_ + p.block * 8;
   for (int i = 0; i < 8; ++i) {
     const uint64_t bit = uint64_t(1) << ((p.h * kSalt[i]) >> 26);
@@ -78,7 +77,25 @@ void IdFilter::add(const Hash32& id) {
     // Most bits of a filled filter are set already: skip the locked write then.
     if (!(word.load(std::memory_order_relaxed) & bit)) word.fetch_or(bit, std::memory_order_relaxed);
   }
+}
+
+void IdFilter::add(const Hash32& id) {
+  set(pos(id));
   added_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void IdFilter::add_batch(std::span<const Hash32> ids) {
+  constexpr size_t kGroup = 32;
+  Pos ps[kGroup];
+  for (size_t base = 0; base < ids.size(); base += kGroup) {
+    const size_t n = std::min(kGroup, ids.size() - base);
+    for (size_t i = 0; i < n; ++i) {
+      ps[i] = pos(ids[base + i]);
+      __builtin_prefetch(bits_ + ps[i].block * 8, 1);
+    }
+    for (size_t i = 0; i < n; ++i) set(ps[i]);
+  }
+  added_.fetch_add(ids.size(), std::memory_order_relaxed);
 }
 
 bool IdFilter::may_contain(const Hash32& id) const { return test(pos(id)); }

@@ -53,6 +53,8 @@ class IdFilter {
 
   // Thread-safe: add() from one or more threads while others query.
   void add(const Hash32& id);
+  // add() for many ids, prefetching ahead as may_contain_batch does.
+  void add_batch(std::span<const Hash32> ids);
   bool may_contain(const Hash32& id) const;
   // maybe[i] = 1 when ids[i] may be in the filter, 0 when it certainly is not.
   // Prefetches ahead: one memory round trip per id, overlapped.
@@ -79,6 +81,7 @@ class IdFilter {
   Pos pos(const Hash32& id) const;
   absl::Status write_back();  // close_clean without the cleanup of a failure
   bool test(const Pos& p) const;
+  void set(const Pos& p);
   absl::Status write_header(uint32_t state, uint32_t crc);  // pwrite + fdatasync
   absl::StatusOr<uint32_t> load_bits();  // file -> memory; the CRC of the bits
 

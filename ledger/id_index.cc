@@ -9,9 +9,9 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/listener.h>
 #include <rocksdb/options.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
-#include <rocksdb/write_batch.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +21,8 @@
 #include <filesystem>
 
 #include "host/fd.h"
+#include "host/status_macros.h"
+#include "host/thread_pool.h"
 
 namespace bg {
 namespace {
@@ -30,6 +32,16 @@ constexpr char kMetaKey[] = "\0bg-index-meta";
 constexpr size_t kMetaKeyLen = sizeof(kMetaKey) - 1;
 constexpr size_t kHeightEntry = 16;
 const char* const kHeightsFile = "heights";
+// SST files being written for ingestion (moved into the database by it; a
+// crash may leave one behind, removed at the next open).
+const char* const kIngestDir = "ingest";
+// Bytes one staged id costs in a hash map (key, value, control byte, spare
+// capacity), the sort's 16 bytes included: sizes the buffers from the budget.
+constexpr size_t kStagedSlotBytes = 32 + sizeof(IndexEntry) + 1;
+constexpr size_t kSortBytesPerId = 16;
+// RocksDB's own memtables: only the meta of an empty open and nothing else
+// goes through them now, so they get a small fixed share of the budget.
+constexpr size_t kMemtableBytes = 2 << 20;
 
 rocksdb::Slice id_slice(const Hash32& id) { return rocksdb::Slice(reinterpret_cast<const char*>(id.data()), 32); }
 
@@ -127,7 +139,7 @@ class NullLogger : public rocksdb::Logger {
 
 }  // namespace
 
-IdIndex::Batch::Batch() : wb_(std::make_unique<rocksdb::WriteBatch>()) {}
+IdIndex::Batch::Batch() = default;
 IdIndex::Batch::~Batch() = default;
 
 void IdIndex::Batch::add_block(uint64_t height, const RecordLoc& loc) {
@@ -137,7 +149,6 @@ void IdIndex::Batch::add_block(uint64_t height, const RecordLoc& loc) {
 void IdIndex::Batch::add_tx(const Hash32& id, const IndexEntry& e) { txs_.emplace_back(id, e); }
 void IdIndex::Batch::clear() {
   locs_.clear();
-  wb_->Clear();
   txs_.clear();
 }
 
@@ -164,13 +175,15 @@ absl::StatusOr<std::unique_ptr<IdIndex>> IdIndex::open(const std::string& dir, c
   o.info_log_level = rocksdb::WARN_LEVEL;
   o.keep_log_file_num = 2;
   o.max_log_file_size = 1 << 20;
-  const size_t memtable = std::max<size_t>(tuning.memtable_mb, 2) << 20;
-  o.write_buffer_size = memtable / 2;
+  o.write_buffer_size = kMemtableBytes;
   o.max_write_buffer_number = 2;
   // A bloom filter inside each memtable: unknown ids skip the skiplist walk.
   o.memtable_prefix_bloom_size_ratio = 0.05;
   o.memtable_whole_key_filtering = true;
   o.level_compaction_dynamic_level_bytes = true;
+  o.level0_file_num_compaction_trigger = 8;
+  o.level0_slowdown_writes_trigger = 32;
+  o.level0_stop_writes_trigger = 48;
   o.max_background_jobs = 2;
   o.compression = tuning.compress ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
   o.bottommost_compression = o.compression;
@@ -204,6 +217,25 @@ absl::StatusOr<std::unique_ptr<IdIndex>> IdIndex::open(const std::string& dir, c
   t.format_version = 5;
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
 
+  ix->options_ = std::make_unique<rocksdb::Options>(o);
+  // Two buffers (active, frozen) of `capacity` slots each plus the sort's
+  // array, within what the memtables leave of the budget. The maps grow in
+  // powers of two: a buffer is frozen at 7/8 of its capacity, its maximum
+  // load, so it never rehashes.
+  {
+    const size_t budget = std::max<size_t>(tuning.memtable_mb << 20, 8 << 20) - 2 * kMemtableBytes;
+    size_t capacity = 1024;
+    while ((capacity * 2) * (2 * kStagedSlotBytes + kSortBytesPerId) <= budget) capacity *= 2;
+    ix->staged_cap_ = tuning.buffer_ids ? tuning.buffer_ids : (capacity - 1) / 8 * 7;
+  }
+  const std::string ingest_dir = absl::StrCat(dir, "/", kIngestDir);
+  if (!read_only) {
+    std::error_code ec;
+    std::filesystem::remove_all(ingest_dir, ec);  // what a crash left
+    if (::mkdir(ingest_dir.c_str(), 0755) != 0 && errno != EEXIST)
+      return absl::UnavailableError(absl::StrCat("cannot create ", ingest_dir, ": ", errno_text(errno)));
+  }
+
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(o, dir, &db) : rocksdb::DB::Open(o, dir, &db);
   if (!s.ok()) return absl::DataLossError(absl::StrCat("cannot open the RocksDB database: ", s.ToString()));
@@ -216,6 +248,7 @@ absl::StatusOr<std::unique_ptr<IdIndex>> IdIndex::open(const std::string& dir, c
   } else if (!s.IsNotFound()) {
     return from_rocks(s, "reading the meta record");
   }
+  if (!read_only) ix->start_ingester();
   return ix;
 }
 
@@ -227,6 +260,17 @@ absl::Status IdIndex::wipe(const std::string& dir) {
 }
 
 IdIndex::~IdIndex() {
+  if (ingester_.joinable()) {
+    // What is buffered goes in now: a clean close leaves nothing to catch up.
+    // A failure only costs the next open a longer catch-up scan.
+    (void)flush();
+    {
+      std::lock_guard g(ingest_mu_);
+      ingest_stop_ = true;
+    }
+    ingest_cv_.notify_all();
+    ingester_.join();
+  }
   if (db_ && read_only_) {
     db_.reset();
   } else if (db_) {
@@ -269,6 +313,10 @@ absl::Status IdIndex::truncate_heights(uint64_t count) {
 }
 
 absl::Status IdIndex::write(Batch& batch, const IndexMeta& meta) {
+  {
+    std::lock_guard g(ingest_mu_);
+    if (!ingest_error_.ok()) return ingest_error_;
+  }
   if (!batch.locs_.empty()) {
     Bytes buf;
     buf.reserve(batch.locs_.size() * kHeightEntry);
@@ -287,22 +335,177 @@ absl::Status IdIndex::write(Batch& batch, const IndexMeta& meta) {
       done += size_t(r);
     }
   }
-  std::sort(batch.txs_.begin(), batch.txs_.end(),
-            [](const auto& a, const auto& b) { return std::memcmp(a.first.data(), b.first.data(), 32) < 0; });
-  for (const auto& [id, e] : batch.txs_) {
-    char buf[kMaxEntryBytes];
-    batch.wb_->Put(id_slice(id), encode_entry(e, buf));
-  }
-  batch.wb_->Put(rocksdb::Slice(kMetaKey, kMetaKeyLen), encode_meta(meta));
-  rocksdb::WriteOptions wo;
-  wo.disableWAL = true;
-  rocksdb::Status s = db_->Write(wo, batch.wb_.get());
-  if (!s.ok()) return from_rocks(s, "index write");
-  meta_ = meta;
+  // Into the active buffer, freezing it whenever it is full; the meta that
+  // goes with a frozen buffer covers exactly the ids in it and before it.
+  size_t i = 0;
+  const size_t n = batch.txs_.size();
+  do {
+    const size_t room = staged_cap_ - std::min(staged_cap_, active_->ids.size());
+    const size_t take = std::min(room, n - i);
+    {
+      std::unique_lock lk(staged_mu_);
+      for (size_t k = i; k < i + take; ++k) active_->ids.insert_or_assign(batch.txs_[k].first, batch.txs_[k].second);
+      if (i + take == n) active_->meta = meta;
+    }
+    staged_count_.fetch_add(take, std::memory_order_relaxed);
+    i += take;
+    if (i < n) {
+      // Full mid-batch: the meta this buffer is ingested with must not claim
+      // the batch; it keeps the previous one (set by the last complete write).
+      BG_RETURN_IF_ERROR(freeze());
+    }
+  } while (i < n);
+  active_dirty_ = true;
+  if (active_->ids.size() >= staged_cap_) BG_RETURN_IF_ERROR(freeze());
   return absl::OkStatus();
 }
 
+std::unique_ptr<IdIndex::Staged> IdIndex::new_buffer() const {
+  auto b = std::make_unique<Staged>();
+  b->ids.reserve(staged_cap_);
+  return b;
+}
+
+void IdIndex::start_ingester() {
+  active_ = new_buffer();
+  if (meta_) active_->meta = *meta_;
+  ingester_ = std::thread([this] { ingest_loop(); });
+}
+
+absl::Status IdIndex::freeze() {
+  {
+    // At most one frozen buffer waits: the writer waits here while the
+    // ingester is behind (back-pressure; memory stays within the budget).
+    std::unique_lock g(ingest_mu_);
+    ingest_cv_.wait(g, [&] { return frozen_waiting_ < 1 || !ingest_error_.ok(); });
+    if (!ingest_error_.ok()) return ingest_error_;
+  }
+  std::unique_ptr<Staged> next = new_buffer();
+  {
+    std::unique_lock lk(staged_mu_);
+    next->meta = active_->meta;  // until the next complete write, the same coverage
+    frozen_.push_back(std::move(active_));
+    active_ = std::move(next);
+  }
+  active_dirty_ = false;
+  {
+    std::lock_guard g(ingest_mu_);
+    ++frozen_waiting_;
+  }
+  ingest_cv_.notify_all();
+  return absl::OkStatus();
+}
+
+void IdIndex::ingest_loop() {
+  set_thread_name("bg-ingest");
+  uint64_t seq = 0;
+  while (true) {
+    {
+      std::unique_lock g(ingest_mu_);
+      ingest_cv_.wait(g, [&] { return ingest_stop_ || frozen_waiting_ > 0; });
+      if (frozen_waiting_ == 0) return;  // stopping, and nothing left
+    }
+    const Staged* s = nullptr;
+    {
+      std::shared_lock lk(staged_mu_);
+      s = frozen_.front().get();  // only this thread pops: stays valid
+    }
+    absl::Status st = ingest(*s, ++seq);
+    if (st.ok()) {
+      // Now in RocksDB: lookups find the ids there from here on.
+      std::unique_lock lk(staged_mu_);
+      meta_ = s->meta;
+      staged_count_.fetch_sub(s->ids.size(), std::memory_order_relaxed);
+      frozen_.pop_front();
+      ingested_.fetch_add(1, std::memory_order_release);
+    }
+    {
+      std::lock_guard g(ingest_mu_);
+      if (!st.ok()) ingest_error_ = st;  // the buffer stays: lookups still see its ids
+      else --frozen_waiting_;
+    }
+    ingest_cv_.notify_all();
+    if (!st.ok()) return;
+  }
+}
+
+absl::Status IdIndex::ingest(const Staged& s, uint64_t seq) {
+  // Key order for the SST writer: the first 8 bytes (big-endian) decide
+  // almost always; equal prefixes fall back to the whole key.
+  using Slot = std::pair<const Hash32, IndexEntry>;
+  std::vector<std::pair<uint64_t, const Slot*>> order;
+  order.reserve(s.ids.size());
+  for (const Slot& kv : s.ids) {
+    uint64_t p = 0;
+    for (int b = 0; b < 8; ++b) p = (p << 8) | kv.first[b];
+    order.emplace_back(p, &kv);
+  }
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return std::memcmp(a.second->first.data(), b.second->first.data(), 32) < 0;
+  });
+  const std::string path = absl::StrCat(dir_, "/", kIngestDir, "/", seq, ".sst");
+  rocksdb::SstFileWriter w(rocksdb::EnvOptions(), *options_);
+  rocksdb::Status rs = w.Open(path);
+  if (!rs.ok()) return from_rocks(rs, "index: opening an SST file to ingest");
+  // The meta key is 14 bytes: it sorts before every id whose first 14 bytes
+  // are not below its own.
+  const std::string meta = encode_meta(s.meta);
+  const rocksdb::Slice meta_key(kMetaKey, kMetaKeyLen);
+  bool meta_done = false;
+  char buf[kMaxEntryBytes];
+  for (const auto& [prefix, kv] : order) {
+    if (!meta_done && std::memcmp(kMetaKey, kv->first.data(), kMetaKeyLen) <= 0) {
+      if (rs = w.Put(meta_key, meta); !rs.ok()) break;
+      meta_done = true;
+    }
+    if (rs = w.Put(id_slice(kv->first), encode_entry(kv->second, buf)); !rs.ok()) break;
+  }
+  if (rs.ok() && !meta_done) rs = w.Put(meta_key, meta);
+  if (rs.ok()) rs = w.Finish();
+  if (!rs.ok()) {
+    ::unlink(path.c_str());
+    return from_rocks(rs, "index: writing an SST file to ingest");
+  }
+  // The meta covers heights the heights file must hold after a power cut.
+  if (::fdatasync(heights_fd_) != 0)
+    return absl::InternalError(absl::StrCat("index heights file: fdatasync failed: ", errno_text(errno)));
+  rocksdb::IngestExternalFileOptions io;
+  io.move_files = true;
+  io.write_global_seqno = false;
+  io.allow_blocking_flush = true;
+  rs = db_->IngestExternalFile({path}, io);
+  if (!rs.ok()) {
+    ::unlink(path.c_str());
+    return from_rocks(rs, "index: ingesting an SST file");
+  }
+  return absl::OkStatus();
+}
+
+std::optional<IndexEntry> IdIndex::find_staged(const Hash32& id) const {
+  if (!active_) return std::nullopt;
+  if (auto it = active_->ids.find(id); it != active_->ids.end()) return it->second;
+  for (auto f = frozen_.rbegin(); f != frozen_.rend(); ++f)
+    if (auto it = (*f)->ids.find(id); it != (*f)->ids.end()) return it->second;
+  return std::nullopt;
+}
+
+std::optional<size_t> IdIndex::first_staged(std::span<const Hash32> ids) const {
+  std::shared_lock lk(staged_mu_);
+  for (size_t i = 0; i < ids.size(); ++i)
+    if (find_staged(ids[i])) return i;
+  return std::nullopt;
+}
+
+uint64_t IdIndex::staged_ids() const { return staged_count_.load(std::memory_order_relaxed); }
+uint64_t IdIndex::ingested_files() const { return ingested_.load(std::memory_order_acquire); }
+
 std::optional<IndexEntry> IdIndex::get(const Hash32& id, absl::Status* error) const {
+  // The write buffer first: an id leaves it only once RocksDB holds it.
+  {
+    std::shared_lock lk(staged_mu_);
+    if (auto e = find_staged(id)) return e;
+  }
   rocksdb::PinnableSlice v;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), id_slice(id), &v);
   if (s.IsNotFound()) return std::nullopt;
@@ -319,21 +522,38 @@ std::optional<IndexEntry> IdIndex::get(const Hash32& id, absl::Status* error) co
 }
 
 absl::Status IdIndex::multi_get(std::span<const Hash32> ids, std::span<uint8_t> found, IndexEntry* entries) const {
-  const size_t n = ids.size();
+  // The write buffer first (an id leaves it only once RocksDB holds it),
+  // then RocksDB for the rest.
+  std::vector<uint32_t> rest;
+  rest.reserve(ids.size());
+  {
+    std::shared_lock lk(staged_mu_);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (auto e = find_staged(ids[i])) {
+        found[i] = 1;
+        if (entries != nullptr) entries[i] = *e;
+      } else {
+        rest.push_back(uint32_t(i));
+      }
+    }
+  }
+  const size_t n = rest.size();
+  if (n == 0) return absl::OkStatus();
   std::vector<rocksdb::Slice> keys(n);
   std::vector<rocksdb::PinnableSlice> values(n);
   std::vector<rocksdb::Status> st(n);
-  for (size_t i = 0; i < n; ++i) keys[i] = id_slice(ids[i]);
+  for (size_t k = 0; k < n; ++k) keys[k] = id_slice(ids[rest[k]]);
   db_->MultiGet(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), n, keys.data(), values.data(), st.data(),
                 /*sorted_input=*/false);
-  for (size_t i = 0; i < n; ++i) {
-    if (st[i].IsNotFound()) {
+  for (size_t k = 0; k < n; ++k) {
+    const size_t i = rest[k];
+    if (st[k].IsNotFound()) {
       found[i] = 0;
       continue;
     }
-    if (!st[i].ok()) return from_rocks(st[i], "index lookup");
+    if (!st[k].ok()) return from_rocks(st[k], "index lookup");
     found[i] = 1;
-    if (entries != nullptr && !decode_entry(values[i], &entries[i]))
+    if (entries != nullptr && !decode_entry(values[k], &entries[i]))
       return absl::DataLossError(absl::StrCat("index entry for ", to_hex(ids[i]), " is malformed"));
   }
   return absl::OkStatus();
@@ -379,9 +599,11 @@ std::string IdIndex::identity() const {
 }
 
 absl::Status IdIndex::flush() {
-  rocksdb::FlushOptions fo;
-  fo.wait = true;
-  return from_rocks(db_->Flush(fo), "index flush");
+  if (read_only_) return absl::OkStatus();
+  if (active_dirty_) BG_RETURN_IF_ERROR(freeze());
+  std::unique_lock g(ingest_mu_);
+  ingest_cv_.wait(g, [&] { return frozen_waiting_ == 0 || !ingest_error_.ok(); });
+  return ingest_error_;
 }
 
 uint64_t IdIndex::size_on_disk() const {

@@ -7,20 +7,35 @@
 //  - `heights`: an append-only file of 16-byte entries, entry h = where the
 //    record of block h lies (segment, block length, record offset).
 // The segments are the truth: the index is written only after a batch's
-// fdatasync returned, its own writes are not synced (WAL off; the catch-up
+// fdatasync returned, its own writes are not synced per batch (the catch-up
 // scan at open repairs whatever a crash lost), and anything that does not
 // check out at open is rebuilt from the segments.
+//
+// Writes go to a write buffer in memory (a hash map, answered by every
+// lookup); a full buffer is frozen, sorted and handed to RocksDB as one SST
+// file (IngestExternalFile) by the index's own thread, together with the meta
+// it covers. The writer's cost per id is a hash-map insert, not a memtable
+// skiplist insert, and a crash loses at most the buffered part, which the
+// catch-up scan redoes.
 #pragma once
 
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
 
+#include <absl/container/flat_hash_map.h>
+
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "host/bytes.h"
@@ -29,9 +44,9 @@
 
 namespace rocksdb {
 class DB;
-class WriteBatch;
 class Cache;
 class Statistics;
+struct Options;
 }  // namespace rocksdb
 
 namespace bg {
@@ -50,8 +65,9 @@ struct IndexMeta {
 
 struct IndexTuning {
   size_t cache_mb = 256;     // block cache: data, index and filter blocks
-  size_t memtable_mb = 64;   // all memtables together
+  size_t memtable_mb = 64;   // the write buffer: staged ids (two hash maps) and RocksDB's memtables
   bool compress = false;     // LZ4 on data blocks (measured: see docs/PERFORMANCE.md)
+  size_t buffer_ids = 0;     // tests: ids per write buffer (0: from memtable_mb)
 };
 
 // One transaction's place, as stored.
@@ -72,7 +88,7 @@ class IdIndex {
                                                        bool* created, bool read_only = false);
   // Removes DATA/index entirely.
   static absl::Status wipe(const std::string& dir);
-  ~IdIndex();  // flushes the memtable (a clean shutdown leaves nothing to catch up)
+  ~IdIndex();  // ingests the write buffer (a clean shutdown leaves nothing to catch up)
 
   const std::optional<IndexMeta>& meta() const { return meta_; }
   // Entries in `heights` (blocks whose location is recorded).
@@ -98,18 +114,22 @@ class IdIndex {
     friend class IdIndex;
     uint64_t first_height_ = 0;
     std::vector<RecordLoc> locs_;
-    std::unique_ptr<rocksdb::WriteBatch> wb_;
-    // Put into wb_ in key order at write(): the memtable's skiplist inserts
-    // then start from the previous key's position (random-order inserts were
-    // the writer's largest cost).
     std::vector<std::pair<Hash32, IndexEntry>> txs_;
   };
-  // Heights entries first (pwrite), then the ids (sorted) and the new meta in one
-  // RocksDB write (no WAL): a crash keeps a prefix of the writes, and the
-  // meta never claims more than the ids that reached the database.
+  // Heights entries first (pwrite), then the ids and the new meta into the
+  // write buffer; a full buffer is frozen and ingested (with the meta it
+  // covers, in one SST file) by the index thread. Blocks while a frozen
+  // buffer is still being ingested and the active one is full (back-pressure
+  // on the ledger's writer). A failed ingestion is returned by every later
+  // write: the ledger stops writing, and a restart repairs the index.
+  // A crash keeps a prefix of the ingestions, and the meta on disk never
+  // claims more than the ids that reached the database.
   absl::Status write(Batch& batch, const IndexMeta& meta);
 
   std::optional<IndexEntry> get(const Hash32& id, absl::Status* error) const;
+  // The first of `ids` in the write buffer (not RocksDB): a cheap re-check,
+  // in memory only, for ids that left the ledger's pending set meanwhile.
+  std::optional<size_t> first_staged(std::span<const Hash32> ids) const;
   // found[i] = 1 when ids[i] is indexed (entries[i] filled when non-null).
   absl::Status multi_get(std::span<const Hash32> ids, std::span<uint8_t> found, IndexEntry* entries) const;
   // Every entry, in key order (audit: no extra entries). Stops on a false return.
@@ -121,8 +141,15 @@ class IdIndex {
   // filter is bound to it.
   std::string identity() const;
 
+  // Ingests the write buffer and waits (the end of a catch-up scan, close).
   absl::Status flush();
   uint64_t size_on_disk() const;   // SST files + heights file
+  uint64_t staged_ids() const;     // ids in the write buffer, not yet in RocksDB
+  // SST files ingested since open. Incremented with each buffer's removal
+  // (under the same lock): a lookup that missed a removed buffer sees it.
+  uint64_t ingested_files() const;
+  // Ids one buffer holds before it is frozen (from the memtable budget).
+  size_t buffer_capacity() const { return staged_cap_; }
   double cache_hit_ratio() const;  // block cache hits / lookups since open (0 when none)
   uint64_t cache_bytes_used() const;
 
@@ -132,9 +159,38 @@ class IdIndex {
   std::unique_ptr<rocksdb::DB> db_;
   std::shared_ptr<rocksdb::Cache> cache_;
   std::shared_ptr<rocksdb::Statistics> statistics_;
+  std::unique_ptr<rocksdb::Options> options_;  // the SST files' writer needs the database's
   int heights_fd_ = -1;
   bool read_only_ = false;
-  std::optional<IndexMeta> meta_;
+  std::optional<IndexMeta> meta_;  // as in the database (open; then each ingestion)
+
+  // The write buffer. staged_mu_ guards active_ and frozen_ (lookups share
+  // it; the writer's inserts and the ingester's pop take it exclusively).
+  struct Staged {
+    absl::flat_hash_map<Hash32, IndexEntry, Hash32Hasher> ids;
+    IndexMeta meta;  // what the database covers once these ids are in
+  };
+  std::optional<IndexEntry> find_staged(const Hash32& id) const;  // staged_mu_ held
+  void start_ingester();
+  // Moves the active buffer to frozen_ for the ingester (waits while the
+  // frozen queue is full). Writer side only.
+  absl::Status freeze();
+  void ingest_loop();
+  absl::Status ingest(const Staged& s, uint64_t seq);
+  std::unique_ptr<Staged> new_buffer() const;
+
+  size_t staged_cap_ = 0;
+  mutable std::shared_mutex staged_mu_;
+  std::unique_ptr<Staged> active_;
+  std::deque<std::unique_ptr<Staged>> frozen_;  // oldest first; the ingester pops the front
+  bool active_dirty_ = false;                    // writer side: active_ holds a meta not yet frozen
+  std::mutex ingest_mu_;  // guards the three below
+  std::condition_variable ingest_cv_;
+  size_t frozen_waiting_ = 0;  // frozen buffers not yet ingested
+  bool ingest_stop_ = false;
+  absl::Status ingest_error_;
+  std::atomic<uint64_t> staged_count_{0}, ingested_{0};
+  std::thread ingester_;
 };
 
 }  // namespace bg

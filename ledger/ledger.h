@@ -51,7 +51,12 @@ struct LedgerOptions {
   // every open: ~60 B of RAM per transaction.
   bool index = true;
   size_t index_cache_mb = 256;    // RocksDB block cache (data, index and filter blocks)
-  size_t index_memtable_mb = 64;  // RocksDB memtables, all together
+  // The index's write buffer: ids durable but not yet in RocksDB (two hash
+  // maps, one filling while the other is ingested) and RocksDB's memtables.
+  size_t index_memtable_mb = 64;
+  // Tests only: ids per write buffer instead of what the budget allows
+  // (0: from index_memtable_mb), so that a few blocks fill one.
+  size_t index_buffer_ids = 0;
   // The id filter in front of the index (DIR/index/filter, a blocked Bloom
   // filter of this many MiB: ~10 bits per id covers ~100 M ids at 1-2 %
   // false positives; more ids only raise that rate). 0: no filter, every
@@ -112,6 +117,8 @@ struct LedgerStats {
   double index_filter_fp_rate = 0;     // expected false-positive rate at that many ids
   uint64_t index_filter_lookups = 0;   // ids asked of the filter since open
   uint64_t index_filter_passed = 0;    // of those, sent on to RocksDB (maybe present)
+  uint64_t index_staged_ids = 0;       // in the index's write buffer, not yet in RocksDB
+  uint64_t index_ingested_files = 0;   // write buffers ingested into RocksDB since open
 };
 
 using CommitCallback = std::function<void(absl::Status)>;

@@ -207,6 +207,12 @@ std::string Metrics::render(const MetricsSnapshot& snap) const {
   append_metric(out, "blockgate_ledger_index_filter_passed_total", "counter",
                 "Ids the filter could not rule out, looked up in the index.",
                 uint64_t(snap.ledger.index_filter_passed));
+  append_metric(out, "blockgate_ledger_index_staged_ids", "gauge",
+                "Committed ids in the index's write buffer, not yet ingested into RocksDB.",
+                uint64_t(snap.ledger.index_staged_ids));
+  append_metric(out, "blockgate_ledger_index_ingested_files_total", "counter",
+                "Write buffers ingested into RocksDB as SST files since start.",
+                uint64_t(snap.ledger.index_ingested_files));
   append_metric(out, "blockgate_ready", "gauge", "1 when the server accepts writes (/readyz).",
                 uint64_t(snap.ready ? 1 : 0));
   append_metric(out, "blockgate_uptime_seconds", "gauge", "Seconds since the server started.",
