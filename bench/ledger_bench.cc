@@ -153,6 +153,67 @@ BENCHMARK(BM_CommitThroughput)
     ->Args({1, 1})->Args({100, 1})->Args({100, 0})->Args({10000, 1})->Args({10000, 0})
     ->UseManualTime()->Unit(benchmark::kMillisecond);
 
+// Sustained: 4 M transactions (100 per block) built up front, then submitted
+// in one timed run, so that the index's background work (ingestion and
+// RocksDB compaction) gets no untimed pauses to catch up in. At most 262,144
+// transactions are in flight, as in the server (--max-pending-txs).
+void BM_CommitSustained(benchmark::State& state) {
+  const size_t per_block = 100;
+  const size_t blocks = size_t(state.range(0)) / per_block;
+  const std::string dir = bench_dir("sustained");
+  LedgerOptions opts;
+  opts.index = state.range(1) != 0;
+  auto ledger = Ledger::open(dir, opts);
+  if (!ledger.ok()) return state.SkipWithError(std::string(ledger.status().message()).c_str());
+  ChainBuilder chain((*ledger)->durable_tip());
+  std::vector<Block> batch;
+  std::vector<std::vector<Hash32>> ids;
+  batch.reserve(blocks);
+  ids.reserve(blocks);
+  for (size_t i = 0; i < blocks; ++i) {
+    batch.push_back(chain.next(per_block));
+    ids.push_back(ChainBuilder::ids_of(batch.back()));
+  }
+  const LedgerStats s0 = (*ledger)->stats();
+  constexpr size_t kMaxInFlightBlocks = 262144 / per_block;
+  for (auto _ : state) {
+    Countdown cd;
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t in_flight = 0;
+    cd.add(int(batch.size()));
+    const auto t0 = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      {
+        std::unique_lock lk(mu);
+        cv.wait(lk, [&] { return in_flight < kMaxInFlightBlocks; });
+        ++in_flight;
+      }
+      absl::Status st = (*ledger)->submit_with_ids(std::move(batch[i]), std::move(ids[i]), [&](absl::Status s) {
+        {
+          std::lock_guard lk(mu);
+          --in_flight;
+        }
+        cv.notify_one();
+        cd.done(s);
+      });
+      if (!st.ok()) return state.SkipWithError(std::string(st.message()).c_str());
+    }
+    if (!cd.wait()) return state.SkipWithError("a commit failed");
+    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  const LedgerStats s1 = (*ledger)->stats();
+  state.counters["tx/s"] = benchmark::Counter(double(blocks * per_block), benchmark::Counter::kIsRate);
+  state.counters["fsyncs/block"] = double(s1.fsyncs - s0.fsyncs) / double(blocks);
+  state.counters["ingests"] = double(s1.index_ingested_files);
+  ledger->reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_CommitSustained)
+    ->ArgNames({"txs", "index"})
+    ->Args({4000000, 1})->Args({4000000, 0})
+    ->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+
 // Idle commit: one block at a time, each waiting for its own fdatasync.
 void BM_CommitOneAtATime(benchmark::State& state) {
   const std::string dir = bench_dir("single");
