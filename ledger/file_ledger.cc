@@ -169,6 +169,7 @@ class FileLedger final : public Ledger {
 
   absl::StatusOr<Block> read_block(uint64_t height) const override;
   absl::StatusOr<Bytes> read_block_bytes(uint64_t height) const override;
+  absl::Status read_block_range(uint64_t first, size_t max_blocks, size_t max_bytes, BlockRange* out) const override;
   std::optional<TxLocation> find_tx(const Hash32& id) const override;
   bool contains_id(const Hash32& id) const override {
     uint8_t present = 0;
@@ -938,6 +939,61 @@ absl::StatusOr<Block> FileLedger::read_block(uint64_t height) const {
   return b;
 }
 
+// One pread of the records of first.. (as many as max_bytes holds), then a
+// walk over them: each record's CRC and its block's height are checked, and
+// each block is handed out as a span into the buffer. Records of consecutive
+// heights lie side by side within a segment (the writer appends them in
+// height order and truncates a failed write away); a record that does not
+// parse where the previous one ends is either the segment's end (the height
+// is recorded in a later segment) or damage (it is recorded right here).
+absl::Status FileLedger::read_block_range(uint64_t first, size_t max_blocks, size_t max_bytes,
+                                          BlockRange* out) const {
+  out->first_height = first;
+  out->blocks.clear();
+  int fd = -1;
+  auto loc = record_loc(first, &fd);
+  if (!loc.ok()) return loc.status();
+  const uint64_t tip = durable_tip().height;  // >= first: record_loc found it durable
+  const uint64_t count = std::min<uint64_t>(std::max<size_t>(max_blocks, 1), tip - first + 1);
+  const size_t want = std::max<size_t>(max_bytes, kRecordHeaderSize + size_t(loc->block_bytes) + kRecordSaltSize);
+  if (out->buffer.size() < want) out->buffer.resize(want);
+  size_t got = 0;
+  while (got < want) {  // up to `want` bytes, fewer at the end of the file
+    const ssize_t r = ::pread(fd, out->buffer.data() + got, want - got, off_t(loc->offset + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return absl::DataLossError(absl::StrCat("ledger: cannot read block ", first, ": ", errno_text(errno)));
+    if (r == 0) break;
+    got += size_t(r);
+  }
+  const ByteSpan data(out->buffer.data(), got);
+  uint64_t off = 0;
+  for (uint64_t k = 0; k < count; ++k) {
+    const uint64_t h = first + k;
+    RecordView view;
+    const RecordStatus rs = parse_record(data, off, &view, /*with_salt=*/false);
+    BlockHeader header;
+    const bool decoded = rs == RecordStatus::kOk && BlockHeader::decode(view.block, &header);
+    if (decoded && header.height == h) {
+      out->blocks.push_back(view.block);
+      off += view.size();
+      continue;
+    }
+    if (k > 0) {
+      if (rs == RecordStatus::kTruncated && got == want) break;  // the window ends inside this record
+      int next_fd = -1;
+      auto next = record_loc(h, &next_fd);
+      if (!next.ok()) return next.status();
+      if (next->segment != loc->segment) break;  // block h opens a later segment
+    }
+    return absl::DataLossError(absl::StrCat(
+        "ledger: block ", h, " on disk: ",
+        decoded ? absl::StrCat("its record holds block ", header.height)
+                : rs == RecordStatus::kOk ? std::string("shorter than a block header")
+                                          : std::string(record_status_name(rs))));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<StoredTx> FileLedger::read_tx(const Hash32& id) const {
   auto where = lookup(id);
   if (!where) return absl::NotFoundError(absl::StrCat("no transaction ", to_hex(id)));
@@ -996,6 +1052,26 @@ LedgerStats FileLedger::stats() const {
 }
 
 }  // namespace
+
+absl::Status Ledger::read_block_range(uint64_t first, size_t max_blocks, size_t max_bytes, BlockRange* out) const {
+  out->first_height = first;
+  out->blocks.clear();
+  out->buffer.clear();
+  std::vector<size_t> ends;
+  for (uint64_t h = first; ends.empty() || ends.size() < max_blocks; ++h) {
+    auto bytes = read_block_bytes(h);
+    if (!bytes.ok()) {
+      if (!ends.empty() && absl::IsNotFound(bytes.status())) break;
+      return bytes.status();
+    }
+    if (!ends.empty() && out->buffer.size() + bytes->size() > max_bytes) break;
+    out->buffer.insert(out->buffer.end(), bytes->begin(), bytes->end());
+    ends.push_back(out->buffer.size());
+  }
+  for (size_t i = 0, begin = 0; i < ends.size(); begin = ends[i++])
+    out->blocks.emplace_back(out->buffer.data() + begin, ends[i] - begin);
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, const LedgerOptions& opts) {
   auto ledger = std::make_unique<FileLedger>(dir, opts);

@@ -123,6 +123,17 @@ struct LedgerStats {
 
 using CommitCallback = std::function<void(absl::Status)>;
 
+// Consecutive durable blocks read back in one go (Ledger::read_block_range).
+// blocks[i] is block first_height + i in its binary form (Block::encode()),
+// pointing into `buffer`: valid until the next read into this range. Reuse
+// one BlockRange across reads so that its buffer is allocated once.
+struct BlockRange {
+  uint64_t first_height = 0;
+  std::vector<ByteSpan> blocks;
+  Bytes buffer;
+  size_t size() const { return blocks.size(); }
+};
+
 class Ledger {
  public:
   static absl::StatusOr<std::unique_ptr<Ledger>> open(const std::string& dir, const LedgerOptions& opts = {});
@@ -146,6 +157,14 @@ class Ledger {
 
   virtual absl::StatusOr<Block> read_block(uint64_t height) const = 0;         // NotFound past the tip
   virtual absl::StatusOr<Bytes> read_block_bytes(uint64_t height) const = 0;   // binary block
+  // Blocks first, first + 1, ... in one read where they lie side by side (one
+  // pread of their records, each record's CRC checked, no copy per block):
+  // at most max_blocks, and at most max_bytes of records unless the first
+  // record alone is larger. Fewer when the durable tip or a segment's end
+  // comes first; at least one on success. NotFound past the durable tip;
+  // DataLoss naming the height when a record in the range is torn, fails its
+  // CRC or holds another block. The default reads block by block.
+  virtual absl::Status read_block_range(uint64_t first, size_t max_blocks, size_t max_bytes, BlockRange* out) const;
   virtual std::optional<TxLocation> find_tx(const Hash32& id) const = 0;       // durable only
   virtual bool contains_id(const Hash32& id) const = 0;                        // durable or pending
   // contains_id for many ids at once (one batched index lookup):

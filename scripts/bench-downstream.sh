@@ -183,7 +183,11 @@ lat_count=$((count * 2 < 60000 ? count * 2 : 60000))
 for phase in light heavy; do
   if [[ $phase == light ]]; then n=$((lat_count / 6)); args=(--connections 1 --batch 100 --seed 98)
   else n=$lat_count; args=(--seed 99)
-    for d in lat-http lat-nats; do kill -TERM "$(cat "$tmp/$d.pid")"; done; sleep 1
+    for d in lat-http lat-nats; do kill -TERM "$(cat "$tmp/$d.pid")"; done
+    # Until both have let go of their ledgers (a drain can outlast a second).
+    for d in lat-http lat-nats; do
+      for _ in $(seq 1 600); do kill -0 "$(cat "$tmp/$d.pid")" 2>/dev/null || break; sleep 0.05; done
+    done
     fh=$(serve "$tmp/lat-http" --follow "$lead2")
     fn=$(serve "$tmp/lat-nats" --follow "$nats" --nats-stream LAT --nats-subject lat.blocks)
     for d in lat-http lat-nats; do

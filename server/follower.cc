@@ -26,6 +26,16 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kMinBackoff = std::chrono::milliseconds(100);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(5000);
 constexpr auto kPoll = std::chrono::milliseconds(500);
+// A batch takes at most half of the signatures queued (and at most
+// --max-batch), but never fewer than this when that many are queued. During
+// a catch-up the batches stay large while the queue is long and shrink
+// geometrically as it drains, so the last batch is small: its verification
+// and its commit (the ledger's writer alone on one core) are the tail that
+// nothing overlaps. One batch taking all of a long queue made that tail
+// tens of milliseconds on two cores.
+constexpr size_t kMinBatchSignatures = 2048;
+// The prepare thread keeps its hashing buffer up to this size between batches.
+constexpr size_t kKeepScratchBytes = 16u << 20;
 
 uint64_t block_bytes_estimate(const Block& b) {
   uint64_t n = kHeaderSize;
@@ -68,6 +78,7 @@ void Follower::stop() {
     std::lock_guard lk(mu_);
     stopping_ = true;
     cv_.notify_all();
+    queue_cv_.notify_all();
   }
   if (fetch_thread_.joinable()) fetch_thread_.join();
   if (prepare_thread_.joinable()) prepare_thread_.join();
@@ -93,8 +104,10 @@ void Follower::fail(uint64_t height, std::string code, std::string detail) {
     stats_.error = detail;
     queue_.clear();
     queued_bytes_ = 0;
+    queued_sigs_ = 0;
     prepared_.reset();
     cv_.notify_all();
+    queue_cv_.notify_all();
   }
   std::cerr << "blockgate: follow: stopped following " << opts_.source.url << " at height " << height << ": " << code
             << (detail.empty() ? "" : " (") << detail << (detail.empty() ? "" : ")")
@@ -151,9 +164,11 @@ void Follower::fetch_loop() {
         if (stopping_ || stats_.failed) return;
         if (!stats_.upstream_tip || *stats_.upstream_tip < (*b)->height) stats_.upstream_tip = (*b)->height;
         queued_bytes_ += bytes;
+        queued_sigs_ += (*b)->block.txs.size();
         next_fetch_ = (*b)->height + 1;
+        const bool was_empty = queue_.empty();
         queue_.push_back(Queued{std::move((*b)->block), bytes});
-        cv_.notify_all();
+        if (was_empty) queue_cv_.notify_one();  // prepare waits only for an empty queue
       }
     }
     {
@@ -174,23 +189,27 @@ void Follower::prepare_loop() {
   set_thread_name("bg-follow-prep");
   TipInfo tip = ledger_.pending_tip();
   std::deque<InFlightIds> in_flight;
+  HashScratch scratch;
   for (uint64_t seq = 1;; ++seq) {
     std::vector<Queued> batch;
     {
       std::unique_lock lk(mu_);
-      cv_.wait(lk, [this] { return stopping_ || stats_.failed || !queue_.empty(); });
+      queue_cv_.wait(lk, [this] { return stopping_ || stats_.failed || !queue_.empty(); });
       if (stopping_ || stats_.failed) return;
       size_t sigs = 0;
-      while (!queue_.empty() && (batch.empty() || sigs + queue_.front().block.txs.size() <= opts_.max_batch_signatures)) {
+      const size_t limit = std::min<size_t>(opts_.max_batch_signatures,
+                                            std::max<uint64_t>(kMinBatchSignatures, (queued_sigs_ + 1) / 2));
+      while (!queue_.empty() && (batch.empty() || sigs + queue_.front().block.txs.size() <= limit)) {
         sigs += queue_.front().block.txs.size();
         queued_bytes_ -= queue_.front().bytes;
+        queued_sigs_ -= queue_.front().block.txs.size();
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
       cv_.notify_all();  // room for the fetcher
     }
     const auto t0 = Clock::now();
-    Prepared p = prepare(std::move(batch), seq, tip, in_flight);
+    Prepared p = prepare(std::move(batch), seq, tip, in_flight, scratch);
     const bool failed = p.failure.has_value();
     std::unique_lock lk(mu_);
     times_.prepare += std::chrono::duration<double>(Clock::now() - t0).count();
@@ -205,7 +224,7 @@ void Follower::prepare_loop() {
 }
 
 Follower::Prepared Follower::prepare(std::vector<Queued> batch, uint64_t seq, TipInfo& tip,
-                                     std::deque<InFlightIds>& in_flight) {
+                                     std::deque<InFlightIds>& in_flight, HashScratch& scratch) {
   Prepared p;
   p.seq = seq;
   p.batch = std::move(batch);
@@ -217,16 +236,19 @@ Follower::Prepared Follower::prepare(std::vector<Queued> batch, uint64_t seq, Ti
     p.first_tx[i + 1] = p.first_tx[i] + p.batch[i].block.txs.size();
     for (const Transaction& tx : p.batch[i].block.txs) enc_bytes += tx.encoded_size();
   }
-  Bytes encodings;
+  Bytes& encodings = scratch.encodings;
+  encodings.clear();
   encodings.reserve(enc_bytes);
-  std::vector<size_t> ends;
+  std::vector<size_t>& ends = scratch.ends;
+  ends.clear();
   ends.reserve(p.first_tx.back());
   for (const Queued& q : p.batch)
     for (const Transaction& tx : q.block.txs) {
       tx.append_encoding(encodings);
       ends.push_back(encodings.size());
     }
-  std::vector<ByteSpan> spans;
+  std::vector<ByteSpan>& spans = scratch.spans;
+  spans.clear();
   spans.reserve(ends.size());
   for (size_t k = 0, begin = 0; k < ends.size(); begin = ends[k++])
     spans.emplace_back(encodings.data() + begin, ends[k] - begin);
@@ -237,7 +259,11 @@ Follower::Prepared Follower::prepare(std::vector<Queued> batch, uint64_t seq, Ti
     std::cerr << "blockgate: follow: hashing failed (" << st.message() << "); retrying\n";
     if (!sleep_for(std::chrono::milliseconds(1000))) return p;  // stopping: verify never sees it
   }
-  Bytes().swap(encodings);
+  if (encodings.capacity() > kKeepScratchBytes) {
+    Bytes().swap(encodings);
+    std::vector<size_t>().swap(ends);
+    std::vector<ByteSpan>().swap(spans);
+  }
 
   // Duplicates: the ledger answers for what has been submitted (batches up to
   // submitted_seq_, read before asking it); the batches handed to verify
