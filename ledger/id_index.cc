@@ -274,6 +274,15 @@ IdIndex::~IdIndex() {
   if (db_ && read_only_) {
     db_.reset();
   } else if (db_) {
+    // Nothing goes through the memtables, so RocksDB would keep every
+    // (empty) WAL file it opened: one more per start. The meta as it is in
+    // the database, flushed through the memtable, moves its log number on
+    // and lets it delete them.
+    if (meta_) {
+      rocksdb::WriteOptions wo;
+      wo.disableWAL = true;
+      db_->Put(wo, rocksdb::Slice(kMetaKey, kMetaKeyLen), encode_meta(*meta_));
+    }
     rocksdb::FlushOptions fo;
     fo.wait = true;
     db_->Flush(fo);
