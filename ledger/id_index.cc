@@ -13,6 +13,7 @@
 #include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -260,10 +261,11 @@ absl::Status IdIndex::wipe(const std::string& dir) {
 }
 
 IdIndex::~IdIndex() {
+  bool flushed = false;
   if (ingester_.joinable()) {
     // What is buffered goes in now: a clean close leaves nothing to catch up.
     // A failure only costs the next open a longer catch-up scan.
-    (void)flush();
+    flushed = flush().ok();
     {
       std::lock_guard g(ingest_mu_);
       ingest_stop_ = true;
@@ -278,7 +280,11 @@ IdIndex::~IdIndex() {
     // (empty) WAL file it opened: one more per start. The meta as it is in
     // the database, flushed through the memtable, moves its log number on
     // and lets it delete them.
-    if (meta_) {
+    // Only with room to spare: a memtable flush that fails for want of
+    // space makes RocksDB's close abort (seen on a full tmpfs).
+    struct statvfs vfs;
+    const bool room = ::statvfs(dir_.c_str(), &vfs) == 0 && uint64_t(vfs.f_bavail) * vfs.f_frsize >= (16u << 20);
+    if (meta_ && flushed && room) {
       rocksdb::WriteOptions wo;
       wo.disableWAL = true;
       db_->Put(wo, rocksdb::Slice(kMetaKey, kMetaKeyLen), encode_meta(*meta_));
