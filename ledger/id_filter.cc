@@ -69,6 +69,23 @@ bool IdFilter::test(const Pos& p) const {
   return true;
 }
 
+// Calls fn(i, position of ids[i]) for every id, computing the positions a
+// group ahead and prefetching their blocks (for writing when kWrite): one
+// memory round trip per id, overlapped with the others of its group.
+template <int kWrite, typename Fn>
+void IdFilter::grouped(std::span<const Hash32> ids, Fn&& fn) const {
+  constexpr size_t kGroup = 32;
+  Pos ps[kGroup];
+  for (size_t base = 0; base < ids.size(); base += kGroup) {
+    const size_t n = std::min(kGroup, ids.size() - base);
+    for (size_t i = 0; i < n; ++i) {
+      ps[i] = pos(ids[base + i]);
+      __builtin_prefetch(bits_ + ps[i].block * 8, kWrite);
+    }
+    for (size_t i = 0; i < n; ++i) fn(base + i, ps[i]);
+  }
+}
+
 void IdFilter::set(const Pos& p) {
   uint64_t* w = bits_ + p.block * 8;
   for (int i = 0; i < 8; ++i) {
@@ -85,32 +102,14 @@ void IdFilter::add(const Hash32& id) {
 }
 
 void IdFilter::add_batch(std::span<const Hash32> ids) {
-  constexpr size_t kGroup = 32;
-  Pos ps[kGroup];
-  for (size_t base = 0; base < ids.size(); base += kGroup) {
-    const size_t n = std::min(kGroup, ids.size() - base);
-    for (size_t i = 0; i < n; ++i) {
-      ps[i] = pos(ids[base + i]);
-      __builtin_prefetch(bits_ + ps[i].block * 8, 1);
-    }
-    for (size_t i = 0; i < n; ++i) set(ps[i]);
-  }
+  grouped</*kWrite=*/1>(ids, [this](size_t, const Pos& p) { set(p); });
   added_.fetch_add(ids.size(), std::memory_order_relaxed);
 }
 
 bool IdFilter::may_contain(const Hash32& id) const { return test(pos(id)); }
 
 void IdFilter::may_contain_batch(std::span<const Hash32> ids, uint8_t* maybe) const {
-  constexpr size_t kGroup = 32;
-  Pos ps[kGroup];
-  for (size_t base = 0; base < ids.size(); base += kGroup) {
-    const size_t n = std::min(kGroup, ids.size() - base);
-    for (size_t i = 0; i < n; ++i) {
-      ps[i] = pos(ids[base + i]);
-      __builtin_prefetch(bits_ + ps[i].block * 8);
-    }
-    for (size_t i = 0; i < n; ++i) maybe[base + i] = test(ps[i]) ? 1 : 0;
-  }
+  grouped</*kWrite=*/0>(ids, [&](size_t i, const Pos& p) { maybe[i] = test(p) ? 1 : 0; });
 }
 
 double IdFilter::expected_fp_rate(uint64_t n) const {

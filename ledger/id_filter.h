@@ -89,6 +89,8 @@ class IdFilter {
                                                              const std::string& owner, bool read_only, bool* trusted,
                                                              std::string* why);
   void set(const Pos& p);
+  template <int kWrite, typename Fn>
+  void grouped(std::span<const Hash32> ids, Fn&& fn) const;
   absl::Status write_header(uint32_t state, uint32_t crc);  // pwrite + fdatasync
   absl::StatusOr<uint32_t> load_bits();  // file -> memory; the CRC of the bits
 
