@@ -362,7 +362,6 @@ absl::Status IdIndex::write(Batch& batch, const IndexMeta& meta) {
       for (size_t k = i; k < i + take; ++k) active_->ids.insert_or_assign(batch.txs_[k].first, batch.txs_[k].second);
       if (i + take == n) active_->meta = meta;
     }
-    staged_count_.fetch_add(take, std::memory_order_relaxed);
     i += take;
     if (i < n) {
       // Full mid-batch: the meta this buffer is ingested with must not claim
@@ -430,7 +429,6 @@ void IdIndex::ingest_loop() {
       // Now in RocksDB: lookups find the ids there from here on.
       std::unique_lock lk(staged_mu_);
       meta_ = s->meta;
-      staged_count_.fetch_sub(s->ids.size(), std::memory_order_relaxed);
       frozen_.pop_front();
       ingested_.fetch_add(1, std::memory_order_release);
     }
@@ -517,7 +515,12 @@ std::optional<size_t> IdIndex::first_staged(std::span<const Hash32> ids) const {
   return std::nullopt;
 }
 
-uint64_t IdIndex::staged_ids() const { return staged_count_.load(std::memory_order_relaxed); }
+uint64_t IdIndex::staged_ids() const {
+  std::shared_lock lk(staged_mu_);
+  uint64_t n = active_ ? active_->ids.size() : 0;
+  for (const auto& f : frozen_) n += f->ids.size();
+  return n;
+}
 uint64_t IdIndex::ingested_files() const { return ingested_.load(std::memory_order_acquire); }
 
 std::optional<IndexEntry> IdIndex::get(const Hash32& id, absl::Status* error) const {

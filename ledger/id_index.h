@@ -189,7 +189,7 @@ class IdIndex {
   size_t frozen_waiting_ = 0;  // frozen buffers not yet ingested
   bool ingest_stop_ = false;
   absl::Status ingest_error_;
-  std::atomic<uint64_t> staged_count_{0}, ingested_{0};
+  std::atomic<uint64_t> ingested_{0};
   std::thread ingester_;
 };
 
