@@ -5,6 +5,7 @@
 #include <absl/strings/ascii.h>
 #include <absl/strings/numbers.h>
 
+#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -156,6 +157,10 @@ const FlagTable<ServeConfig>& serve_flags() {
 }
 
 int serve(int argc, char** argv) {
+  // A server outlives whoever reads its output: with stdout or stderr a pipe
+  // whose reader went away (`serve 2>&1 | head`, a log shipper restarting),
+  // a log line must fail, not kill the process with SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   ServeConfig cfg;
   ParsedFlags parsed;
   if (auto exit_code = parse_command_line(serve_flags(), argc, argv, &cfg, &parsed)) return *exit_code;

@@ -3,12 +3,17 @@
 // committed transactions surviving restarts and kill -9, and start-up
 // failures (bad flags, port in use) reported with a non-zero exit.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <regex>
 #include <thread>
 
+#include "host/fd.h"
 #include "testing/json.h"
+#include "testing/process.h"
 #include "testing/server_process.h"
 #include "testing/temp_dir.h"
 #include "testing/tx_factory.h"
@@ -30,6 +35,51 @@ TEST(ServerLifecycleTest, OneListeningLineThenSigtermExitsZero) {
   s.signal(SIGTERM);
   EXPECT_EQ(s.wait_exit(milliseconds(15000)), 0) << s.stderr_text();
   EXPECT_EQ(s.stdout_text(), s.listening_line() + "\n");  // exactly one stdout line
+}
+
+// `serve 2>&1 | head -1`, or a log shipper that restarts: the reader of the
+// server's output goes away. Its next log lines fail; it keeps serving and
+// still drains and exits 0, rather than dying of SIGPIPE at the first one.
+TEST(ServerLifecycleTest, SurvivesItsLogReaderGoingAway) {
+  TempDir dir;
+  // The child gets SIGPIPE's default action, as from a shell (an ignored
+  // signal would be inherited through exec and hide the failure).
+  struct sigaction dfl {}, old{};
+  dfl.sa_handler = SIG_DFL;
+  sigaction(SIGPIPE, &dfl, &old);
+  int out_fd = -1, err_fd = -1;
+  const pid_t pid = spawn({blockgate_binary(), "serve", "--data", dir.path() + "/data", "--listen", "127.0.0.1:0",
+                           "--backend", "cpu"},
+                          &out_fd, &err_fd);
+  sigaction(SIGPIPE, &old, nullptr);
+  ASSERT_GT(pid, 0);
+  UniqueFd out(out_fd), err(err_fd);
+  std::string line;
+  char c;
+  while (line.find('\n') == std::string::npos && read(out.get(), &c, 1) == 1) line.push_back(c);
+  const std::smatch m = [&] {
+    std::smatch r;
+    std::regex_search(line, r, std::regex(R"(http://127\.0\.0\.1:(\d+))"));
+    return r;
+  }();
+  ASSERT_FALSE(m.empty()) << line;
+  err.reset();  // nobody reads its log any more
+  out.reset();
+  HttpClient client("127.0.0.1", uint16_t(std::stoi(m[1].str())));
+  auto health = client.get("/healthz");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200);
+  kill(pid, SIGTERM);  // "signal 15, draining" and "stopped cleanly" go nowhere
+  int st = 0, exit_code = -1;
+  for (int i = 0; i < 300 && exit_code < 0; ++i) {
+    if (waitpid(pid, &st, WNOHANG) == pid) exit_code = decode_wait_status(st);
+    else std::this_thread::sleep_for(milliseconds(50));
+  }
+  if (exit_code < 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+  }
+  EXPECT_EQ(exit_code, 0) << "128 + 13 is death by SIGPIPE";
 }
 
 TEST(ServerLifecycleTest, SigtermFinishesInFlightCommits) {
