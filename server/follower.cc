@@ -132,7 +132,15 @@ void Follower::fetch_loop() {
     if (st.ok()) {
       std::cerr << "blockgate: follow: reading " << opts_.source.url << " from height " << from << "\n";
       last_logged.clear();
-      backoff = kMinBackoff;
+      // The backoff starts afresh once this connection delivers a block or
+      // holds for a while; an upstream that accepts and then fails at once
+      // is retried with a doubling backoff, not every 100 ms.
+      const auto opened_at = Clock::now();
+      const uint64_t from_before = from;
+      auto reset_backoff = [&] {
+        std::lock_guard lk(mu_);
+        if (next_fetch_ > from_before || Clock::now() - opened_at >= kMaxBackoff) backoff = kMinBackoff;
+      };
       {
         std::lock_guard lk(mu_);
         stats_.connected = true;
@@ -143,6 +151,7 @@ void Follower::fetch_loop() {
         const double fetch_s = std::chrono::duration<double>(Clock::now() - t0).count();
         if (!b.ok()) {
           st = b.status();
+          reset_backoff();
           break;
         }
         const std::optional<uint64_t> up = source_->upstream_tip();

@@ -14,6 +14,7 @@
 #include <map>
 
 #include "host/block.h"
+#include "host/thread_pool.h"
 #include "server/metrics.h"
 
 namespace bg {
@@ -119,6 +120,7 @@ bool Publisher::wait_for(std::chrono::milliseconds d) {
 }
 
 void Publisher::run() {
+  set_thread_name("bg-publish");
   auto backoff = kMinBackoff;
   std::string last_logged;
   bool first_attempt = true;
@@ -144,8 +146,15 @@ void Publisher::run() {
       set_state("connected");
       if (last_logged != "connected") std::cerr << "blockgate: publish: connected to " << cfg_.url << "\n";
       last_logged = "connected";
-      backoff = kMinBackoff;
-      st = publish_session(*js);
+      bool progressed = false;
+      const auto session_start = std::chrono::steady_clock::now();
+      st = publish_session(*js, &progressed);
+      // A session that published something, or held its connection for a
+      // while, starts the next one's backoff afresh; one that failed at once
+      // (a stream that cannot be created, a server refusing every request)
+      // keeps doubling it, so a broken setup is retried every few seconds,
+      // not ten times a second.
+      if (progressed || std::chrono::steady_clock::now() - session_start >= kMaxBackoff) backoff = kMinBackoff;
     }
     first_attempt = false;
     if (st.ok()) continue;  // stopping, checked above
@@ -171,7 +180,7 @@ void Publisher::run() {
   }
 }
 
-absl::Status Publisher::publish_session(JetStream& js) {
+absl::Status Publisher::publish_session(JetStream& js, bool* progressed) {
   if (absl::Status st = check_payload(js); !st.ok()) return st;
   auto last = js.ensure_stream();
   if (!last.ok()) return last.status();
@@ -269,6 +278,7 @@ absl::Status Publisher::publish_session(JetStream& js) {
                                                      "; resuming from its last sequence"));
         }
         ++acked;
+        *progressed = true;
         bytes_sent += r.bytes;
         std::lock_guard lk(mu_);
         stats_.any_published = true;

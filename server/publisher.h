@@ -52,7 +52,8 @@ class Publisher {
  private:
   void run();
   // One connected session; returns when the connection fails or on stop.
-  absl::Status publish_session(JetStream& js);
+  // *progressed is set once a publish was acknowledged.
+  absl::Status publish_session(JetStream& js, bool* progressed);
   absl::Status check_payload(const JetStream& js) const;
   void set_state(std::string state);
   bool wait_for(std::chrono::milliseconds d);

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <thread>
@@ -19,6 +20,7 @@
 #include "host/block.h"
 #include "host/signer.h"
 #include "server/http_client.h"
+#include "server/jetstream.h"
 #include "server/stream_codec.h"
 #include "testing/process.h"
 #include "testing/raw_conn.h"
@@ -332,10 +334,13 @@ TEST(Downstream, ChainThroughJetStreamAndHttpSurvivesKills) {
 }
 
 // Serves GET /v1/stream from a fixed list of binary blocks (a valid chain
-// then one bad block) and /v1/status; the connection then stays open.
+// then one bad block) and /v1/status; the connection then stays open. With
+// `hang_up`, each stream request gets its 200 head and then the connection
+// is closed at once.
 class FakeUpstream {
  public:
-  explicit FakeUpstream(std::vector<Block> blocks) : blocks_(std::move(blocks)) {
+  explicit FakeUpstream(std::vector<Block> blocks, bool hang_up = false)
+      : blocks_(std::move(blocks)), hang_up_(hang_up) {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -357,6 +362,7 @@ class FakeUpstream {
     for (int c : conns_) close(c);
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int stream_requests() const { return stream_requests_.load(); }
 
  private:
   void serve() {
@@ -372,10 +378,19 @@ class FakeUpstream {
         req.append(buf, size_t(n));
       }
       if (req.rfind("GET /v1/status", 0) == 0) {
-        const std::string body = "{\"height\":" + std::to_string(blocks_.back().header.height) + "}";
+        const uint64_t tip = blocks_.empty() ? 0 : blocks_.back().header.height;
+        const std::string body = "{\"height\":" + std::to_string(tip) + "}";
         const std::string res = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
                                 std::to_string(body.size()) + "\r\n\r\n" + body;
         (void)!write(c, res.data(), res.size());
+        continue;
+      }
+      ++stream_requests_;
+      if (hang_up_) {
+        const std::string head =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+        (void)!write(c, head.data(), head.size());
+        shutdown(c, SHUT_RDWR);
         continue;
       }
       uint64_t from = 0;
@@ -396,6 +411,8 @@ class FakeUpstream {
   }
 
   std::vector<Block> blocks_;
+  const bool hang_up_;
+  std::atomic<int> stream_requests_{0};
   int fd_ = -1;
   uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
@@ -475,6 +492,22 @@ INSTANTIATE_TEST_SUITE_P(Cases, MaliciousUpstream,
                                            std::make_pair(Damage::kPrevHash, std::string("not_extending_tip")),
                                            std::make_pair(Damage::kDuplicate, std::string("duplicate"))));
 
+// An upstream that answers each stream request and hangs up at once: the
+// follower's backoff keeps doubling (a connection that delivered nothing
+// does not reset it), so it asks a handful of times in three seconds, not
+// thirty.
+TEST(Downstream, FollowerBacksOffFromAnUpstreamThatHangsUpAtOnce) {
+  TempDir tmp("bg-hangup");
+  FakeUpstream upstream({}, /*hang_up=*/true);
+  ServerProcess f;
+  ASSERT_TRUE(f.start(tmp.sub("follower"), {"--backend", "cpu", "--follow", upstream.url()})) << f.log();
+  std::this_thread::sleep_for(3s);
+  const int asked = upstream.stream_requests();
+  EXPECT_GE(asked, 2) << f.log();
+  EXPECT_LE(asked, 8) << f.log();
+  EXPECT_EQ(f.stop(SIGTERM), 0) << f.log();
+}
+
 TEST(Downstream, SecondLeaderOnOneStreamIsRefused) {
   TempDir tmp("bg-two");
   NatsServer nats(tmp.sub("nats"));
@@ -500,6 +533,52 @@ TEST(Downstream, SecondLeaderOnOneStreamIsRefused) {
                          60s);
   EXPECT_EQ(all.exit_code, 0) << all.output.substr(0, 2000);
   EXPECT_EQ(heights_in(all.output).size(), tip + 1);
+}
+
+// A stream that cannot be created (another stream already takes its subject)
+// fails every session right after its connect: the publisher keeps doubling
+// its backoff instead of retrying ten times a second, and publishes every
+// block once the conflict is gone.
+TEST(Downstream, PublisherBacksOffWhileItsStreamCannotBeCreated) {
+  TempDir tmp("bg-pubbackoff");
+  NatsServer nats(tmp.sub("nats"));
+  ASSERT_TRUE(nats.start()) << nats.log();
+  NatsConfig other;
+  other.url = nats.url();
+  other.stream = "OTHER";  // on the publisher's default subject, blockgate.blocks
+  {
+    auto js = JetStream::connect(other);
+    ASSERT_TRUE(js.ok()) << js.status();
+    auto last = (*js)->ensure_stream();
+    ASSERT_TRUE(last.ok()) << last.status();
+  }
+  ServerProcess a;
+  ASSERT_TRUE(a.start(tmp.sub("a"), {"--backend", "cpu", "--publish", nats.url(), "--max-block-bytes", "1000000"}))
+      << a.log();
+  auto metric = [&](const std::string& name) -> int64_t {
+    HttpClient hc(a.host(), a.port());
+    auto m = hc.get("/metrics");
+    if (!m.ok()) return -2;
+    const size_t at = m->body.find("\n" + name + " ");
+    return at == std::string::npos ? -2 : std::stoll(m->body.substr(at + name.size() + 2));
+  };
+  std::this_thread::sleep_for(3s);
+  // 100, 200, 400, 800, 1600 ms: about five failures in three seconds (the
+  // fixed 100 ms of a backoff reset by every connect gave about thirty).
+  const int64_t errors = metric("blockgate_publish_errors_total");
+  EXPECT_GE(errors, 2) << a.log();
+  EXPECT_LE(errors, 8) << a.log();
+  EXPECT_NE(a.log().find("creating stream BLOCKGATE"), std::string::npos) << a.log();
+  EXPECT_EQ(metric("blockgate_publish_height"), -1);
+  // The conflict goes away (a fresh store): the publisher's next attempt
+  // creates its stream and publishes the whole ledger.
+  nats.kill9();
+  std::filesystem::remove_all(tmp.sub("nats"));
+  ASSERT_TRUE(nats.start()) << nats.log();
+  ASSERT_TRUE(post_txs(a, signed_txs(10, 31)));
+  const uint64_t tip = height_of(a);
+  ASSERT_GE(tip, 1u);
+  EXPECT_TRUE(wait_for([&] { return metric("blockgate_publish_height") == int64_t(tip); }, 30s)) << a.log();
 }
 
 // NATS over TLS: nats-server with a self-signed certificate; publish,
