@@ -1037,6 +1037,8 @@ LedgerStats FileLedger::stats() const {
     s.index_cache_bytes = index_->cache_bytes_used();
     s.index_staged_ids = index_->staged_ids();
     s.index_ingested_files = index_->ingested_files();
+    s.index_level0_files = index_->level0_files();
+    s.index_compacting = index_->compacting();
     std::shared_lock lk(mu_);
     s.index_covered_height = durable_tip_.height;
   }

@@ -1,6 +1,7 @@
 // IdIndex: the RocksDB database and the heights file under DATA/index/.
 #include "ledger/id_index.h"
 
+#include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 #include <fcntl.h>
 #include <rocksdb/cache.h>
@@ -633,6 +634,20 @@ uint64_t IdIndex::size_on_disk() const {
   uint64_t sst = 0;
   db_->GetIntProperty("rocksdb.total-sst-files-size", &sst);
   return sst + heights_count() * kHeightEntry;
+}
+
+uint64_t IdIndex::level0_files() const {
+  std::string v;  // a string property, not an integer one
+  uint64_t n = 0;
+  if (db_->GetProperty("rocksdb.num-files-at-level0", &v)) (void)absl::SimpleAtoi(v, &n);
+  return n;
+}
+
+bool IdIndex::compacting() const {
+  uint64_t running = 0, pending = 0;
+  db_->GetIntProperty("rocksdb.num-running-compactions", &running);
+  db_->GetIntProperty("rocksdb.compaction-pending", &pending);
+  return running > 0 || pending > 0;
 }
 
 double IdIndex::cache_hit_ratio() const {

@@ -144,6 +144,10 @@ class IdIndex {
   // Ingests the write buffer and waits (the end of a catch-up scan, close).
   absl::Status flush();
   uint64_t size_on_disk() const;   // SST files + heights file
+  // Level-0 SST files (each ingested buffer lands there until compacted),
+  // and whether RocksDB is compacting or has a compaction due.
+  uint64_t level0_files() const;
+  bool compacting() const;
   uint64_t staged_ids() const;     // ids in the write buffer, not yet in RocksDB
   // SST files ingested since open. Incremented with each buffer's removal
   // (under the same lock): a lookup that missed a removed buffer sees it.

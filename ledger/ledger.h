@@ -119,6 +119,8 @@ struct LedgerStats {
   uint64_t index_filter_passed = 0;    // of those, sent on to RocksDB (maybe present)
   uint64_t index_staged_ids = 0;       // in the index's write buffer, not yet in RocksDB
   uint64_t index_ingested_files = 0;   // write buffers ingested into RocksDB since open
+  uint64_t index_level0_files = 0;     // RocksDB level-0 SST files
+  bool index_compacting = false;       // RocksDB compacts, or has a compaction due
 };
 
 using CommitCallback = std::function<void(absl::Status)>;

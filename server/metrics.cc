@@ -213,6 +213,12 @@ std::string Metrics::render(const MetricsSnapshot& snap) const {
   append_metric(out, "blockgate_ledger_index_ingested_files_total", "counter",
                 "Write buffers ingested into RocksDB as SST files since start.",
                 uint64_t(snap.ledger.index_ingested_files));
+  append_metric(out, "blockgate_ledger_index_level0_files", "gauge",
+                "RocksDB level-0 SST files of the index (compacted 8 at a time).",
+                uint64_t(snap.ledger.index_level0_files));
+  append_metric(out, "blockgate_ledger_index_compacting", "gauge",
+                "1 while RocksDB compacts the index or has a compaction due (background CPU and disk).",
+                uint64_t(snap.ledger.index_compacting ? 1 : 0));
   append_metric(out, "blockgate_ready", "gauge", "1 when the server accepts writes (/readyz).",
                 uint64_t(snap.ready ? 1 : 0));
   append_metric(out, "blockgate_uptime_seconds", "gauge", "Seconds since the server started.",
