@@ -6,7 +6,11 @@
 // With `exactly-once`, each message also carries what the publisher sends:
 // a 64-hex-digit message id, expected-last-sequence = i, and the height and
 // hash headers (so the server's deduplication and sequence check are paid).
+// `nats_publish URL STREAM --delete` deletes a stream (the benchmark script
+// removes each stream once measured, so that the next run does not share the
+// disk with the write-back of earlier ones).
 // Usage: nats_publish URL STREAM COUNT SIZE [WINDOW [exactly-once]]
+//        nats_publish URL STREAM --delete
 #include <nats/nats.h>
 
 #include <chrono>
@@ -15,9 +19,29 @@
 #include <string>
 #include <vector>
 
+int delete_stream(const std::string& url, const std::string& stream) {
+  natsConnection* nc = nullptr;
+  if (natsConnection_ConnectTo(&nc, url.c_str()) != NATS_OK) {
+    std::fprintf(stderr, "nats_publish: cannot connect to %s\n", url.c_str());
+    return 1;
+  }
+  jsCtx* js = nullptr;
+  natsConnection_JetStream(&js, nc, nullptr);
+  jsErrCode jerr = jsErrCode(0);
+  const natsStatus st = js_DeleteStream(js, stream.c_str(), nullptr, &jerr);
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+  if (st != NATS_OK) {
+    std::fprintf(stderr, "nats_publish: cannot delete stream %s (JetStream error %d)\n", stream.c_str(), int(jerr));
+    return 1;
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[3]) == "--delete") return delete_stream(argv[1], argv[2]);
   if (argc < 5 || argc > 7 || (argc == 7 && std::string(argv[6]) != "exactly-once")) {
-    std::fprintf(stderr, "usage: nats_publish URL STREAM COUNT SIZE [WINDOW [exactly-once]]\n");
+    std::fprintf(stderr, "usage: nats_publish URL STREAM COUNT SIZE [WINDOW [exactly-once]]\n       nats_publish URL STREAM --delete\n");
     return 2;
   }
   const std::string url = argv[1], stream = argv[2], subject = stream + ".raw";

@@ -5,8 +5,8 @@
 #     its start to its tip = the leader's; compared with `blockgate verify`
 #     on the very same transactions (extracted from the leader's blocks) in
 #     the same run;
-#  2. publish: the leader's ledger grown to PUB_COUNT transactions (thousands
-#     of blocks, so that each run lasts a fair fraction of a second), then
+#  2. publish: the leader's ledger grown to PUB_COUNT transactions (~10,000
+#     blocks at the default, so that each run lasts about half a second), then
 #     2 * RUNS + 1 fresh JetStream streams, each filled by serve --publish
 #     from a copy of it, alternating with bench/nats_publish (raw publishes
 #     of messages of the average block size: synchronous, and with the
@@ -17,12 +17,12 @@
 #     quantiles per phase (leader's block timestamp to durable on the
 #     follower, /v1/status).
 # Usage: scripts/bench-downstream.sh [BUILD_DIR] [COUNT] [RUNS] [PUB_COUNT]
-#   (defaults: build 20000 3 300000; PUB_COUNT is raised to COUNT if lower)
+#   (defaults: build 20000 3 1000000; PUB_COUNT is raised to COUNT if lower)
 set -euo pipefail
 build=${1:-build}
 count=${2:-20000}
 runs=${3:-3}
-pub_count=${4:-300000}
+pub_count=${4:-1000000}
 (( pub_count < count )) && pub_count=$count
 bin=$build/blockgate
 for b in "$bin" "$build/bench/nats_publish"; do
@@ -130,23 +130,49 @@ if (( pub_count > count )); then
     >"$tmp/loadgen-pub.out" 2>&1 || { echo "bench-downstream: the loadgen failed:" >&2; tail -5 "$tmp/loadgen-pub.out" >&2; exit 1; }
 fi
 pblocks=$(($(height "$pl") + 1))
+# A settled index: RocksDB done compacting the ingested files, so that no
+# copy starts with a compaction due (0.6 CPU s at 1 M transactions, on a
+# background thread, during the publish).
+for _ in $(seq 1 600); do
+  curl -s "$pl/metrics" | grep -q '^blockgate_ledger_index_compacting 0' && break; sleep 0.1
+done
 kill -TERM "$(cat "$tmp/publ.pid")"; wait "$(cat "$tmp/publ.pid")" 2>/dev/null || true
 pavg=$(($(cat "$tmp/publ"/segment-*.log | wc -c) / pblocks))
 echo "bench-downstream: publish $pblocks blocks of $pavg bytes on average; load $(cut -d' ' -f1-3 /proc/loadavg)"
+# Each stream is deleted once measured: otherwise every run writes beside
+# the write-back of the ones before (21 streams of ~170 MB by the end), which
+# lands on whichever client is running at the time.
+drop_stream() { "$build/bench/nats_publish" "$nats" "$1" --delete; }
 for ((r = 0; r < 2 * runs + 1; ++r)); do
   rm -rf "$tmp/pub"; cp -r "$tmp/publ" "$tmp/pub"
-  serve "$tmp/pub" --publish "$nats" --nats-stream "PUB$r" --nats-subject "pub$r.blocks" --max-block-bytes 1000000 >/dev/null
-  for _ in $(seq 1 12000); do grep -q 'publish: caught up' "$tmp/pub.err" && break; sleep 0.05; done
+  # The copy (~350 MB with the index at 1 M transactions) is written back
+  # first: the kernel's write-back of it would otherwise run during the
+  # publish, and not during the raw client's run.
+  sync
+  # The publisher's log through a FIFO, read with blocking reads until its
+  # "caught up" line: polling a log file (a grep and a sleep 20 times a
+  # second) would take CPU from it and nats-server while it publishes, and
+  # not from the raw client, which the script simply waits for.
+  rm -f "$tmp/pub.fifo"; mkfifo "$tmp/pub.fifo"
+  "$bin" serve --data "$tmp/pub" --listen 127.0.0.1:0 --backend cpu --publish "$nats" --nats-stream "PUB$r" \
+    --nats-subject "pub$r.blocks" --max-block-bytes 1000000 >"$tmp/pub.out" 2>"$tmp/pub.fifo" &
+  echo $! >"$tmp/pub.pid"
+  timeout 600 sed '/publish: caught up/q' <"$tmp/pub.fifo" >"$tmp/pub.err" || true
   line=$(grep 'publish: caught up' "$tmp/pub.err" | head -1)
+  [[ -n $line ]] || { echo "bench-downstream: serve --publish did not catch up:" >&2; cat "$tmp/pub.err" >&2; exit 1; }
   echo "bench-downstream:   serve --publish: ${line#*publish: }"
   pub_rates+=($(sed -n 's/.* s (\([0-9]*\) blocks\/s.*/\1/p' <<<"$line"))
   pub_s+=($(sed -n 's/.* in \([0-9.]*\) s (.*/\1/p' <<<"$line"))
   kill -TERM "$(cat "$tmp/pub.pid")"; wait "$(cat "$tmp/pub.pid")" 2>/dev/null || true
+  drop_stream "PUB$r"
+  sync  # what the server wrote at its close (the id filter) is not the raw client's to write back
   out=$("$build/bench/nats_publish" "$nats" "RAWS$r" "$pblocks" "$pavg"); echo "bench-downstream:   $out"
   sync_rates+=($(sed -n 's/.*: \([0-9]*\) msg\/s.*/\1/p' <<<"$out"))
+  drop_stream "RAWS$r"
   out=$("$build/bench/nats_publish" "$nats" "RAWA$r" "$pblocks" "$pavg" 64); echo "bench-downstream:   $out"
   async_rates+=($(sed -n 's/.*: \([0-9]*\) msg\/s.*/\1/p' <<<"$out"))
   async_s+=($(sed -n 's/.* in \([0-9.]*\) s: .*/\1/p' <<<"$out"))
+  drop_stream "RAWA$r"
 done
 mp=$(median "${pub_rates[@]}"); ms=$(median "${sync_rates[@]}"); ma=$(median "${async_rates[@]}")
 echo "bench-downstream: serve --publish ${pub_rates[*]} blocks/s (median $mp); raw window 64: ${async_rates[*]} (median $ma): $(python3 -c "print(f'{$mp/$ma:.2f}')"); raw synchronous: ${sync_rates[*]} (median $ms): $(python3 -c "print(f'{$mp/$ms:.2f}')")"
