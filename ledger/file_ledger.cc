@@ -130,6 +130,10 @@ class FileLedger final : public Ledger {
       stopping_ = true;
     }
     cv_.notify_all();
+    // An ingestion waiting for disk space would hold the writer (and this
+    // close) until there is room: it gives up instead; the next open's
+    // catch-up scan indexes what it held.
+    if (index_) index_->stop_retrying();
     if (writer_.joinable()) writer_.join();
     filter_stop_ = true;
     if (filter_builder_.joinable()) filter_builder_.join();
@@ -184,6 +188,12 @@ class FileLedger final : public Ledger {
     if (!writer_error_.ok()) return writer_error_;
     if (opts_.read_only) return absl::FailedPreconditionError("ledger opened read-only");
     if (disk_full_) return absl::ResourceExhaustedError("ledger: disk full; the last write was refused");
+    if (index_) {
+      if (absl::Status w = index_->ingest_waiting(); !w.ok())
+        return absl::ResourceExhaustedError(
+            absl::StrCat("ledger: disk full; the index's ingestion is retried until there is room (", w.message(),
+                         ")"));
+    }
     return absl::OkStatus();
   }
   std::string recovery_summary() const override { return recovery_summary_; }
@@ -1039,6 +1049,7 @@ LedgerStats FileLedger::stats() const {
     s.index_ingested_files = index_->ingested_files();
     s.index_level0_files = index_->level0_files();
     s.index_compacting = index_->compacting();
+    s.index_ingest_waiting = !index_->ingest_waiting().ok();
     std::shared_lock lk(mu_);
     s.index_covered_height = durable_tip_.height;
   }

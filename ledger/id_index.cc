@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -37,6 +38,8 @@ const char* const kHeightsFile = "heights";
 // SST files being written for ingestion (moved into the database by it; a
 // crash may leave one behind, removed at the next open).
 const char* const kIngestDir = "ingest";
+// An ingestion refused for want of disk space is tried again after this.
+constexpr std::chrono::milliseconds kIngestMinBackoff{100}, kIngestMaxBackoff{5000};
 // Bytes one staged id costs in a hash map slot (key, value, control byte),
 // and in the sorted copy the ingestion makes: size the buffers from the budget.
 constexpr size_t kStagedSlotBytes = 32 + sizeof(IndexEntry) + 1;
@@ -117,6 +120,7 @@ std::optional<IndexMeta> decode_meta(const std::string& s) {
 absl::Status from_rocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return absl::OkStatus();
   if (s.IsCorruption()) return absl::DataLossError(absl::StrCat(what, ": ", s.ToString()));
+  if (s.IsNoSpace()) return absl::ResourceExhaustedError(absl::StrCat(what, ": ", s.ToString()));
   return absl::InternalError(absl::StrCat(what, ": ", s.ToString()));
 }
 
@@ -160,7 +164,10 @@ absl::StatusOr<std::unique_ptr<IdIndex>> IdIndex::open(const std::string& dir, c
   ix->dir_ = dir;
   ix->read_only_ = read_only;
   struct stat st;
-  *created = ::stat(dir.c_str(), &st) != 0;
+  // A new index: no directory yet, or an empty one (a mount point of its own).
+  std::error_code ec;
+  *created = ::stat(dir.c_str(), &st) != 0 ||
+             (S_ISDIR(st.st_mode) && std::filesystem::is_empty(dir, ec) && !ec);
   if (*created && read_only) return absl::NotFoundError(absl::StrCat("no index at ", dir));
   if (*created && ::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
     return absl::UnavailableError(absl::StrCat("cannot create ", dir, ": ", errno_text(errno)));
@@ -255,9 +262,15 @@ absl::StatusOr<std::unique_ptr<IdIndex>> IdIndex::open(const std::string& dir, c
 }
 
 absl::Status IdIndex::wipe(const std::string& dir) {
+  // The directory's contents, not the directory: DIR/index may be a mount
+  // point of its own (the index on a faster or separate volume).
   std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
-  if (ec) return absl::InternalError(absl::StrCat("cannot remove ", dir, ": ", ec.message()));
+  if (!std::filesystem::exists(dir, ec)) return absl::OkStatus();
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::filesystem::remove_all(entry.path(), ec);
+    if (ec) return absl::InternalError(absl::StrCat("cannot remove ", entry.path().string(), ": ", ec.message()));
+  }
+  if (ec) return absl::InternalError(absl::StrCat("cannot list ", dir, ": ", ec.message()));
   return absl::OkStatus();
 }
 
@@ -411,9 +424,41 @@ absl::Status IdIndex::freeze() {
   return absl::OkStatus();
 }
 
+bool IdIndex::retry_after_disk_full(const absl::Status& st, std::chrono::milliseconds* backoff) {
+  {
+    std::unique_lock g(ingest_mu_);
+    if (ingest_waiting_.ok())
+      std::fprintf(stderr, "blockgate: %s; retrying (backoff up to %lld ms) until there is room\n",
+                   std::string(st.message()).c_str(), static_cast<long long>(kIngestMaxBackoff.count()));
+    if (ingest_stop_ || give_up_retries_) return false;  // closing: give up
+    ingest_waiting_ = st;
+    if (ingest_cv_.wait_for(g, *backoff, [&] { return ingest_stop_ || give_up_retries_; })) return false;
+  }
+  *backoff = std::min(*backoff * 2, kIngestMaxBackoff);
+  // A failed ingestion may have left RocksDB in its error state (a MANIFEST
+  // write refused): with room again, Resume() clears it; until then the
+  // next attempt fails the same way.
+  db_->Resume();
+  return true;
+}
+
+void IdIndex::stop_retrying() {
+  {
+    std::lock_guard g(ingest_mu_);
+    give_up_retries_ = true;
+  }
+  ingest_cv_.notify_all();
+}
+
+absl::Status IdIndex::ingest_waiting() const {
+  std::lock_guard g(ingest_mu_);
+  return ingest_waiting_;
+}
+
 void IdIndex::ingest_loop() {
   set_thread_name("bg-ingest");
   uint64_t seq = 0;
+  auto backoff = kIngestMinBackoff;
   while (true) {
     {
       std::unique_lock g(ingest_mu_);
@@ -426,6 +471,8 @@ void IdIndex::ingest_loop() {
       s = frozen_.front().get();  // only this thread pops: stays valid
     }
     absl::Status st = ingest(*s, ++seq);
+    if (absl::IsResourceExhausted(st) && retry_after_disk_full(st, &backoff)) continue;
+    backoff = kIngestMinBackoff;
     if (st.ok()) {
       // Now in RocksDB: lookups find the ids there from here on.
       std::unique_lock lk(staged_mu_);
@@ -437,6 +484,10 @@ void IdIndex::ingest_loop() {
       std::lock_guard g(ingest_mu_);
       if (!st.ok()) ingest_error_ = st;  // the buffer stays: lookups still see its ids
       else --frozen_waiting_;
+      if (st.ok() && !ingest_waiting_.ok()) {
+        ingest_waiting_ = absl::OkStatus();
+        std::fprintf(stderr, "blockgate: index: ingestion resumed (disk space returned)\n");
+      }
     }
     ingest_cv_.notify_all();
     if (!st.ok()) return;

@@ -25,6 +25,7 @@
 #include <absl/container/flat_hash_map.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -143,6 +144,14 @@ class IdIndex {
 
   // Ingests the write buffer and waits (the end of a catch-up scan, close).
   absl::Status flush();
+  // While an ingestion failed for want of disk space and is retried (with a
+  // backoff of 100 ms to 5 s; the buffer stays answerable, and the writer
+  // waits once the next buffer is full too): that error. OK otherwise.
+  absl::Status ingest_waiting() const;
+  // Closing: an ingestion waiting for disk space gives up (now or at its
+  // next failure), so that the writer and flush() return an error instead
+  // of waiting for room that may never come.
+  void stop_retrying();
   uint64_t size_on_disk() const;   // SST files + heights file
   // Level-0 SST files (each ingested buffer lands there until compacted),
   // and whether RocksDB is compacting or has a compaction due.
@@ -181,6 +190,9 @@ class IdIndex {
   absl::Status freeze();
   void ingest_loop();
   absl::Status ingest(const Staged& s, uint64_t seq);
+  // After a disk-full ingestion: logs (once), waits `*backoff` and doubles
+  // it, clears RocksDB's error state. False when the index is closing.
+  bool retry_after_disk_full(const absl::Status& st, std::chrono::milliseconds* backoff);
   std::unique_ptr<Staged> new_buffer() const;
 
   size_t staged_cap_ = 0;
@@ -188,11 +200,13 @@ class IdIndex {
   std::unique_ptr<Staged> active_;
   std::deque<std::unique_ptr<Staged>> frozen_;  // oldest first; the ingester pops the front
   bool active_dirty_ = false;                    // writer side: active_ holds a meta not yet frozen
-  std::mutex ingest_mu_;  // guards the three below
+  mutable std::mutex ingest_mu_;  // guards the five below
   std::condition_variable ingest_cv_;
   size_t frozen_waiting_ = 0;  // frozen buffers not yet ingested
   bool ingest_stop_ = false;
   absl::Status ingest_error_;
+  absl::Status ingest_waiting_;  // the disk-full error an ingestion is retried after
+  bool give_up_retries_ = false;
   std::atomic<uint64_t> ingested_{0};
   std::thread ingester_;
 };

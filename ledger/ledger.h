@@ -121,6 +121,7 @@ struct LedgerStats {
   uint64_t index_ingested_files = 0;   // write buffers ingested into RocksDB since open
   uint64_t index_level0_files = 0;     // RocksDB level-0 SST files
   bool index_compacting = false;       // RocksDB compacts, or has a compaction due
+  bool index_ingest_waiting = false;   // an ingestion failed for want of disk space and is retried
 };
 
 using CommitCallback = std::function<void(absl::Status)>;

@@ -247,9 +247,9 @@ TEST_F(LedgerFaults, FsyncFailureStopsTheWriterForGood) {
 // A real full file system: a 1 MiB tmpfs (needs CAP_SYS_ADMIN; skipped otherwise).
 class Tmpfs {
  public:
-  explicit Tmpfs(const std::string& path) : path_(path) {
+  explicit Tmpfs(const std::string& path, const char* options = "size=1m") : path_(path) {
     std::filesystem::create_directories(path);
-    mounted_ = ::mount("tmpfs", path.c_str(), "tmpfs", 0, "size=1m") == 0;
+    mounted_ = ::mount("tmpfs", path.c_str(), "tmpfs", 0, options) == 0;
   }
   ~Tmpfs() {
     if (mounted_) ::umount2(path_.c_str(), MNT_DETACH);
@@ -298,6 +298,132 @@ TEST_F(LedgerFaults, RealTmpfsFillsUpAndRecovers) {
   ASSERT_TRUE(l.ok()) << l.status();
   EXPECT_NE((*l)->recovery_summary().find("nothing to repair"), std::string::npos) << (*l)->recovery_summary();
   for (const Block& b : blocks) EXPECT_EQ(*(*l)->read_block(b.header.height), b);
+}
+
+// The index on a file system of its own that fills up (an 8 MiB tmpfs at
+// DATA/index, the segments on the ordinary disk): an ingestion is refused
+// ENOSPC and retried with a backoff; meanwhile health() says so, the ids in
+// the waiting buffer are still found, and the writer waits once the next
+// buffer is full too. Space returns: every block commits, none is refused,
+// and a reopen finds them all through the index.
+TEST_F(LedgerFaults, IndexDiskFullIngestionIsRetriedUntilThereIsRoom) {
+  const std::string data = dir_.path() + "/idx";
+  Tmpfs fs(data + "/index", "size=8m");
+  if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (not root?)";
+  LedgerOptions o;
+  o.index_buffer_ids = 64;
+  o.index_filter_mb = 1;
+  BlockMaker maker(57);
+  std::vector<Block> blocks{genesis_block()};
+  auto opened = Ledger::open(data, o);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  std::unique_ptr<Ledger> l = std::move(*opened);
+  for (int i = 0; i < 10; ++i) {
+    Block b = maker.next(l->pending_tip(), 8);
+    ASSERT_TRUE(l->append(b).ok());
+    blocks.push_back(std::move(b));
+  }
+  // Fill the index's file system.
+  const std::string filler = data + "/index/filler";
+  {
+    const int fd = ::open(filler.c_str(), O_CREAT | O_WRONLY, 0644);
+    ASSERT_GE(fd, 0);
+    const std::string chunk(4096, 'f');
+    while (::write(fd, chunk.data(), chunk.size()) == ssize_t(chunk.size())) {
+    }
+    ::close(fd);
+  }
+  const size_t before = blocks.size();
+  std::atomic<int> committed{0}, refused{0};
+  for (int i = 0; i < 30; ++i) {
+    Block b = maker.next(l->pending_tip(), 8);
+    ASSERT_TRUE(l->submit(b, [&](absl::Status st) { st.ok() ? ++committed : ++refused; }).ok());
+    blocks.push_back(std::move(b));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (l->health().ok() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const absl::Status h = l->health();
+  EXPECT_EQ(h.code(), absl::StatusCode::kResourceExhausted) << h;
+  EXPECT_NE(h.message().find("index"), std::string::npos) << h;
+  EXPECT_TRUE(l->stats().index_ingest_waiting);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_LT(committed.load(), 30) << "the writer waits once the next buffer is full too";
+  EXPECT_EQ(refused.load(), 0);
+  // What is committed is found, from the buffers or RocksDB.
+  for (size_t i = 0; i < before + size_t(committed.load()); ++i)
+    for (const Transaction& t : blocks[i].txs) EXPECT_TRUE(l->find_tx(t.id()).has_value()) << i;
+  std::filesystem::remove(filler);  // space returns
+  const auto deadline2 = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (committed.load() + refused.load() < 30 && std::chrono::steady_clock::now() < deadline2)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(committed.load(), 30);
+  EXPECT_EQ(refused.load(), 0);
+  EXPECT_TRUE(l->health().ok()) << l->health();
+  EXPECT_FALSE(l->stats().index_ingest_waiting);
+  l.reset();
+  auto again = Ledger::open(data, o);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ((*again)->durable_tip().hash, blocks.back().header.hash());
+  for (const Block& b : blocks) {
+    EXPECT_EQ(*(*again)->read_block(b.header.height), b);
+    for (const Transaction& t : b.txs) {
+      auto at = (*again)->find_tx(t.id());
+      ASSERT_TRUE(at.has_value());
+      EXPECT_EQ(at->height, b.header.height);
+    }
+  }
+}
+
+// Closing while an ingestion waits for disk space does not wait for room:
+// the ingestion gives up, the close returns, and the next open (with room
+// again) indexes what was durable through its catch-up scan.
+TEST_F(LedgerFaults, IndexDiskFullCloseDoesNotWaitForRoom) {
+  const std::string data = dir_.path() + "/idx";
+  Tmpfs fs(data + "/index", "size=8m");
+  if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (not root?)";
+  LedgerOptions o;
+  o.index_buffer_ids = 64;
+  o.index_filter_mb = 1;
+  BlockMaker maker(58);
+  std::vector<Block> blocks{genesis_block()};
+  auto opened = Ledger::open(data, o);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  std::unique_ptr<Ledger> l = std::move(*opened);
+  const std::string filler = data + "/index/filler";
+  {
+    const int fd = ::open(filler.c_str(), O_CREAT | O_WRONLY, 0644);
+    ASSERT_GE(fd, 0);
+    const std::string chunk(4096, 'f');
+    while (::write(fd, chunk.data(), chunk.size()) == ssize_t(chunk.size())) {
+    }
+    ::close(fd);
+  }
+  std::vector<std::atomic<int>> outcome(30);  // 1 committed, 2 refused
+  for (int i = 0; i < 30; ++i) {
+    Block b = maker.next(l->pending_tip(), 8);
+    ASSERT_TRUE(l->submit(b, [&outcome, i](absl::Status st) { outcome[size_t(i)] = st.ok() ? 1 : 2; }).ok());
+    blocks.push_back(std::move(b));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (l->health().ok() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(l->health().code(), absl::StatusCode::kResourceExhausted) << l->health();
+  const auto t0 = std::chrono::steady_clock::now();
+  l.reset();  // the disk is still full
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  for (auto& o : outcome) EXPECT_NE(o.load(), 0) << "every submit is answered";
+  std::filesystem::remove(filler);
+  auto again = Ledger::open(data, o);
+  ASSERT_TRUE(again.ok()) << again.status();
+  const uint64_t tip = (*again)->durable_tip().height;
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    const Block& b = blocks[i];
+    if (i >= 1 && outcome[i - 1].load() == 1) EXPECT_LE(b.header.height, tip) << "acknowledged, so durable";
+    if (b.header.height > tip) continue;
+    EXPECT_EQ(*(*again)->read_block(b.header.height), b);
+    for (const Transaction& t : b.txs) EXPECT_TRUE((*again)->find_tx(t.id()).has_value()) << b.header.height;
+  }
 }
 
 // ENOSPC / EDQUOT from fdatasync (delayed allocation, thin or network

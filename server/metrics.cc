@@ -219,6 +219,10 @@ std::string Metrics::render(const MetricsSnapshot& snap) const {
   append_metric(out, "blockgate_ledger_index_compacting", "gauge",
                 "1 while RocksDB compacts the index or has a compaction due (background CPU and disk).",
                 uint64_t(snap.ledger.index_compacting ? 1 : 0));
+  append_metric(out, "blockgate_ledger_index_ingest_waiting", "gauge",
+                "1 while an index ingestion refused for want of disk space is retried (commits wait once the "
+                "next write buffer is full).",
+                uint64_t(snap.ledger.index_ingest_waiting ? 1 : 0));
   append_metric(out, "blockgate_ready", "gauge", "1 when the server accepts writes (/readyz).",
                 uint64_t(snap.ready ? 1 : 0));
   append_metric(out, "blockgate_uptime_seconds", "gauge", "Seconds since the server started.",
