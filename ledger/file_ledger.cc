@@ -482,6 +482,7 @@ absl::Status FileLedger::init_index_scan(std::optional<ScanResult>* out) {
   tuning.cache_mb = opts_.index_cache_mb;
   tuning.memtable_mb = opts_.index_memtable_mb;
   tuning.buffer_ids = opts_.index_buffer_ids;
+  tuning.heights_reserve_bytes = opts_.index_heights_reserve_bytes;
   bool created = false;
   std::string reason;  // why the index is rebuilt
   std::optional<ScanStart> start;
@@ -625,6 +626,14 @@ absl::Status FileLedger::add_read_fd(uint32_t index, const std::string& path) {
 
 absl::Status FileLedger::write_batch(const std::vector<PendingBlock>& batch, std::vector<RecordLoc>* locs,
                                      bool* fatal) {
+  // Room for the batch's heights entries first: once the batch is durable
+  // they must be written, and a full disk then would stop the writer.
+  if (index_ && !batch.empty()) {
+    if (absl::Status r = index_->reserve_heights(batch.back().header.height + 1); !r.ok()) {
+      *fatal = !absl::IsResourceExhausted(r);
+      return r;
+    }
+  }
   write_spans_.clear();
   for (const PendingBlock& p : batch) write_spans_.push_back(p.bytes);
   BG_ASSIGN_OR_RETURN(const SegmentWriter::BatchResult res, writer_segments_->write_batch(write_spans_, locs, fatal));

@@ -163,6 +163,7 @@ absl::StatusOr<std::unique_ptr<IdIndex>> IdIndex::open(const std::string& dir, c
   std::unique_ptr<IdIndex> ix(new IdIndex);
   ix->dir_ = dir;
   ix->read_only_ = read_only;
+  if (tuning.heights_reserve_bytes > 0) ix->heights_reserve_step_ = tuning.heights_reserve_bytes;
   struct stat st;
   // A new index: no directory yet, or an empty one (a mount point of its own).
   std::error_code ec;
@@ -338,6 +339,36 @@ absl::StatusOr<RecordLoc> IdIndex::height_loc(uint64_t height) const {
 absl::Status IdIndex::truncate_heights(uint64_t count) {
   if (::ftruncate(heights_fd_, off_t(count * kHeightEntry)) != 0)
     return absl::InternalError(absl::StrCat("cannot truncate the index heights file: ", errno_text(errno)));
+  heights_reserved_ = 0;  // what lay past the new end is freed
+  return absl::OkStatus();
+}
+
+absl::Status IdIndex::reserve_heights(uint64_t end_height) {
+  const uint64_t need = end_height * kHeightEntry;
+  if (need <= heights_reserved_) return absl::OkStatus();
+  // A whole step ahead, or, on a disk too full for that, just this batch's.
+  uint64_t upto = (need / heights_reserve_step_ + 1) * heights_reserve_step_;
+  int r;
+  for (;;) {
+    do {
+      r = ::fallocate(heights_fd_, FALLOC_FL_KEEP_SIZE, off_t(heights_reserved_), off_t(upto - heights_reserved_));
+    } while (r != 0 && errno == EINTR);
+    if (r == 0 || upto == need || (errno != ENOSPC && errno != EDQUOT)) break;
+    upto = need;
+  }
+  if (r != 0) {
+    const int e = errno;
+    if (e == ENOSPC || e == EDQUOT)
+      return absl::ResourceExhaustedError(
+          absl::StrCat("disk full: no room to reserve the index heights file's next ", upto - heights_reserved_,
+                       " bytes (", errno_text(e), ")"));
+    if (e == EOPNOTSUPP || e == ENOSYS) {
+      heights_reserved_ = UINT64_MAX;  // the file system cannot reserve: the pwrite takes its chances
+      return absl::OkStatus();
+    }
+    return absl::InternalError(absl::StrCat("index heights file: fallocate failed: ", errno_text(e)));
+  }
+  heights_reserved_ = upto;
   return absl::OkStatus();
 }
 

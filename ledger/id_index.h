@@ -69,6 +69,8 @@ struct IndexTuning {
   size_t memtable_mb = 64;   // the write buffer: staged ids (two hash maps) and RocksDB's memtables
   bool compress = false;     // LZ4 on data blocks (measured: see docs/PERFORMANCE.md)
   size_t buffer_ids = 0;     // tests: ids per write buffer (0: from memtable_mb)
+  // Room reserved ahead in the heights file (bytes; 0: 1 MiB, 65,536 blocks).
+  uint64_t heights_reserve_bytes = 0;
 };
 
 // One transaction's place, as stored.
@@ -98,6 +100,12 @@ class IdIndex {
   // Drops heights entries past `count` (stale entries of batches whose meta
   // never reached the database).
   absl::Status truncate_heights(uint64_t count);
+  // Before a batch is written: makes sure the heights file has disk blocks
+  // for the entries below `end_height` (fallocate ahead, in steps of
+  // heights_reserve_bytes, the file's size unchanged), so that the entries'
+  // pwrite after the batch's fsync cannot meet a full disk.
+  // ResourceExhausted when there is no room: nothing was written.
+  absl::Status reserve_heights(uint64_t end_height);
 
   // What one write adds: consecutive blocks from `first_height`.
   class Batch {
@@ -174,6 +182,8 @@ class IdIndex {
   std::shared_ptr<rocksdb::Statistics> statistics_;
   std::unique_ptr<rocksdb::Options> options_;  // the SST files' writer needs the database's
   int heights_fd_ = -1;
+  uint64_t heights_reserve_step_ = 1 << 20;
+  uint64_t heights_reserved_ = 0;  // bytes of the heights file known to have disk blocks (writer side)
   bool read_only_ = false;
   std::optional<IndexMeta> meta_;  // as in the database (open; then each ingestion)
 

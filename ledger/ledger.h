@@ -57,6 +57,9 @@ struct LedgerOptions {
   // Tests only: ids per write buffer instead of what the budget allows
   // (0: from index_memtable_mb), so that a few blocks fill one.
   size_t index_buffer_ids = 0;
+  // Tests only: the step in which room is reserved ahead in DIR/index/heights
+  // (0: 1 MiB, 65,536 blocks).
+  uint64_t index_heights_reserve_bytes = 0;
   // The id filter in front of the index (DIR/index/filter, a blocked Bloom
   // filter of this many MiB: ~10 bits per id covers ~100 M ids at 1-2 %
   // false positives; more ids only raise that rate). 0: no filter, every
