@@ -267,6 +267,11 @@ absl::Status IdIndex::wipe(const std::string& dir) {
   // point of its own (the index on a faster or separate volume).
   std::error_code ec;
   if (!std::filesystem::exists(dir, ec)) return absl::OkStatus();
+  if (!std::filesystem::is_directory(dir, ec)) {  // something else in its place
+    std::filesystem::remove(dir, ec);
+    if (ec) return absl::InternalError(absl::StrCat("cannot remove ", dir, ": ", ec.message()));
+    return absl::OkStatus();
+  }
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     std::filesystem::remove_all(entry.path(), ec);
     if (ec) return absl::InternalError(absl::StrCat("cannot remove ", entry.path().string(), ": ", ec.message()));

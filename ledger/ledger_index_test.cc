@@ -169,6 +169,27 @@ TEST(LedgerIndex, DeletedIndexIsRebuilt) {
   expect_rebuilt(dir.path(), chain, "missing");
 }
 
+// DIR/index may be a mount point: emptied (a new volume mounted there) it is
+// rebuilt in place, and a rebuild empties it rather than removing it.
+TEST(LedgerIndex, EmptiedIndexDirectoryIsRebuiltInPlace) {
+  TempDir dir;
+  BlockMaker maker(26);
+  auto chain = grow(dir.path(), maker, 25);
+  for (const auto& e : fs::directory_iterator(dir.path() + "/index")) fs::remove_all(e.path());
+  expect_rebuilt(dir.path(), chain, "missing");
+  EXPECT_TRUE(fs::is_directory(dir.path() + "/index"));
+}
+
+TEST(LedgerIndex, AFileInPlaceOfTheIndexIsReplaced) {
+  TempDir dir;
+  BlockMaker maker(27);
+  auto chain = grow(dir.path(), maker, 25);
+  fs::remove_all(dir.path() + "/index");
+  testing::write_file(dir.path() + "/index", "not a directory");
+  expect_rebuilt(dir.path(), chain, "");
+  EXPECT_TRUE(fs::is_directory(dir.path() + "/index"));
+}
+
 TEST(LedgerIndex, TruncatedHeightsFileIsRebuilt) {
   TempDir dir;
   BlockMaker maker(25);
