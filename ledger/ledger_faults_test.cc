@@ -300,39 +300,67 @@ TEST_F(LedgerFaults, RealTmpfsFillsUpAndRecovers) {
   for (const Block& b : blocks) EXPECT_EQ(*(*l)->read_block(b.header.height), b);
 }
 
-// The index on a file system of its own that fills up (an 8 MiB tmpfs at
-// DATA/index, the segments on the ordinary disk): an ingestion is refused
-// ENOSPC and retried with a backoff; meanwhile health() says so, the ids in
-// the waiting buffer are still found, and the writer waits once the next
-// buffer is full too. Space returns: every block commits, none is refused,
-// and a reopen finds them all through the index.
-TEST_F(LedgerFaults, IndexDiskFullIngestionIsRetriedUntilThereIsRoom) {
-  const std::string data = dir_.path() + "/idx";
-  Tmpfs fs(data + "/index", "size=8m");
-  if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (not root?)";
-  LedgerOptions o;
-  o.index_buffer_ids = 64;
-  o.index_filter_mb = 1;
-  BlockMaker maker(57);
-  std::vector<Block> blocks{genesis_block()};
-  auto opened = Ledger::open(data, o);
-  ASSERT_TRUE(opened.ok()) << opened.status();
-  std::unique_ptr<Ledger> l = std::move(*opened);
-  for (int i = 0; i < 10; ++i) {
-    Block b = maker.next(l->pending_tip(), 8);
-    ASSERT_TRUE(l->append(b).ok());
-    blocks.push_back(std::move(b));
+// The index on a file system of its own (an 8 MiB tmpfs at DATA/index, the
+// segments on the ordinary disk), which the tests fill up.
+class IndexOnTmpfs : public LedgerFaults {
+ protected:
+  void SetUp() override {
+    fs_ = std::make_unique<Tmpfs>(data_ + "/index", "size=8m");
+    if (!fs_->mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (not root?)";
+    opts_.index_filter_mb = 1;
   }
-  // Fill the index's file system.
-  const std::string filler = data + "/index/filler";
-  {
-    const int fd = ::open(filler.c_str(), O_CREAT | O_WRONLY, 0644);
+  std::unique_ptr<Ledger> open_ledger() const {
+    auto l = Ledger::open(data_, opts_);
+    EXPECT_TRUE(l.ok()) << l.status();
+    return l.ok() ? std::move(*l) : nullptr;
+  }
+  // Writes a file until the index's file system refuses more.
+  void fill() const {
+    const int fd = ::open(filler_.c_str(), O_CREAT | O_WRONLY, 0644);
     ASSERT_GE(fd, 0);
     const std::string chunk(4096, 'f');
     while (::write(fd, chunk.data(), chunk.size()) == ssize_t(chunk.size())) {
     }
     ::close(fd);
   }
+  void make_room() const { std::filesystem::remove(filler_); }
+  // Every block at its height, every transaction found through the index.
+  static void expect_all_indexed(const Ledger& l, const std::vector<Block>& blocks) {
+    for (const Block& b : blocks) {
+      EXPECT_EQ(*l.read_block(b.header.height), b);
+      for (const Transaction& t : b.txs) {
+        auto at = l.find_tx(t.id());
+        ASSERT_TRUE(at.has_value()) << b.header.height;
+        EXPECT_EQ(at->height, b.header.height);
+      }
+    }
+  }
+
+  const std::string data_ = dir_.path() + "/idx";
+  const std::string filler_ = data_ + "/index/filler";
+  std::unique_ptr<Tmpfs> fs_;
+  LedgerOptions opts_;
+};
+
+// The index on a file system of its own that fills up (an 8 MiB tmpfs at
+// DATA/index, the segments on the ordinary disk): an ingestion is refused
+// ENOSPC and retried with a backoff; meanwhile health() says so, the ids in
+// the waiting buffer are still found, and the writer waits once the next
+// buffer is full too. Space returns: every block commits, none is refused,
+// and a reopen finds them all through the index.
+TEST_F(IndexOnTmpfs, IndexDiskFullIngestionIsRetriedUntilThereIsRoom) {
+  opts_.index_buffer_ids = 64;
+  BlockMaker maker(57);
+  std::vector<Block> blocks{genesis_block()};
+  std::unique_ptr<Ledger> l = open_ledger();
+  ASSERT_TRUE(l);
+  for (int i = 0; i < 10; ++i) {
+    Block b = maker.next(l->pending_tip(), 8);
+    ASSERT_TRUE(l->append(b).ok());
+    blocks.push_back(std::move(b));
+  }
+  // Fill the index's file system.
+  fill();
   const size_t before = blocks.size();
   std::atomic<int> committed{0}, refused{0};
   for (int i = 0; i < 30; ++i) {
@@ -353,7 +381,7 @@ TEST_F(LedgerFaults, IndexDiskFullIngestionIsRetriedUntilThereIsRoom) {
   // What is committed is found, from the buffers or RocksDB.
   for (size_t i = 0; i < before + size_t(committed.load()); ++i)
     for (const Transaction& t : blocks[i].txs) EXPECT_TRUE(l->find_tx(t.id()).has_value()) << i;
-  std::filesystem::remove(filler);  // space returns
+  make_room();
   const auto deadline2 = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (committed.load() + refused.load() < 30 && std::chrono::steady_clock::now() < deadline2)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -362,43 +390,22 @@ TEST_F(LedgerFaults, IndexDiskFullIngestionIsRetriedUntilThereIsRoom) {
   EXPECT_TRUE(l->health().ok()) << l->health();
   EXPECT_FALSE(l->stats().index_ingest_waiting);
   l.reset();
-  auto again = Ledger::open(data, o);
-  ASSERT_TRUE(again.ok()) << again.status();
-  EXPECT_EQ((*again)->durable_tip().hash, blocks.back().header.hash());
-  for (const Block& b : blocks) {
-    EXPECT_EQ(*(*again)->read_block(b.header.height), b);
-    for (const Transaction& t : b.txs) {
-      auto at = (*again)->find_tx(t.id());
-      ASSERT_TRUE(at.has_value());
-      EXPECT_EQ(at->height, b.header.height);
-    }
-  }
+  l = open_ledger();
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->durable_tip().hash, blocks.back().header.hash());
+  expect_all_indexed(*l, blocks);
 }
 
 // Closing while an ingestion waits for disk space does not wait for room:
 // the ingestion gives up, the close returns, and the next open (with room
 // again) indexes what was durable through its catch-up scan.
-TEST_F(LedgerFaults, IndexDiskFullCloseDoesNotWaitForRoom) {
-  const std::string data = dir_.path() + "/idx";
-  Tmpfs fs(data + "/index", "size=8m");
-  if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (not root?)";
-  LedgerOptions o;
-  o.index_buffer_ids = 64;
-  o.index_filter_mb = 1;
+TEST_F(IndexOnTmpfs, IndexDiskFullCloseDoesNotWaitForRoom) {
+  opts_.index_buffer_ids = 64;
   BlockMaker maker(58);
   std::vector<Block> blocks{genesis_block()};
-  auto opened = Ledger::open(data, o);
-  ASSERT_TRUE(opened.ok()) << opened.status();
-  std::unique_ptr<Ledger> l = std::move(*opened);
-  const std::string filler = data + "/index/filler";
-  {
-    const int fd = ::open(filler.c_str(), O_CREAT | O_WRONLY, 0644);
-    ASSERT_GE(fd, 0);
-    const std::string chunk(4096, 'f');
-    while (::write(fd, chunk.data(), chunk.size()) == ssize_t(chunk.size())) {
-    }
-    ::close(fd);
-  }
+  std::unique_ptr<Ledger> l = open_ledger();
+  ASSERT_TRUE(l);
+  fill();
   std::vector<std::atomic<int>> outcome(30);  // 1 committed, 2 refused
   for (int i = 0; i < 30; ++i) {
     Block b = maker.next(l->pending_tip(), 8);
@@ -413,19 +420,18 @@ TEST_F(LedgerFaults, IndexDiskFullCloseDoesNotWaitForRoom) {
   l.reset();  // the disk is still full
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
   for (auto& o : outcome) EXPECT_NE(o.load(), 0) << "every submit is answered";
-  std::filesystem::remove(filler);
-  auto again = Ledger::open(data, o);
-  ASSERT_TRUE(again.ok()) << again.status();
-  const uint64_t tip = (*again)->durable_tip().height;
+  make_room();
+  l = open_ledger();
+  ASSERT_TRUE(l);
+  const uint64_t tip = l->durable_tip().height;
+  std::vector<Block> durable;
   for (size_t i = 0; i < blocks.size(); ++i) {
-    const Block& b = blocks[i];
     if (i >= 1 && outcome[i - 1].load() == 1) {
-      EXPECT_LE(b.header.height, tip) << "acknowledged, so durable";
+      EXPECT_LE(blocks[i].header.height, tip) << "acknowledged, so durable";
     }
-    if (b.header.height > tip) continue;
-    EXPECT_EQ(*(*again)->read_block(b.header.height), b);
-    for (const Transaction& t : b.txs) EXPECT_TRUE((*again)->find_tx(t.id()).has_value()) << b.header.height;
+    if (blocks[i].header.height <= tip) durable.push_back(blocks[i]);
   }
+  expect_all_indexed(*l, durable);
 }
 
 // The heights file's entries are written after a batch is durable, so their
@@ -433,27 +439,13 @@ TEST_F(LedgerFaults, IndexDiskFullCloseDoesNotWaitForRoom) {
 // full index file system the batch is refused ResourceExhausted with nothing
 // written, like a full segment disk, instead of stopping the writer; with
 // room again appends go on and a reopen finds every block.
-TEST_F(LedgerFaults, IndexDiskFullBeforeTheHeightsEntriesRefusesTheBatch) {
-  const std::string data = dir_.path() + "/idx";
-  Tmpfs fs(data + "/index", "size=8m");
-  if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (not root?)";
-  LedgerOptions o;
-  o.index_filter_mb = 1;
-  o.index_heights_reserve_bytes = 4096;  // 256 blocks a step
+TEST_F(IndexOnTmpfs, IndexDiskFullBeforeTheHeightsEntriesRefusesTheBatch) {
+  opts_.index_heights_reserve_bytes = 4096;  // 256 blocks a step
   BlockMaker maker(59);
   std::vector<Block> blocks{genesis_block()};
-  auto opened = Ledger::open(data, o);
-  ASSERT_TRUE(opened.ok()) << opened.status();
-  std::unique_ptr<Ledger> l = std::move(*opened);
-  const std::string filler = data + "/index/filler";
-  {
-    const int fd = ::open(filler.c_str(), O_CREAT | O_WRONLY, 0644);
-    ASSERT_GE(fd, 0);
-    const std::string chunk(4096, 'f');
-    while (::write(fd, chunk.data(), chunk.size()) == ssize_t(chunk.size())) {
-    }
-    ::close(fd);
-  }
+  std::unique_ptr<Ledger> l = open_ledger();
+  ASSERT_TRUE(l);
+  fill();
   absl::Status st;
   for (int i = 0; i < 600 && st.ok(); ++i) {
     Block b = maker.next(l->pending_tip(), 1);
@@ -464,7 +456,7 @@ TEST_F(LedgerFaults, IndexDiskFullBeforeTheHeightsEntriesRefusesTheBatch) {
   EXPECT_GE(blocks.size(), 200u);  // the first step's room was reserved before the disk filled
   EXPECT_EQ(l->health().code(), absl::StatusCode::kResourceExhausted) << l->health();
   EXPECT_EQ(l->durable_tip().hash, blocks.back().header.hash());
-  std::filesystem::remove(filler);  // space returns
+  make_room();
   for (int i = 0; i < 5; ++i) {
     Block b = maker.next(l->pending_tip(), 1);
     ASSERT_TRUE(l->append(b).ok());
@@ -472,13 +464,10 @@ TEST_F(LedgerFaults, IndexDiskFullBeforeTheHeightsEntriesRefusesTheBatch) {
   }
   EXPECT_TRUE(l->health().ok()) << l->health();
   l.reset();
-  auto again = Ledger::open(data, o);
-  ASSERT_TRUE(again.ok()) << again.status();
-  EXPECT_EQ((*again)->durable_tip().hash, blocks.back().header.hash());
-  for (const Block& b : blocks) {
-    EXPECT_EQ(*(*again)->read_block(b.header.height), b);
-    for (const Transaction& t : b.txs) EXPECT_TRUE((*again)->find_tx(t.id()).has_value()) << b.header.height;
-  }
+  l = open_ledger();
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->durable_tip().hash, blocks.back().header.hash());
+  expect_all_indexed(*l, blocks);
 }
 
 // ENOSPC / EDQUOT from fdatasync (delayed allocation, thin or network
